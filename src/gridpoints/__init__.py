@@ -1,0 +1,70 @@
+"""gridpoints: points-based performance assessment (积分制考核) for grid workers (网格员).
+
+Events are scored by versioned, pluggable rule sets, scaled by regional coefficients, screened
+by anti-gaming checks and booked into an append-only, hash-chained ledger.
+"""
+
+from gridpoints._markers import hookimpl, hookspec
+from gridpoints.checks import Check, CheckContext, Verdict
+from gridpoints.engine import Engine
+from gridpoints.errors import (
+    ConfigurationError,
+    GridpointsError,
+    LedgerError,
+    NotFoundError,
+    PluginError,
+    ReviewError,
+    StoreBusyError,
+    StoreError,
+)
+from gridpoints.ledger import Verification
+from gridpoints.model import Award, Entry, Event, Grade, Member, PeriodSummary
+from gridpoints.outcomes import IngestResult, Rejection
+from gridpoints.periods import Period
+from gridpoints.reports import Report, ReportRow
+from gridpoints.review import HeldEvent
+from gridpoints.rules import Cap, Condition, GradeThresholds, Rule, RuleSet, standard_ruleset
+from gridpoints.stores import Store
+from gridpoints.stores.memory import MemoryStore
+from gridpoints.stores.sqlite import SQLiteStore
+
+__all__ = [
+    "Award",
+    "Cap",
+    "Check",
+    "CheckContext",
+    "Condition",
+    "ConfigurationError",
+    "Engine",
+    "Entry",
+    "Event",
+    "Grade",
+    "GradeThresholds",
+    "GridpointsError",
+    "HeldEvent",
+    "IngestResult",
+    "LedgerError",
+    "Member",
+    "MemoryStore",
+    "NotFoundError",
+    "Period",
+    "PeriodSummary",
+    "PluginError",
+    "Rejection",
+    "Report",
+    "ReportRow",
+    "ReviewError",
+    "Rule",
+    "RuleSet",
+    "SQLiteStore",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
+    "Verdict",
+    "Verification",
+    "hookimpl",
+    "hookspec",
+    "standard_ruleset",
+]
+
+__version__ = "0.1.0"

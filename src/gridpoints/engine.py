@@ -1,0 +1,217 @@
+"""The Engine facade: plugin manager, store and compiled pipeline of one assessing unit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gridpoints._manager import PluginFacade, get_plugin_manager
+from gridpoints.errors import ConfigurationError, NotFoundError
+from gridpoints.ledger import Ledger
+from gridpoints.model import Entry, Event, Member
+from gridpoints.outcomes import IngestResult
+from gridpoints.periods import Period
+from gridpoints.pipeline import Pipeline
+from gridpoints.plugins.coefficients import RegionalCoefficients
+from gridpoints.reports import Report, build_report, cents_to_points
+from gridpoints.review import ReviewQueue
+from gridpoints.rules import RuleSet
+from gridpoints.rules._compile import CompiledVersion, RuleBook
+from gridpoints.stores import Store
+from gridpoints.stores.memory import MemoryStore
+
+__all__ = ["Engine"]
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(f"tz: {tz!r} is not a known time zone (try 'Asia/Shanghai')") from None
+
+
+class Engine:
+    """Scores events for one assessing unit (a district) into one ledger.
+
+    ``store``: None (in memory), a path or URL (``points.db``, ``sqlite:///points.db``,
+    ``postgresql://…`` with the extra) or a Store object. Plugins are collected once, here.
+    """
+
+    def __init__(
+        self,
+        store: Store | str | os.PathLike[str] | None = None,
+        *,
+        ruleset: str = "standard",
+        tz: str = "Asia/Shanghai",
+        plugins: Iterable[object] = (),
+        load_entrypoints: bool = True,
+        coefficients: Mapping[str, object] | None = None,
+        checks: bool = True,
+        migrate: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.tz = _zone(tz)
+        self.tz_name = tz
+        self._builtin_coefficients = RegionalCoefficients(coefficients)
+        self.plugins = PluginFacade(
+            get_plugin_manager(plugins, load_entrypoints=load_entrypoints, builtins=[self._builtin_coefficients])
+        )
+        self.rulebook = RuleBook(self._versions(ruleset), self.tz)
+        self.ruleset_id = ruleset
+        self.store = self._open_store(store)
+        self.store.check_settings(tz, ruleset, migrate=migrate)
+        self.store.register_versions((v.ruleset.id, v.ruleset.version, v.digest) for v in self.rulebook.versions)
+        self._members: dict[str, Member] = {m.id: m for m in self.store.members()}
+        self._coefficient_cache: dict[tuple[object, ...], Decimal] = {}
+        self.pipeline = Pipeline(
+            tz=self.tz,
+            rulebook=self.rulebook,
+            checks=self.plugins.checks() if checks else [],
+            coefficient=self._coefficient_lookup(),
+            members=self._members,
+            clock=clock or (lambda: datetime.now(UTC)),
+        )
+        self.ledger = Ledger(self.store)
+        self.review = ReviewQueue(self)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _versions(self, ruleset: str) -> list[RuleSet]:
+        seen: dict[tuple[str, str], str] = {}
+        versions: list[RuleSet] = []
+        available: set[str] = set()
+        for candidate, plugin in self.plugins.rulesets():
+            available.add(candidate.id)
+            key = (candidate.id, candidate.version)
+            if key in seen:
+                raise ConfigurationError(
+                    f"rule set {candidate.id} version {candidate.version} is contributed by both "
+                    f"{seen[key]!r} and {plugin!r}"
+                )
+            seen[key] = plugin
+            if candidate.id == ruleset:
+                versions.append(candidate)
+        if not versions:
+            raise ConfigurationError(
+                f"ruleset: no rule set {ruleset!r}; available: {', '.join(sorted(available)) or 'none'}"
+            )
+        return versions
+
+    def _open_store(self, store: Store | str | os.PathLike[str] | None) -> Store:
+        if store is None:
+            return MemoryStore()
+        if isinstance(store, (str, os.PathLike)):
+            return self.plugins.store(os.fspath(store))
+        if not isinstance(store, Store):
+            raise ConfigurationError(f"store: {store!r} is not a Store, a path or a URL")
+        return store
+
+    def _coefficient_lookup(self) -> Callable[[Member, str, str, CompiledVersion], Decimal]:
+        """Compile coefficient look-ups: a table by region when only the built-in answers."""
+        cache = self._coefficient_cache
+        if self.plugins.implementers("gridpoints_coefficient") == [self._builtin_coefficients]:
+            builtin = self._builtin_coefficients
+
+            def by_region(member: Member, kind: str, month: str, version: CompiledVersion) -> Decimal:
+                key = (member.region, version.ruleset.version)
+                found = cache.get(key)
+                if found is None:
+                    found = cache[key] = builtin.lookup(member.region, version.ruleset)
+                return found
+
+            return by_region
+        plugins = self.plugins
+
+        def by_hook(member: Member, kind: str, month: str, version: CompiledVersion) -> Decimal:
+            key = (member.id, kind, month, version.ruleset.version)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = plugins.coefficient(member, kind, Period.parse(month), version.ruleset)
+            return found
+
+        return by_hook
+
+    # -- members -------------------------------------------------------------------------
+
+    def add_members(self, members: Iterable[Member | Mapping[str, Any]]) -> int:
+        """Insert or update members (all or none); return how many were given."""
+        parsed: list[Member] = []
+        for index, item in enumerate(members):
+            if isinstance(item, Member):
+                parsed.append(item)
+                continue
+            if not isinstance(item, Mapping):
+                raise TypeError(f"members[{index}]: {item!r} is not a Member or a mapping")
+            try:
+                parsed.append(Member.from_mapping(item))
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"members[{index}] ({item.get('id')!r}): {error}") from None
+        self.store.upsert_members(parsed)
+        for member in parsed:
+            self._members[member.id] = member
+        self._coefficient_cache.clear()
+        return len(parsed)
+
+    @property
+    def members(self) -> list[Member]:
+        """Every member, by id."""
+        return [self._members[k] for k in sorted(self._members)]
+
+    def member(self, member_id: str) -> Member:
+        """One member; NotFoundError if unknown."""
+        try:
+            return self._members[member_id]
+        except KeyError:
+            raise NotFoundError(f"member_id: no member {member_id!r}") from None
+
+    # -- events --------------------------------------------------------------------------
+
+    def ingest(self, events: Iterable[Event | Mapping[str, Any]]) -> IngestResult:
+        """Score and book events; every one is accepted, held, rejected or a duplicate.
+
+        The call is atomic: all of its bookings are durable when it returns, or none are.
+        """
+        with self.store.transaction() as tx:
+            return self.pipeline.ingest(tx, events)
+
+    # -- results -------------------------------------------------------------------------
+
+    def score(self, member_id: str, period: str | Period) -> Decimal:
+        """A member's score for a month, quarter or year: the sum of its entries."""
+        self.member(member_id)
+        months = [str(m) for m in Period.parse(period).months()]
+        cents = self.store.totals(months, member_id=member_id).get(member_id, 0)
+        return cents_to_points(cents)
+
+    def report(self, period: str | Period) -> Report:
+        """Every member active in the period: score, grade, rank, titles and flags."""
+        parsed = Period.parse(period)
+        # Grade by the thresholds of the version in effect at the period's end.
+        version = self.rulebook.version_at(parsed.end(self.tz) - timedelta(microseconds=1))
+        grader = self.plugins.grader((version or self.rulebook.latest).ruleset)
+        return build_report(
+            parsed,
+            self.members,
+            lambda months: self.store.totals([str(m) for m in months]),
+            grader,
+        )
+
+    def explain(self, member_id: str, period: str | Period) -> list[Entry]:
+        """The entries behind a member's score, in ledger order."""
+        self.member(member_id)
+        months = [str(m) for m in Period.parse(period).months()]
+        return self.ledger.entries(member_id=member_id, periods=months)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,50 @@
+"""Exception types raised by gridpoints."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "GridpointsError",
+    "LedgerError",
+    "NotFoundError",
+    "PluginError",
+    "ReviewError",
+    "StoreBusyError",
+    "StoreError",
+]
+
+
+class GridpointsError(Exception):
+    """Base class of every error gridpoints raises on purpose."""
+
+
+class ConfigurationError(GridpointsError):
+    """The engine cannot be built: unknown rule set, clashing plugins, store settings mismatch."""
+
+
+class PluginError(GridpointsError):
+    """A plugin raised or returned something invalid; the message names the plugin."""
+
+    def __init__(self, plugin: str, message: str) -> None:
+        super().__init__(f"plugin {plugin!r}: {message}")
+        self.plugin = plugin
+
+
+class StoreError(GridpointsError):
+    """The store cannot do what was asked (schema mismatch, corrupt file, lost connection)."""
+
+
+class StoreBusyError(StoreError):
+    """Another writer held the store's lock past the configured timeout; safe to retry."""
+
+
+class LedgerError(GridpointsError):
+    """A ledger operation was refused (for example reversing an entry twice)."""
+
+
+class ReviewError(GridpointsError):
+    """A review decision was refused: unknown event, or already decided."""
+
+
+class NotFoundError(GridpointsError, LookupError):
+    """An id (member, event, entry) the engine does not know."""

@@ -1,0 +1,246 @@
+"""The domain types: Member, Event, Award, Entry and Grade."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from gridpoints._decimal import canonical, to_decimal
+from gridpoints._validate import (
+    check_id,
+    freeze_attributes,
+    to_aware_datetime,
+    to_date,
+    to_optional_aware_datetime,
+    to_quantity,
+)
+
+__all__ = ["Award", "Entry", "Event", "Grade", "Member", "PeriodSummary"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _check_id_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_id(attribute.name, value)
+
+
+def _joined(value: object) -> date | None:
+    return to_date(value, "joined")
+
+
+def _left(value: object) -> date | None:
+    return to_date(value, "left")
+
+
+def _occurred_at(value: object) -> datetime:
+    return to_aware_datetime(value, "occurred_at")
+
+
+def _reported_at(value: object) -> datetime | None:
+    return to_optional_aware_datetime(value, "reported_at")
+
+
+def _points(value: object) -> Decimal:
+    return to_decimal(value, "points")
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return canonical(value)
+    raise TypeError(f"cannot encode {value!r}")
+
+
+def canonical_attributes(attributes: Mapping[str, object]) -> str:
+    """Attributes as sorted compact JSON, decimals in canonical form; ``""`` when empty."""
+    if not attributes:
+        return ""
+    return json.dumps(attributes, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+class Grade(enum.Enum):
+    """A monthly assessment grade. ``.value`` is the English code; ``.label_zh`` the Chinese."""
+
+    EXCELLENT = "excellent"
+    QUALIFIED = "qualified"
+    UNQUALIFIED = "unqualified"
+
+    @property
+    def label_zh(self) -> str:
+        """The Chinese label: 优秀, 合格 or 不合格."""
+        return {"excellent": "优秀", "qualified": "合格", "unqualified": "不合格"}[self.value]
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` (``zh`` or ``en``)."""
+        return self.label_zh if lang == "zh" else self.value
+
+
+@attrs.frozen
+class Member:
+    """A grid worker (网格员). Only ``id`` and ``region`` enter the ledger; the rest is erasable."""
+
+    id: str = attrs.field(validator=_check_id_field)
+    region: str = attrs.field(validator=_check_id_field)
+    name: str | None = None
+    grid: str | None = None
+    joined: date | None = attrs.field(default=None, converter=_joined)
+    left: date | None = attrs.field(default=None, converter=_left)
+    attributes: Mapping[str, object] = attrs.field(factory=dict, converter=freeze_attributes, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.grid is not None:
+            check_id("grid", self.grid)
+        if self.joined and self.left and self.left < self.joined:
+            raise ValueError(f"left: {self.left} is before joined {self.joined}")
+
+    def active_between(self, first: date, last: date) -> bool:
+        """Whether the member was on the books at some day of ``[first, last]``."""
+        if self.joined is not None and self.joined > last:
+            return False
+        return not (self.left is not None and self.left < first)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Member:
+        """Build a member from plain data (CSV row, JSON object); unknown keys are an error."""
+        known = {"id", "region", "name", "grid", "joined", "left", "attributes"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown member field")
+        values: dict[str, Any] = {k: (v if v != "" or k in ("id", "region") else None) for k, v in data.items()}
+        return cls(**values)
+
+
+@attrs.frozen
+class Event:
+    """One thing a member did or that happened to them (事件).
+
+    ``occurred_at`` and ``reported_at`` must be zone-aware; ``quantity`` is a positive int or
+    Decimal; ``attributes`` are scalar values conditions and checks look at.
+    """
+
+    id: str = attrs.field(validator=_check_id_field)
+    member_id: str = attrs.field(validator=_check_id_field)
+    kind: str = attrs.field(validator=_check_id_field)
+    occurred_at: datetime = attrs.field(converter=_occurred_at)
+    quantity: int | Decimal = attrs.field(default=1, converter=to_quantity)
+    reported_at: datetime | None = attrs.field(default=None, converter=_reported_at)
+    attributes: Mapping[str, object] = attrs.field(factory=dict, converter=freeze_attributes, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.reported_at is not None and self.reported_at < self.occurred_at:
+            raise ValueError(
+                f"reported_at: {self.reported_at.isoformat()} is before occurred_at {self.occurred_at.isoformat()}"
+            )
+
+    _FIELDS = frozenset({"id", "member_id", "kind", "occurred_at", "quantity", "reported_at", "attributes"})
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Event:
+        """Build an event from plain data; keys other than the fields must go in ``attributes``."""
+        unknown = sorted(set(data) - cls._FIELDS)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown event field (put it in attributes)")
+        missing = [f for f in ("id", "member_id", "kind", "occurred_at") if data.get(f) in (None, "")]
+        if missing:
+            raise ValueError(f"{missing[0]}: missing")
+        values = dict(data)
+        if values.get("quantity") in (None, ""):
+            values.pop("quantity", None)
+        return cls(**values)
+
+    def payload(self) -> str:
+        """The canonical payload text: equal for events that are the same event.
+
+        Instants are compared whatever zone they are written in; attributes as sorted JSON.
+        """
+        occurred = (self.occurred_at - _EPOCH) // _MICROSECOND
+        reported = "" if self.reported_at is None else (self.reported_at - _EPOCH) // _MICROSECOND
+        quantity = self.quantity if isinstance(self.quantity, int) else canonical(self.quantity)
+        attributes = canonical_attributes(self.attributes) if self.attributes else ""
+        return f"{self.member_id}\x1f{self.kind}\x1f{occurred}\x1f{quantity}\x1f{reported}\x1f{attributes}"
+
+    @classmethod
+    def from_payload(cls, event_id: str, payload: str) -> Event:
+        """Rebuild an event from its stored canonical payload (times come back in UTC)."""
+        member, kind, occurred, quantity, reported, attributes = payload.split("\x1f", 5)
+        return cls(
+            id=event_id,
+            member_id=member,
+            kind=kind,
+            occurred_at=_EPOCH + int(occurred) * _MICROSECOND,
+            quantity=int(quantity) if quantity.isdigit() else Decimal(quantity),
+            reported_at=None if reported == "" else _EPOCH + int(reported) * _MICROSECOND,
+            attributes=json.loads(attributes) if attributes else {},
+        )
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Plain data (ISO times, canonical decimals) that ``from_mapping`` reads back."""
+        return {
+            "id": self.id,
+            "member_id": self.member_id,
+            "kind": self.kind,
+            "occurred_at": self.occurred_at.isoformat(),
+            "quantity": self.quantity if isinstance(self.quantity, int) else canonical(self.quantity),
+            "reported_at": None if self.reported_at is None else self.reported_at.isoformat(),
+            "attributes": {k: canonical(v) if isinstance(v, Decimal) else v for k, v in self.attributes.items()},
+        }
+
+
+@attrs.frozen
+class Award:
+    """Points a plugin gives a member for a period (a period award), before it is booked."""
+
+    kind: str = attrs.field(validator=_check_id_field)
+    points: Decimal = attrs.field(converter=_points)
+    reason: str = "period_award"
+    note: str = ""
+
+
+@attrs.frozen
+class Entry:
+    """One immutable ledger line (台账记录). ``points`` are quantized to 0.01.
+
+    ``reason`` is ``rule`` (a rule's award), ``cap`` (clipped or zeroed by a cap), ``derived``
+    (a deduction derived from another event, named in ``ref``), ``period_award`` or
+    ``reversal``/``correction`` (see the review and appeals docs).
+    """
+
+    seq: int
+    member_id: str
+    event_id: str
+    kind: str
+    period: str
+    day: str
+    points: Decimal
+    coefficient: Decimal
+    quantity: str
+    rule: str
+    ruleset: str
+    version: str
+    digest: str
+    reason: str
+    ref: str
+    prev_hash: str
+    hash: str
+
+
+@attrs.frozen
+class PeriodSummary:
+    """What period-award plugins see of one member's month before it is settled.
+
+    ``quantities`` and ``points`` are per event kind (booked entries only); ``ratings`` are the
+    ``stars`` of the month's booked ``rating`` events, in booking order.
+    """
+
+    member_id: str
+    period: str
+    score: Decimal
+    quantities: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
+    points: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
+    ratings: tuple[int, ...] = ()

@@ -1,0 +1,411 @@
+"""Ingest: validate → dedupe → checks → rules → coefficients → chained entries.
+
+A ``Pipeline`` is compiled once when an engine is built; ``ingest`` then runs plain Python per
+event: dict look-ups, a first-match over the kind's compiled rules, cached coefficients, and
+one SHA-256 per entry. Store queries are made once per chunk of events, never per event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from gridpoints._decimal import canonical, quantize, to_cents
+from gridpoints.checks import Check, CheckContext, Verdict
+from gridpoints.errors import PluginError
+from gridpoints.ledger import entry_bytes
+from gridpoints.model import Event, Member, canonical_attributes
+from gridpoints.outcomes import IngestResult, Rejection
+from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
+from gridpoints.stores import CapKey, EventRow, Transaction
+
+__all__ = ["Pipeline"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+ONE = Decimal(1)
+#: How far ahead of the clock an event may claim to have happened (clock skew between devices).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+CoefficientLookup = Callable[[Member, str, str, CompiledVersion], Decimal]
+
+
+class _Reject(Exception):
+    """Internal: an event fails validation with ``code``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _payload(event: Event) -> tuple[int, str]:
+    """``(occurred µs since the epoch, canonical payload)`` of an event."""
+    occurred = (event.occurred_at - _EPOCH) // _MICROSECOND
+    reported = "" if event.reported_at is None else (event.reported_at - _EPOCH) // _MICROSECOND
+    quantity = event.quantity
+    qty = str(quantity) if type(quantity) is int else canonical(quantity)  # type: ignore[arg-type]
+    attributes = canonical_attributes(event.attributes) if event.attributes else ""
+    return occurred, f"{event.member_id}\x1f{event.kind}\x1f{occurred}\x1f{qty}\x1f{reported}\x1f{attributes}"
+
+
+class _Call:
+    """The state of one ingest call: outcomes so far, the chain head, running cap totals."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.seq, self.prev = tx.head
+        self.accepted: list[str] = []
+        self.held: list[str] = []
+        self.rejected: list[Rejection] = []
+        self.duplicates: list[str] = []
+        self.seen: dict[str, tuple[str, str]] = {}
+        self.cap_used: dict[CapKey, int] = {}
+        self.entries: list[tuple[object, ...]] = []
+        self.events: list[EventRow] = []
+        self.entry_count = 0
+
+    def flush(self) -> None:
+        if self.entries or self.events:
+            self.tx.append(self.entries, self.events)
+            self.entry_count += len(self.entries)
+            self.entries = []
+            self.events = []
+
+
+class Pipeline:
+    """The compiled ingest path of one engine."""
+
+    def __init__(
+        self,
+        *,
+        tz: tzinfo,
+        rulebook: RuleBook,
+        checks: Iterable[tuple[Check, str]],
+        coefficient: CoefficientLookup,
+        members: Mapping[str, Member],
+        clock: Callable[[], datetime],
+        chunk_size: int = 5000,
+    ) -> None:
+        self.tz = tz
+        self.rulebook = rulebook
+        self.coefficient = coefficient
+        self.members = members
+        self.clock = clock
+        self.chunk_size = chunk_size
+        checks = list(checks)
+        self.check_window = max((c.window for c, _ in checks), default=timedelta(0))
+        # Per-kind check lists, compiled once: a kind no check names costs one dict miss.
+        self.checks_by_kind: dict[str, tuple[tuple[Check, str], ...]] = {}
+        for kind in rulebook.kinds:
+            applicable = tuple((c, p) for c, p in checks if c.kinds is None or kind in c.kinds)
+            if applicable:
+                self.checks_by_kind[kind] = applicable
+        # Points per (rule, quantity, coefficient) are computed once: no Decimal work per event.
+        self._cents: dict[tuple[int, object, Decimal], int] = {}
+
+    # -- public entry points -------------------------------------------------------------
+
+    def ingest(self, tx: Transaction, items: Iterable[Event | Mapping[str, Any]]) -> IngestResult:
+        """Run every item through the pipeline inside ``tx``; return the outcomes."""
+        call = _Call(tx)
+        iterator = iter(items)
+        index = 0
+        while chunk := list(islice(iterator, self.chunk_size)):
+            self._chunk(call, chunk, index)
+            index += len(chunk)
+            call.flush()
+        return IngestResult(
+            accepted=tuple(call.accepted),
+            held=tuple(call.held),
+            rejected=tuple(call.rejected),
+            duplicates=tuple(call.duplicates),
+            entries=call.entry_count,
+        )
+
+    def book_held(self, tx: Transaction, event: Event) -> int:
+        """Book an approved held event (rules in effect at its occurred_at); return entries made."""
+        call = _Call(tx)
+        member, version, rule = self._validate(event, self.clock() + FUTURE_TOLERANCE)
+        occurred, _ = _payload(event)
+        self._load_caps(call, [(event, member, version, rule)])
+        self._book(call, event, member, version, rule, occurred)
+        tx.set_status(event.id, "booked")
+        call.flush()
+        return call.entry_count
+
+    def validate(self, event: Event) -> None:
+        """Raise ``ValueError`` naming the problem if ``event`` could not be booked now."""
+        try:
+            self._validate(event, self.clock() + FUTURE_TOLERANCE)
+        except _Reject as error:
+            raise ValueError(f"{error.code}: {error.message}") from None
+
+    # -- stages --------------------------------------------------------------------------
+
+    def _chunk(self, call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> None:
+        parsed: list[tuple[int, Event]] = []
+        for offset, item in enumerate(chunk):
+            index = base + offset
+            if type(item) is Event or isinstance(item, Event):
+                parsed.append((index, item))
+                continue
+            try:
+                if not isinstance(item, Mapping):
+                    raise TypeError(f"{item!r} is a {type(item).__name__}, not an Event or a mapping")
+                parsed.append((index, Event.from_mapping(item)))
+            except (TypeError, ValueError) as error:
+                event_id = item.get("id") if isinstance(item, Mapping) else None
+                call.rejected.append(
+                    Rejection(event_id if isinstance(event_id, str) else None, "invalid", str(error), index)
+                )
+
+        unknown = list({e.id for _, e in parsed if e.id not in call.seen})
+        stored = call.tx.lookup(unknown) if unknown else {}
+        deadline = self.clock() + FUTURE_TOLERANCE
+
+        ready: list[tuple[int, Event, Member, CompiledVersion, CompiledRule, int, str]] = []
+        pending_ids: dict[str, str] = {}
+        for index, event in parsed:
+            occurred, payload = _payload(event)
+            known = call.seen.get(event.id) or stored.get(event.id)
+            if known is None and event.id in pending_ids:
+                known = (pending_ids[event.id], "pending")
+            if known is not None:
+                if known[0] == payload:
+                    call.duplicates.append(event.id)
+                else:
+                    call.rejected.append(
+                        Rejection(
+                            event.id,
+                            "conflict",
+                            f"id: event {event.id!r} is already {known[1]} with a different payload",
+                            index,
+                        )
+                    )
+                continue
+            try:
+                member, version, rule = self._validate(event, deadline)
+            except _Reject as error:
+                call.rejected.append(Rejection(event.id, error.code, error.message, index))
+                continue
+            pending_ids[event.id] = payload
+            ready.append((index, event, member, version, rule, occurred, payload))
+
+        history = self._load_history(call, ready) if self.checks_by_kind else {}
+        self._load_caps(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready])
+        checks_by_kind = self.checks_by_kind
+        for index, event, member, version, rule, occurred, payload in ready:
+            checks = checks_by_kind.get(event.kind)
+            if checks:
+                verdict = self._run_checks(checks, event, member, history.setdefault(member.id, []))
+                if verdict is not None:
+                    if verdict.action == "reject":
+                        call.rejected.append(Rejection(event.id, "gaming", f"{verdict.check}: {verdict.reason}", index))
+                        continue
+                    call.held.append(event.id)
+                    call.seen[event.id] = (payload, "held")
+                    month = self._day_and_month(event.occurred_at)[1]
+                    call.events.append(
+                        (
+                            event.id,
+                            event.member_id,
+                            event.kind,
+                            occurred,
+                            month,
+                            "held",
+                            payload,
+                            verdict.check,
+                            verdict.reason,
+                            verdict.ref or "",
+                        )
+                    )
+                    history[member.id].append(event)
+                    continue
+                history[member.id].append(event)
+            self._book(call, event, member, version, rule, occurred)
+            call.accepted.append(event.id)
+            call.seen[event.id] = (payload, "booked")
+            call.events.append(
+                (
+                    event.id,
+                    event.member_id,
+                    event.kind,
+                    occurred,
+                    call.entries[-1][4],
+                    "booked",  # type: ignore[arg-type]
+                    payload,
+                    "",
+                    "",
+                    "",
+                )
+            )
+
+    def _validate(self, event: Event, deadline: datetime) -> tuple[Member, CompiledVersion, CompiledRule]:
+        member = self.members.get(event.member_id)
+        if member is None:
+            raise _Reject("unknown_member", f"member_id: no member {event.member_id!r}")
+        if event.occurred_at > deadline:
+            raise _Reject("invalid", f"occurred_at: {event.occurred_at.isoformat()} is in the future")
+        if event.reported_at is not None and event.reported_at > deadline:
+            raise _Reject("invalid", f"reported_at: {event.reported_at.isoformat()} is in the future")
+        if event.kind not in self.rulebook.kinds:
+            raise _Reject("unknown_kind", f"kind: rule set {self.rulebook.id} has no rule for {event.kind!r}")
+        version = self.rulebook.version_at(event.occurred_at)
+        if version is None:
+            first = self.rulebook.versions[0]
+            raise _Reject(
+                "no_rule_version",
+                f"occurred_at: {event.occurred_at.isoformat()} is before rule set "
+                f"{self.rulebook.id}'s first version {first.ruleset.version} "
+                f"(effective {first.ruleset.effective_from})",
+            )
+        rule = version.match(event.kind, event.attributes)
+        if rule is None:
+            if event.kind not in version.by_kind:
+                raise _Reject(
+                    "unknown_kind",
+                    f"kind: rule set {self.rulebook.id} version {version.ruleset.version} "
+                    f"has no rule for {event.kind!r}",
+                )
+            raise _Reject(
+                "no_matching_rule",
+                f"attributes: no rule of kind {event.kind!r} matches {dict(event.attributes)!r}",
+            )
+        if member.joined is not None or member.left is not None:
+            day = event.occurred_at.astimezone(self.tz).date()
+            if (member.joined is not None and day < member.joined) or (member.left is not None and day > member.left):
+                raise _Reject(
+                    "inactive_member",
+                    f"occurred_at: member {member.id!r} was not active on {day} "
+                    f"(joined {member.joined}, left {member.left})",
+                )
+        return member, version, rule
+
+    def _run_checks(
+        self, checks: tuple[tuple[Check, str], ...], event: Event, member: Member, history: list[Event]
+    ) -> Verdict | None:
+        context = CheckContext(member, self._day_and_month(event.occurred_at)[1], self.tz, history)
+        for check, plugin in checks:
+            try:
+                verdict = check.inspect(event, context)
+            except Exception as error:
+                raise PluginError(plugin, f"check {check.name!r} raised {error!r} on event {event.id!r}") from error
+            if verdict is not None:
+                if not isinstance(verdict, Verdict):
+                    raise PluginError(plugin, f"check {check.name!r} returned {verdict!r}, not a Verdict")
+                return verdict
+        return None
+
+    def _load_history(self, call: _Call, ready: list[Any]) -> dict[str, list[Event]]:
+        """Each member's booked and held events around this chunk, in one query per chunk."""
+        if not ready:
+            return {}
+        window = self.check_window // _MICROSECOND
+        start = min(r[5] for r in ready) - window
+        end = max(r[5] for r in ready) + window
+        members = sorted({r[2].id for r in ready})
+        history: dict[str, list[Event]] = {m: [] for m in members}
+        for event_id, payload in call.tx.history(members, start, end):
+            event = Event.from_payload(event_id, payload)
+            history[event.member_id].append(event)
+        return history
+
+    def _load_caps(self, call: _Call, ready: list[tuple[Event, Member, CompiledVersion, CompiledRule]]) -> None:
+        """Running totals for every cap this chunk may touch, fetched once."""
+        keys: set[CapKey] = set()
+        for event, member, version, rule in ready:
+            for capped in (rule, version.late_rule):
+                if capped is not None and capped.cap is not None:
+                    day, month = self._day_and_month(event.occurred_at)
+                    scope = ("day", day) if capped.cap.per == "day" else ("period", month)
+                    keys.add((member.id, version.ruleset.id, capped.id, *scope))
+        missing = [k for k in keys if k not in call.cap_used]
+        if missing:
+            found = call.tx.cap_totals(missing)
+            for key in missing:
+                call.cap_used[key] = found.get(key, 0)
+
+    def _day_and_month(self, moment: datetime) -> tuple[str, str]:
+        """Local day and month labels of an instant in the engine's zone."""
+        local = moment.astimezone(self.tz)
+        return local.date().isoformat(), f"{local.year:04d}-{local.month:02d}"
+
+    # -- booking -------------------------------------------------------------------------
+
+    def _book(
+        self,
+        call: _Call,
+        event: Event,
+        member: Member,
+        version: CompiledVersion,
+        rule: CompiledRule,
+        occurred: int,
+    ) -> None:
+        day, month = self._day_and_month(event.occurred_at)
+        coefficient = self.coefficient(member, event.kind, month, version) if rule.positive else ONE
+        self._append(call, event.id, member.id, event.kind, month, day, version, rule, event.quantity, coefficient, "")
+        late = version.late_rule
+        if (
+            late is not None
+            and event.reported_at is not None
+            and event.kind in version.reportable
+            and event.reported_at - event.occurred_at > version.ruleset.report_deadline
+        ):
+            self._append(call, event.id, member.id, late.rule.kind, month, day, version, late, 1, ONE, event.id)
+
+    def _append(
+        self,
+        call: _Call,
+        event_id: str,
+        member_id: str,
+        kind: str,
+        month: str,
+        day: str,
+        version: CompiledVersion,
+        rule: CompiledRule,
+        quantity: int | Decimal,
+        coefficient: Decimal,
+        ref: str,
+    ) -> None:
+        key = (id(rule), quantity, coefficient)
+        cents = self._cents.get(key)
+        if cents is None:
+            cents = to_cents(quantize(rule.points * quantity * coefficient))
+            self._cents[key] = cents
+        reason = "derived" if ref else "rule"
+        cap = rule.cap
+        if cap is not None:
+            scope = ("day", day) if cap.per == "day" else ("period", month)
+            cap_key = (member_id, version.ruleset.id, rule.id, *scope)
+            used = call.cap_used.get(cap_key, 0)
+            remaining = max(0, to_cents(quantize(cap.points)) - abs(used))
+            if abs(cents) > remaining:
+                cents = remaining if cents > 0 else -remaining
+                reason = "cap"
+            call.cap_used[cap_key] = used + cents
+        call.seq += 1
+        row = (
+            call.seq,
+            member_id,
+            event_id,
+            kind,
+            month,
+            day,
+            cents,
+            canonical(coefficient),
+            str(quantity) if type(quantity) is int else canonical(quantity),  # type: ignore[arg-type]
+            rule.id,
+            version.ruleset.id,
+            version.ruleset.version,
+            version.digest,
+            reason,
+            ref,
+        )
+        digest = hashlib.sha256(call.prev.encode("ascii") + b"\x1e" + entry_bytes(row)).hexdigest()
+        call.entries.append((*row, call.prev, digest))
+        call.prev = digest

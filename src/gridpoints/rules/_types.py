@@ -1,0 +1,281 @@
+"""Rule types: conditions, caps, rules, grade thresholds and versioned rule sets."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from gridpoints._decimal import canonical, to_decimal
+from gridpoints._validate import check_id
+
+__all__ = ["Cap", "Condition", "GradeThresholds", "Rule", "RuleSet"]
+
+OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte")
+_NUMERIC = frozenset({"gt", "gte", "lt", "lte"})
+
+
+def _condition_value(op: str, attribute: str, value: object) -> object:
+    field = f"when.{attribute}.{op}"
+    if op in _NUMERIC:
+        return to_decimal(value, field)
+    if op in ("in", "not_in"):
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise TypeError(f"{field}: {value!r} is not a list of values")
+        return tuple(_scalar(field, v) for v in value)
+    return _scalar(field, value)
+
+
+def _scalar(field: str, value: object) -> object:
+    if isinstance(value, float):
+        raise TypeError(f"{field}: {value!r} is a float; write it as a string or Decimal")
+    if value is None or isinstance(value, (str, bool, int, Decimal)):
+        return value
+    raise TypeError(f"{field}: {value!r} is not a scalar value")
+
+
+def _excellent(value: object) -> Decimal:
+    return to_decimal(value, "grades.excellent")
+
+
+def _qualified(value: object) -> Decimal:
+    return to_decimal(value, "grades.qualified")
+
+
+def _cap_points(value: object) -> Decimal:
+    return to_decimal(value, "cap.points")
+
+
+def _rule_points(value: object) -> Decimal:
+    return to_decimal(value, "points")
+
+
+def _check_id_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_id(attribute.name, value)
+
+
+@attrs.frozen
+class Condition:
+    """One test of an event attribute: ``attribute op value``.
+
+    ``eq``/``ne`` compare values (numbers numerically), ``in``/``not_in`` test membership,
+    ``gt``/``gte``/``lt``/``lte`` compare numbers. A missing attribute never matches.
+    """
+
+    attribute: str
+    op: str = attrs.field(validator=attrs.validators.in_(OPERATORS))
+    value: object
+
+    def key(self) -> list[object]:
+        """A JSON-able form used in the rule set digest."""
+        value = self.value
+        if isinstance(value, tuple):
+            value = [canonical(v) if isinstance(v, Decimal) else v for v in value]
+        elif isinstance(value, Decimal):
+            value = canonical(value)
+        return [self.attribute, self.op, value]
+
+
+def to_conditions(when: object) -> tuple[Condition, ...]:
+    """Normalise ``when``: ``{"severity": "major"}``, ``{"stars": {"gte": 4}}``, ``{"x": {"in": [...]}}``."""
+    if when is None:
+        return ()
+    if isinstance(when, tuple) and all(isinstance(c, Condition) for c in when):
+        return when
+    if not isinstance(when, Mapping):
+        raise TypeError(f"when: {when!r} is not a mapping of attribute to condition")
+    result: list[Condition] = []
+    for attribute, test in when.items():
+        check_id("when attribute", attribute)
+        if isinstance(test, Mapping):
+            if not test:
+                raise ValueError(f"when.{attribute}: empty condition")
+            for op, value in test.items():
+                if op not in OPERATORS:
+                    raise ValueError(f"when.{attribute}: unknown operator {op!r} (use one of {', '.join(OPERATORS)})")
+                result.append(Condition(attribute, op, _condition_value(op, attribute, value)))
+        else:
+            result.append(Condition(attribute, "eq", _condition_value("eq", attribute, test)))
+    return tuple(result)
+
+
+@attrs.frozen
+class Cap:
+    """At most ``points`` (in magnitude) from one rule per member per ``day`` or per ``month``."""
+
+    points: Decimal = attrs.field(converter=_cap_points)
+    per: str = attrs.field(default="day", validator=attrs.validators.in_(("day", "month")))
+
+    def __attrs_post_init__(self) -> None:
+        if self.points < 0:
+            raise ValueError(f"cap.points: {self.points} must not be negative")
+
+
+def to_cap(value: object) -> Cap | None:
+    """Normalise ``cap``: a Cap, ``{"day": 20}``, ``{"month": 100}`` or ``{"per":…, "points":…}``."""
+    if value is None or isinstance(value, Cap):
+        return value
+    if isinstance(value, Mapping):
+        if set(value) <= {"per", "points"} and "points" in value:
+            return Cap(value["points"], value.get("per", "day"))
+        if len(value) == 1:
+            ((per, points),) = value.items()
+            if per not in ("day", "month"):
+                raise ValueError(f"cap: unknown period {per!r} (use day or month)")
+            return Cap(points, per)
+    raise TypeError(f"cap: {value!r} is not a cap like {{'day': 20}}")
+
+
+@attrs.frozen
+class Rule:
+    """Points per unit of quantity for events of ``kind`` whose attributes satisfy ``when``."""
+
+    kind: str = attrs.field(validator=_check_id_field)
+    points: Decimal = attrs.field(converter=_rule_points)
+    label: str | None = attrs.field(default=None, kw_only=True)
+    label_en: str | None = attrs.field(default=None, kw_only=True)
+    when: tuple[Condition, ...] = attrs.field(default=None, converter=to_conditions, kw_only=True)
+    cap: Cap | None = attrs.field(default=None, converter=to_cap, kw_only=True)
+    id: str | None = attrs.field(default=None, kw_only=True)
+
+    def display(self, lang: str = "zh") -> str:
+        """The label in ``lang``, falling back to the other language and then the kind."""
+        if lang == "en":
+            return self.label_en or self.label or self.kind
+        return self.label or self.label_en or self.kind
+
+    def key(self) -> dict[str, object]:
+        """What scores: kind, points, conditions and cap (labels excluded)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "points": canonical(self.points),
+            "when": [c.key() for c in self.when],
+            "cap": None if self.cap is None else [canonical(self.cap.points), self.cap.per],
+        }
+
+
+@attrs.frozen
+class GradeThresholds:
+    """Monthly score at or above ``excellent`` → 优秀; at or above ``qualified`` → 合格."""
+
+    excellent: Decimal = attrs.field(default=Decimal(80), converter=_excellent)
+    qualified: Decimal = attrs.field(default=Decimal(60), converter=_qualified)
+
+    def __attrs_post_init__(self) -> None:
+        if self.qualified > self.excellent:
+            raise ValueError(f"grades.qualified: {self.qualified} is above grades.excellent {self.excellent}")
+
+
+def to_grades(value: object) -> GradeThresholds:
+    """Normalise ``grades``: None (defaults 80/60), a GradeThresholds, or a mapping."""
+    if value is None:
+        return GradeThresholds()
+    if isinstance(value, GradeThresholds):
+        return value
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - {"excellent", "qualified"})
+        if unknown:
+            raise ValueError(f"grades.{unknown[0]}: unknown key (use excellent, qualified)")
+        return GradeThresholds(**value)
+    raise TypeError(f"grades: {value!r} is not a mapping like {{'excellent': 80, 'qualified': 60}}")
+
+
+def to_coefficients(value: object) -> Mapping[str, Decimal]:
+    """Normalise a region → coefficient table; coefficients must be positive."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"coefficients: {value!r} is not a mapping of region to number")
+    table: dict[str, Decimal] = {}
+    for region, number in value.items():
+        check_id("coefficients region", region)
+        coefficient = to_decimal(number, f"coefficients.{region}")
+        if coefficient <= 0:
+            raise ValueError(f"coefficients.{region}: {coefficient} must be positive")
+        table[region] = coefficient
+    return table
+
+
+def _number_rules(rules: Iterable[Rule]) -> tuple[Rule, ...]:
+    """Give each rule without an id the id ``kind.n`` (n counts within its kind, from 1)."""
+    counts: dict[str, int] = {}
+    result = []
+    seen: set[str] = set()
+    for rule in rules:
+        if not isinstance(rule, Rule):
+            raise TypeError(f"rules: {rule!r} is not a Rule")
+        counts[rule.kind] = counts.get(rule.kind, 0) + 1
+        if rule.id is None:
+            rule = attrs.evolve(rule, id=f"{rule.kind}.{counts[rule.kind]}")
+        if rule.id in seen:
+            raise ValueError(f"rules: two rules have the id {rule.id!r}")
+        seen.add(rule.id)  # type: ignore[arg-type]
+        result.append(rule)
+    return tuple(result)
+
+
+def _to_date(value: object) -> date:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"effective_from: {value!r} is not a date like 2026-01-01") from None
+    if not isinstance(value, date):
+        raise TypeError(f"effective_from: {value!r} is not a date")
+    return value
+
+
+@attrs.frozen
+class RuleSet:
+    """One version of a rule set (积分规则): rules tried in order, first match applies.
+
+    ``effective_from`` is a date, taken as local midnight in the engine's time zone.
+    ``reportable`` kinds booked later than ``report_deadline`` after they occurred also book one
+    ``late_report`` deduction (when the rule set has a ``late_report`` rule).
+    """
+
+    id: str = attrs.field(validator=_check_id_field)
+    version: str = attrs.field(validator=_check_id_field)
+    effective_from: date = attrs.field(converter=_to_date)
+    rules: tuple[Rule, ...] = attrs.field(converter=_number_rules)
+    coefficients: Mapping[str, Decimal] = attrs.field(default=None, converter=to_coefficients, kw_only=True, hash=False)
+    grades: GradeThresholds = attrs.field(default=None, converter=to_grades, kw_only=True)
+    reportable: tuple[str, ...] = attrs.field(default=("hazard", "group_incident"), converter=tuple, kw_only=True)
+    report_deadline: timedelta = attrs.field(default=timedelta(hours=24), kw_only=True)
+    label: str | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.rules:
+            raise ValueError(f"rules: rule set {self.id} {self.version} has no rules")
+        if self.report_deadline < timedelta(0):
+            raise ValueError(f"report_deadline: {self.report_deadline} is negative")
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """Every event kind the version has a rule for."""
+        return frozenset(rule.kind for rule in self.rules)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with ``rule_id`` (for example ``hazard.2``), or None."""
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def digest(self) -> str:
+        """SHA-256 of what scores in this version (labels excluded), as hex."""
+        document = {
+            "id": self.id,
+            "version": self.version,
+            "effective_from": self.effective_from.isoformat(),
+            "rules": [rule.key() for rule in self.rules],
+            "coefficients": {k: canonical(v) for k, v in sorted(self.coefficients.items())},
+            "grades": [canonical(self.grades.excellent), canonical(self.grades.qualified)],
+            "reportable": sorted(self.reportable),
+            "report_deadline": self.report_deadline.total_seconds(),
+        }
+        data = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()

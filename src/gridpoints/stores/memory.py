@@ -1,0 +1,165 @@
+"""The in-memory store: the reference implementation of the Store protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from gridpoints.errors import ConfigurationError, StoreError
+from gridpoints.ledger import GENESIS
+from gridpoints.model import Member
+from gridpoints.stores import CapKey, EntryRow, EventRow
+
+__all__ = ["MemoryStore"]
+
+_P = 4  # index of period in an entry row
+_MEMBER = 1
+
+
+class _MemoryTransaction:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self.head = store.head()
+        self.entries: list[EntryRow] = []
+        self.events: dict[str, EventRow] = {}
+        self.statuses: dict[str, str] = {}
+
+    def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        known = self._store._events
+        found = {}
+        for event_id in event_ids:
+            row = self.events.get(event_id) or known.get(event_id)
+            if row is not None:
+                found[event_id] = (row[6], self.statuses.get(event_id, row[5]))
+        return found
+
+    def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
+        wanted = set(member_ids)
+        rows = list(self._store._events.values()) + list(self.events.values())
+        return [
+            (r[0], r[6]) for r in rows if r[1] in wanted and start_us <= r[3] <= end_us and r[5] in ("booked", "held")
+        ]
+
+    def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
+        wanted = set(keys)
+        totals: dict[CapKey, int] = {}
+        for row in self._store._entries + self.entries:
+            for scope, value in (("day", row[5]), ("period", row[4])):
+                key = (row[1], row[10], row[9], scope, value)
+                if key in wanted:
+                    totals[key] = totals.get(key, 0) + int(row[6])  # type: ignore[call-overload]
+        return totals
+
+    def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
+        if entries:
+            expected = self.head[0] + 1
+            if entries[0][0] != expected or entries[0][15] != self.head[1]:
+                raise StoreError(f"append does not continue the chain at seq {expected}")
+            self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
+        self.entries.extend(entries)
+        for row in events:
+            self.events[row[0]] = row
+
+    def set_status(self, event_id: str, status: str) -> None:
+        self.statuses[event_id] = status
+
+
+class MemoryStore:
+    """Everything in Python lists and dicts; lost when the process ends."""
+
+    def __init__(self) -> None:
+        self.url = "memory:"
+        self._entries: list[EntryRow] = []
+        self._events: dict[str, EventRow] = {}
+        self._members: dict[str, Member] = {}
+        self._settings: dict[str, str] = {}
+        self._versions: dict[tuple[str, str], str] = {}
+        self._in_transaction = False
+
+    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
+        wanted = {"tz": tz, "ruleset": ruleset}
+        for key, value in wanted.items():
+            old = self._settings.get(key)
+            if old is not None and old != value and not migrate:
+                raise ConfigurationError(
+                    f"store {self.url} was created with {key}={old!r}, not {value!r} (pass migrate=True to change it)"
+                )
+        self._settings.update(wanted)
+
+    def register_versions(self, versions: Iterable[tuple[str, str, str]]) -> None:
+        versions = list(versions)
+        for ruleset, version, digest in versions:
+            old = self._versions.get((ruleset, version))
+            if old is not None and old != digest:
+                raise ConfigurationError(
+                    f"rule set {ruleset} version {version} changed in place (digest {old[:12]} → "
+                    f"{digest[:12]}); give the changed rules a new version"
+                )
+        for ruleset, version, digest in versions:
+            self._versions[(ruleset, version)] = digest
+
+    def upsert_members(self, members: Sequence[Member]) -> None:
+        for member in members:
+            self._members[member.id] = member
+
+    def members(self) -> list[Member]:
+        return [self._members[k] for k in sorted(self._members)]
+
+    @contextmanager
+    def transaction(self) -> Iterator[_MemoryTransaction]:
+        if self._in_transaction:
+            raise StoreError("the memory store does not nest transactions")
+        self._in_transaction = True
+        try:
+            tx = _MemoryTransaction(self)
+            yield tx
+            self._entries.extend(tx.entries)
+            self._events.update(tx.events)
+            for event_id, status in tx.statuses.items():
+                row: Any = list(self._events[event_id])
+                row[5] = status
+                self._events[event_id] = tuple(row)
+        finally:
+            self._in_transaction = False
+
+    def head(self) -> tuple[int, str]:
+        if not self._entries:
+            return (0, GENESIS)
+        last = self._entries[-1]
+        return (int(last[0]), str(last[16]))  # type: ignore[call-overload]
+
+    def entry_rows(self, *, member_id: str | None = None, periods: Iterable[str] | None = None) -> Iterator[EntryRow]:
+        wanted = None if periods is None else set(periods)
+        for row in self._entries:
+            if member_id is not None and row[_MEMBER] != member_id:
+                continue
+            if wanted is not None and row[_P] not in wanted:
+                continue
+            yield row
+
+    def chain_rows(self) -> Iterator[EntryRow]:
+        return iter(list(self._entries))
+
+    def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for row in self.entry_rows(member_id=member_id, periods=periods):
+            member = str(row[_MEMBER])
+            totals[member] = totals.get(member, 0) + int(row[6])  # type: ignore[call-overload]
+        return totals
+
+    def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
+        if event_ids is not None:
+            rows = [self._events[i] for i in event_ids if i in self._events]
+        else:
+            rows = list(self._events.values())
+        if status is not None:
+            rows = [r for r in rows if r[5] == status]
+        return sorted(rows, key=lambda r: (r[3], r[0]))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    # Test hook: the conformance suite tampers with stored rows through this.
+    def _replace_entry(self, index: int, row: EntryRow) -> None:
+        self._entries[index] = row

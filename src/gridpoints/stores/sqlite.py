@@ -1,0 +1,287 @@
+"""The SQLite store: the embedded default (WAL, synchronous=FULL, BEGIN IMMEDIATE appends)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from gridpoints.errors import ConfigurationError, StoreBusyError, StoreError
+from gridpoints.ledger import ENTRY_COLUMNS, GENESIS
+from gridpoints.model import Member
+from gridpoints.stores import EVENT_COLUMNS, SCHEMA_VERSION, CapKey, EntryRow, EventRow
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY, member_id TEXT NOT NULL, event_id TEXT NOT NULL,
+    kind TEXT NOT NULL, period TEXT NOT NULL, day TEXT NOT NULL,
+    points_cents INTEGER NOT NULL, coefficient TEXT NOT NULL, quantity TEXT NOT NULL,
+    rule TEXT NOT NULL, ruleset TEXT NOT NULL, version TEXT NOT NULL, digest TEXT NOT NULL,
+    reason TEXT NOT NULL, ref TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_period_member ON entries (period, member_id, points_cents);
+CREATE INDEX IF NOT EXISTS entries_member_period ON entries (member_id, period);
+CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
+    BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
+    BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY, member_id TEXT NOT NULL, kind TEXT NOT NULL,
+    occurred_us INTEGER NOT NULL, period TEXT NOT NULL, status TEXT NOT NULL,
+    payload TEXT NOT NULL, hold_check TEXT NOT NULL, hold_reason TEXT NOT NULL,
+    hold_ref TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_member_time ON events (member_id, occurred_us);
+CREATE INDEX IF NOT EXISTS events_status ON events (status) WHERE status = 'held';
+CREATE TABLE IF NOT EXISTS members (
+    id TEXT PRIMARY KEY, region TEXT NOT NULL, grid TEXT, name TEXT,
+    joined TEXT, left_on TEXT, attributes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ruleset_versions (
+    ruleset TEXT NOT NULL, version TEXT NOT NULL, digest TEXT NOT NULL,
+    PRIMARY KEY (ruleset, version));
+"""
+
+_CHUNK = 500
+_ENTRY_INSERT = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})"
+_EVENT_INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+_ENTRY_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
+_EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+
+
+def path_from_url(url: str) -> str | None:
+    """The file path (or ``:memory:``) a SQLite URL or plain path names; None if not SQLite."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///") :] or ":memory:"
+    if url in ("sqlite://", "sqlite://:memory:", ":memory:"):
+        return ":memory:"
+    if "://" in url:
+        return None
+    return url
+
+
+def _translate(error: sqlite3.OperationalError) -> StoreError:
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return StoreBusyError(f"the SQLite file is locked by another writer ({text}); retry later")
+    return StoreError(f"SQLite: {text}")
+
+
+class _SQLiteTransaction:
+    def __init__(self, conn: sqlite3.Connection, head: tuple[int, str]) -> None:
+        self._conn = conn
+        self.head = head
+
+    def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(event_ids), _CHUNK):
+            chunk = event_ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for event_id, payload, status in self._conn.execute(
+                f"SELECT event_id, payload, status FROM events WHERE event_id IN ({marks})", chunk
+            ):
+                found[event_id] = (payload, status)
+        return found
+
+    def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = []
+        for member_id in member_ids:
+            rows.extend(
+                self._conn.execute(
+                    "SELECT event_id, payload FROM events WHERE member_id = ? AND occurred_us "
+                    "BETWEEN ? AND ? AND status IN ('booked', 'held')",
+                    (member_id, start_us, end_us),
+                )
+            )
+        return rows
+
+    def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
+        totals: dict[CapKey, int] = {}
+        for key in keys:
+            member, ruleset, rule, scope, value = key
+            column = "day" if scope == "day" else "period"
+            (total,) = self._conn.execute(
+                "SELECT COALESCE(SUM(points_cents), 0) FROM entries WHERE member_id = ? "
+                f"AND ruleset = ? AND rule = ? AND {column} = ?",
+                (member, ruleset, rule, value),
+            ).fetchone()
+            if total:
+                totals[key] = int(total)
+        return totals
+
+    def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
+        if entries:
+            expected = self.head[0] + 1
+            if entries[0][0] != expected or entries[0][15] != self.head[1]:
+                raise StoreError(f"append does not continue the chain at seq {expected}")
+            self._conn.executemany(_ENTRY_INSERT, entries)
+            self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
+        if events:
+            self._conn.executemany(_EVENT_INSERT, events)
+
+    def set_status(self, event_id: str, status: str) -> None:
+        self._conn.execute("UPDATE events SET status = ? WHERE event_id = ?", (status, event_id))
+
+
+class SQLiteStore:
+    """A ledger in one SQLite file, safe with several processes writing to it.
+
+    Every append runs inside ``BEGIN IMMEDIATE``, so the chain head is read under the write lock
+    and two writers can never fork the chain. ``timeout`` is how long a writer waits for the lock
+    before ``StoreBusyError``.
+    """
+
+    def __init__(self, path: str, *, timeout: float = 30.0) -> None:
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        try:
+            self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"cannot open SQLite store {path!r}: {error}") from error
+
+    def _migrate(self) -> None:
+        # CREATE ... IF NOT EXISTS is idempotent, so several processes may open a new file at once.
+        self._conn.executescript(_SCHEMA)
+        with self._write() as conn:
+            row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+            current = row[0] or 0
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: schema version {current} is newer than this gridpoints "
+                    f"({SCHEMA_VERSION}); upgrade gridpoints"
+                )
+            if current < SCHEMA_VERSION:
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)",
+                    (SCHEMA_VERSION, datetime.now(UTC).isoformat()),
+                )
+
+    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
+        with self._write() as conn:
+            stored = dict(conn.execute("SELECT key, value FROM meta"))
+            for key, value in (("tz", tz), ("ruleset", ruleset)):
+                old = stored.get(key)
+                if old is not None and old != value and not migrate:
+                    raise ConfigurationError(
+                        f"store {self.url} was created with {key}={old!r}, not {value!r} "
+                        "(pass migrate=True to change it)"
+                    )
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def register_versions(self, versions: Iterable[tuple[str, str, str]]) -> None:
+        with self._write() as conn:
+            for ruleset, version, digest in versions:
+                row = conn.execute(
+                    "SELECT digest FROM ruleset_versions WHERE ruleset = ? AND version = ?",
+                    (ruleset, version),
+                ).fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO ruleset_versions VALUES (?, ?, ?)", (ruleset, version, digest))
+                elif row[0] != digest:
+                    raise ConfigurationError(
+                        f"rule set {ruleset} version {version} changed in place (digest "
+                        f"{row[0][:12]} → {digest[:12]}); give the changed rules a new version"
+                    )
+
+    def upsert_members(self, members: Sequence[Member]) -> None:
+        rows = [
+            (
+                m.id,
+                m.region,
+                m.grid,
+                m.name,
+                None if m.joined is None else m.joined.isoformat(),
+                None if m.left is None else m.left.isoformat(),
+                json.dumps(dict(m.attributes), ensure_ascii=False, sort_keys=True, default=str),
+            )
+            for m in members
+        ]
+        with self._write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def members(self) -> list[Member]:
+        return [
+            Member(id=i, region=r, grid=g, name=n, joined=j, left=lft, attributes=json.loads(a))
+            for i, r, g, n, j, lft, a in self._conn.execute("SELECT * FROM members ORDER BY id")
+        ]
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise _translate(error) from error
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            conn.execute("ROLLBACK")
+            raise _translate(error) from error
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[_SQLiteTransaction]:
+        with self._write() as conn:
+            yield _SQLiteTransaction(conn, self._head(conn))
+
+    @staticmethod
+    def _head(conn: sqlite3.Connection) -> tuple[int, str]:
+        row = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+    def head(self) -> tuple[int, str]:
+        return self._head(self._conn)
+
+    def entry_rows(self, *, member_id: str | None = None, periods: Iterable[str] | None = None) -> Iterator[EntryRow]:
+        where, params = [], []
+        if member_id is not None:
+            where.append("member_id = ?")
+            params.append(member_id)
+        if periods is not None:
+            months = list(periods)
+            where.append(f"period IN ({','.join('?' * len(months))})")
+            params.extend(months)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        yield from self._conn.execute(f"{_ENTRY_SELECT}{clause} ORDER BY seq", params)
+
+    def chain_rows(self) -> Iterator[EntryRow]:
+        cursor = self._conn.execute(f"{_ENTRY_SELECT} ORDER BY seq")
+        while rows := cursor.fetchmany(10_000):
+            yield from rows
+
+    def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
+        months = list(periods)
+        sql = f"SELECT member_id, SUM(points_cents) FROM entries WHERE period IN ({','.join('?' * len(months))})"
+        params: list[str] = months
+        if member_id is not None:
+            sql += " AND member_id = ?"
+            params = [*months, member_id]
+        return {m: int(t) for m, t in self._conn.execute(sql + " GROUP BY member_id", params)}
+
+    def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
+        where, params = [], []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if event_ids is not None:
+            ids = list(event_ids)
+            where.append(f"event_id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return list(self._conn.execute(f"{_EVENT_SELECT}{clause} ORDER BY occurred_us, event_id", params))
+
+    def close(self) -> None:
+        self._conn.close()
