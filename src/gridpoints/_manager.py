@@ -8,6 +8,7 @@ names the plugin.
 from __future__ import annotations
 
 import importlib
+import types
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -55,11 +56,26 @@ def get_plugin_manager(
         if pm.is_registered(plugin):
             continue
         try:
-            pm.register(plugin)
+            pm.register(plugin, name=_readable_name(pm, plugin))
         except ValueError as error:
             raise ConfigurationError(f"cannot register plugin {plugin!r}: {error}") from error
     pm.check_pending()
     return pm
+
+
+def _readable_name(pm: pluggy.PluginManager, plugin: object) -> str:
+    """A name errors can show: the module name, or the class path (numbered when repeated)."""
+    if isinstance(plugin, types.ModuleType):
+        base = plugin.__name__
+    elif isinstance(plugin, type):
+        base = f"{plugin.__module__}.{plugin.__qualname__}"
+    else:
+        base = f"{type(plugin).__module__}.{type(plugin).__qualname__}"
+    name, number = base, 1
+    while pm.get_plugin(name) is not None:
+        number += 1
+        name = f"{base}#{number}"
+    return name
 
 
 class PluginFacade:

@@ -47,14 +47,17 @@ def _test(condition: Condition) -> Matcher:
     name, op, expected = condition.attribute, condition.op, condition.value
     if op == "eq":
         return lambda attrs_: (v := attrs_.get(name, _MISSING)) is not _MISSING and _equal(v, expected)
+    # A missing attribute equals nothing: eq/in fail on it, ne/not_in hold.
     if op == "ne":
-        return lambda attrs_: (v := attrs_.get(name, _MISSING)) is not _MISSING and not _equal(v, expected)
-    if op in ("in", "not_in"):
-        options: tuple[object, ...] = expected if isinstance(expected, tuple) else (expected,)
-        inside = op == "in"
-        return lambda attrs_: (
-            (v := attrs_.get(name, _MISSING)) is not _MISSING
-            and (any(_equal(v, option) for option in options) is inside)
+        return lambda attrs_: (v := attrs_.get(name, _MISSING)) is _MISSING or not _equal(v, expected)
+    options: tuple[object, ...] = expected if isinstance(expected, tuple) else (expected,)
+    if op == "in":
+        return lambda attrs_: (v := attrs_.get(name, _MISSING)) is not _MISSING and any(
+            _equal(v, option) for option in options
+        )
+    if op == "not_in":
+        return lambda attrs_: (v := attrs_.get(name, _MISSING)) is _MISSING or not any(
+            _equal(v, option) for option in options
         )
     compare: Callable[[Decimal, Decimal], bool] = {
         "gt": Decimal.__gt__,

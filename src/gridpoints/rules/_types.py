@@ -64,7 +64,8 @@ class Condition:
     """One test of an event attribute: ``attribute op value``.
 
     ``eq``/``ne`` compare values (numbers numerically), ``in``/``not_in`` test membership,
-    ``gt``/``gte``/``lt``/``lte`` compare numbers. A missing attribute never matches.
+    ``gt``/``gte``/``lt``/``lte`` compare numbers. A missing attribute equals nothing, so
+    ``eq``, ``in`` and the comparisons fail on it while ``ne`` and ``not_in`` hold.
     """
 
     attribute: str
