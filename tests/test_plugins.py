@@ -305,3 +305,39 @@ def test_a_store_plugin_is_reached_through_the_hook() -> None:
 
     engine = gp.Engine("custom:district-7", plugins=[Custom()], load_entrypoints=False)
     assert opened == ["custom:district-7"] and isinstance(engine.store, gp.MemoryStore)
+
+
+def test_history_includes_kinds_the_check_does_not_inspect_within_one_chunk() -> None:
+    from datetime import timedelta
+
+    seen: list[list[str]] = []
+
+    class HazardSpy(gp.Check):
+        name = "hazard_spy"
+        kinds = frozenset({"hazard"})
+        window = timedelta(hours=3)
+
+        def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+            seen.append([e.id for e in context.recent(event, self.window)])
+            return None
+
+    engine = build(plugins=[ChecksPlugin(HazardSpy())])
+    engine.add_members([gp.Member(id="M1", region="urban")])
+    engine.ingest([gp.Event("p", "M1", "patrol", at(3, 9)), gp.Event("h", "M1", "hazard", at(3, 10))])
+    assert seen == [["p"]]
+
+
+def test_a_repeated_id_after_a_check_rejected_its_first_copy_is_judged_again() -> None:
+    verdicts = iter([gp.Verdict.reject("once", "first copy refused"), None])
+
+    class Once(gp.Check):
+        name = "once"
+
+        def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+            return next(verdicts)
+
+    engine = build(plugins=[ChecksPlugin(Once())])
+    engine.add_members([gp.Member(id="M1", region="urban")])
+    result = engine.ingest([gp.Event("p", "M1", "patrol", at(3)), gp.Event("p", "M1", "patrol", at(3))])
+    assert [r.code for r in result.rejected] == ["gaming"] and result.accepted == ("p",)
+    assert result.duplicates == ()

@@ -138,13 +138,6 @@ class Pipeline:
         call.flush()
         return call.entry_count
 
-    def validate(self, event: Event) -> None:
-        """Raise ``ValueError`` naming the problem if ``event`` could not be booked now."""
-        try:
-            self._validate(event, self.clock() + FUTURE_TOLERANCE)
-        except _Reject as error:
-            raise ValueError(f"{error.code}: {error.message}") from None
-
     # -- stages --------------------------------------------------------------------------
 
     def _chunk(self, call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> None:
@@ -169,37 +162,29 @@ class Pipeline:
         deadline = self.clock() + FUTURE_TOLERANCE
 
         ready: list[tuple[int, Event, Member, CompiledVersion, CompiledRule, int, str]] = []
-        pending_ids: dict[str, str] = {}
         for index, event in parsed:
             occurred, payload = _payload(event)
             known = call.seen.get(event.id) or stored.get(event.id)
-            if known is None and event.id in pending_ids:
-                known = (pending_ids[event.id], "pending")
             if known is not None:
-                if known[0] == payload:
-                    call.duplicates.append(event.id)
-                else:
-                    call.rejected.append(
-                        Rejection(
-                            event.id,
-                            "conflict",
-                            f"id: event {event.id!r} is already {known[1]} with a different payload",
-                            index,
-                        )
-                    )
+                self._repeat(call, event, payload, known, index)
                 continue
             try:
                 member, version, rule = self._validate(event, deadline)
             except _Reject as error:
                 call.rejected.append(Rejection(event.id, error.code, error.message, index))
                 continue
-            pending_ids[event.id] = payload
             ready.append((index, event, member, version, rule, occurred, payload))
 
         history = self._load_history(call, ready) if self.checks_by_kind else {}
         self._load_caps(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready])
         checks_by_kind = self.checks_by_kind
         for index, event, member, version, rule, occurred, payload in ready:
+            # An id repeated within the chunk is judged against what its first copy became.
+            known = call.seen.get(event.id)
+            if known is not None:
+                self._repeat(call, event, payload, known, index)
+                continue
+            month = self._day_and_month(event.occurred_at)[1]
             checks = checks_by_kind.get(event.kind)
             if checks:
                 verdict = self._run_checks(checks, event, member, history.setdefault(member.id, []))
@@ -209,7 +194,6 @@ class Pipeline:
                         continue
                     call.held.append(event.id)
                     call.seen[event.id] = (payload, "held")
-                    month = self._day_and_month(event.occurred_at)[1]
                     call.events.append(
                         (
                             event.id,
@@ -226,24 +210,21 @@ class Pipeline:
                     )
                     history[member.id].append(event)
                     continue
-                history[member.id].append(event)
+            if history:
+                history.setdefault(member.id, []).append(event)
             self._book(call, event, member, version, rule, occurred)
             call.accepted.append(event.id)
             call.seen[event.id] = (payload, "booked")
-            call.events.append(
-                (
-                    event.id,
-                    event.member_id,
-                    event.kind,
-                    occurred,
-                    call.entries[-1][4],
-                    "booked",  # type: ignore[arg-type]
-                    payload,
-                    "",
-                    "",
-                    "",
-                )
-            )
+            call.events.append((event.id, event.member_id, event.kind, occurred, month, "booked", payload, "", "", ""))
+
+    @staticmethod
+    def _repeat(call: _Call, event: Event, payload: str, known: tuple[str, str], index: int) -> None:
+        """An id the store or this call already knows: a duplicate, or a conflict if changed."""
+        if known[0] == payload:
+            call.duplicates.append(event.id)
+            return
+        message = f"id: event {event.id!r} is already {known[1]} with a different payload"
+        call.rejected.append(Rejection(event.id, "conflict", message, index))
 
     def _validate(self, event: Event, deadline: datetime) -> tuple[Member, CompiledVersion, CompiledRule]:
         member = self.members.get(event.member_id)

@@ -52,12 +52,12 @@ def _test(condition: Condition) -> Matcher:
         return lambda attrs_: (v := attrs_.get(name, _MISSING)) is _MISSING or not _equal(v, expected)
     options: tuple[object, ...] = expected if isinstance(expected, tuple) else (expected,)
     if op == "in":
-        return lambda attrs_: (v := attrs_.get(name, _MISSING)) is not _MISSING and any(
-            _equal(v, option) for option in options
+        return lambda attrs_: (
+            (v := attrs_.get(name, _MISSING)) is not _MISSING and any(_equal(v, option) for option in options)
         )
     if op == "not_in":
-        return lambda attrs_: (v := attrs_.get(name, _MISSING)) is _MISSING or not any(
-            _equal(v, option) for option in options
+        return lambda attrs_: (
+            (v := attrs_.get(name, _MISSING)) is _MISSING or not any(_equal(v, option) for option in options)
         )
     compare: Callable[[Decimal, Decimal], bool] = {
         "gt": Decimal.__gt__,
