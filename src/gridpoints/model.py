@@ -64,6 +64,16 @@ def canonical_attributes(attributes: Mapping[str, object]) -> str:
     return json.dumps(attributes, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
 
 
+def payload_of(event: Event) -> tuple[int, str]:
+    """``(occurred µs since the epoch, canonical payload)``; the pipeline needs both."""
+    occurred = (event.occurred_at - _EPOCH) // _MICROSECOND
+    reported = "" if event.reported_at is None else (event.reported_at - _EPOCH) // _MICROSECOND
+    quantity = event.quantity
+    qty = str(quantity) if isinstance(quantity, int) else canonical(quantity)
+    attributes = canonical_attributes(event.attributes) if event.attributes else ""
+    return occurred, f"{event.member_id}\x1f{event.kind}\x1f{occurred}\x1f{qty}\x1f{reported}\x1f{attributes}"
+
+
 class Grade(enum.Enum):
     """A monthly assessment grade. ``.value`` is the English code; ``.label_zh`` the Chinese."""
 
@@ -159,11 +169,7 @@ class Event:
 
         Instants are compared whatever zone they are written in; attributes as sorted JSON.
         """
-        occurred = (self.occurred_at - _EPOCH) // _MICROSECOND
-        reported = "" if self.reported_at is None else (self.reported_at - _EPOCH) // _MICROSECOND
-        quantity = self.quantity if isinstance(self.quantity, int) else canonical(self.quantity)
-        attributes = canonical_attributes(self.attributes) if self.attributes else ""
-        return f"{self.member_id}\x1f{self.kind}\x1f{occurred}\x1f{quantity}\x1f{reported}\x1f{attributes}"
+        return payload_of(self)[1]
 
     @classmethod
     def from_payload(cls, event_id: str, payload: str) -> Event:

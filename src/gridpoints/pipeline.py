@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -18,14 +18,13 @@ from gridpoints._decimal import canonical, quantize, to_cents
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.errors import PluginError
 from gridpoints.ledger import entry_bytes
-from gridpoints.model import Event, Member, canonical_attributes
+from gridpoints.model import Event, Member, payload_of
 from gridpoints.outcomes import IngestResult, Rejection
 from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
 from gridpoints.stores import CapKey, EventRow, Transaction
 
 __all__ = ["Pipeline"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 ONE = Decimal(1)
 #: How far ahead of the clock an event may claim to have happened (clock skew between devices).
@@ -43,16 +42,6 @@ class _Reject(Exception):
         self.message = message
 
 
-def _payload(event: Event) -> tuple[int, str]:
-    """``(occurred µs since the epoch, canonical payload)`` of an event."""
-    occurred = (event.occurred_at - _EPOCH) // _MICROSECOND
-    reported = "" if event.reported_at is None else (event.reported_at - _EPOCH) // _MICROSECOND
-    quantity = event.quantity
-    qty = str(quantity) if type(quantity) is int else canonical(quantity)  # type: ignore[arg-type]
-    attributes = canonical_attributes(event.attributes) if event.attributes else ""
-    return occurred, f"{event.member_id}\x1f{event.kind}\x1f{occurred}\x1f{qty}\x1f{reported}\x1f{attributes}"
-
-
 class _Call:
     """The state of one ingest call: outcomes so far, the chain head, running cap totals."""
 
@@ -63,6 +52,7 @@ class _Call:
         self.held: list[str] = []
         self.rejected: list[Rejection] = []
         self.duplicates: list[str] = []
+        # Ids of the current chunk only: earlier chunks are already in the transaction.
         self.seen: dict[str, tuple[str, str]] = {}
         self.cap_used: dict[CapKey, int] = {}
         self.entries: list[tuple[object, ...]] = []
@@ -116,6 +106,7 @@ class Pipeline:
         iterator = iter(items)
         index = 0
         while chunk := list(islice(iterator, self.chunk_size)):
+            call.seen = {}
             self._chunk(call, chunk, index)
             index += len(chunk)
             call.flush()
@@ -131,7 +122,7 @@ class Pipeline:
         """Book an approved held event (rules in effect at its occurred_at); return entries made."""
         call = _Call(tx)
         member, version, rule = self._validate(event, self.clock() + FUTURE_TOLERANCE)
-        occurred, _ = _payload(event)
+        occurred, _ = payload_of(event)
         self._load_caps(call, [(event, member, version, rule)])
         self._book(call, event, member, version, rule, occurred)
         tx.set_status(event.id, "booked")
@@ -163,7 +154,7 @@ class Pipeline:
 
         ready: list[tuple[int, Event, Member, CompiledVersion, CompiledRule, int, str]] = []
         for index, event in parsed:
-            occurred, payload = _payload(event)
+            occurred, payload = payload_of(event)
             known = call.seen.get(event.id) or stored.get(event.id)
             if known is not None:
                 self._repeat(call, event, payload, known, index)
