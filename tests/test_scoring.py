@@ -37,7 +37,7 @@ def points(engine: gp.Engine, member: str = "M1") -> list[tuple[str, Decimal, st
 def test_first_matching_rule_applies(engine: gp.Engine) -> None:
     engine.add_members([gp.Member(id="M1", region="urban")])
     engine.ingest([
-        gp.Event("h1", "M1", "hazard", at(1), attributes={"severity": "major"}),
+        gp.Event("h1", "M1", "hazard", at(1), attributes={"severity": "major", "evidence": "h1.jpg"}),
         gp.Event("h2", "M1", "hazard", at(2), attributes={"severity": "minor"}),
         gp.Event("h3", "M1", "hazard", at(3)),
         gp.Event("c1", "M1", "complaint", at(4), attributes={"severity": "serious"}),
@@ -131,7 +131,8 @@ def test_late_reports_of_reportable_kinds_derive_a_deduction(
 ) -> None:
     engine.add_members([gp.Member(id="M1", region="urban")])
     occurred = at(3)
-    event = gp.Event("e1", "M1", kind, occurred, reported_at=None if delay is None else occurred + delay)
+    event = gp.Event("e1", "M1", kind, occurred, reported_at=None if delay is None else occurred + delay,
+                     attributes={"verified": True})
     assert engine.ingest([event]).accepted == ("e1",)
     entries = engine.explain("M1", "2026-11")
     derived = [e for e in entries if e.reason == "derived"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Literal
 
 import attrs
 
 from gridpoints.model import Event, Member
+from gridpoints.periods import Period
 
 __all__ = ["Check", "CheckContext", "Verdict"]
 
@@ -37,12 +40,17 @@ class Verdict:
         return cls("reject", check, reason, ref)
 
 
+def _occurred(event: Event) -> datetime:
+    return event.occurred_at
+
+
 @attrs.define
 class CheckContext:
     """What a check sees beside the event: the member, the event's month, and its history.
 
     ``history`` holds the member's booked and held events (earlier in this ingest call too)
-    whose ``occurred_at`` lies within the largest ``window`` any check asked for.
+    whose ``occurred_at`` lies within the largest ``window`` any check asked for, sorted by
+    ``occurred_at`` (the pipeline keeps it sorted as it adds the events of the call).
     """
 
     member: Member
@@ -51,23 +59,40 @@ class CheckContext:
     history: Sequence[Event]
 
     def recent(self, event: Event, window: timedelta, *, kind: str | None = None) -> list[Event]:
-        """History events of ``kind`` (any kind when None) within ``window`` of ``event``."""
-        start: datetime = event.occurred_at - window
-        end: datetime = event.occurred_at + window
+        """History events of ``kind`` (any kind when None) within ``window`` of ``event``, by time."""
+        return self.between(event.occurred_at - window, event.occurred_at + window, kind=kind, exclude=event.id)
+
+    def between(
+        self, start: datetime, end: datetime, *, kind: str | None = None, exclude: str | None = None
+    ) -> list[Event]:
+        """History events of ``kind`` (any when None) with ``start <= occurred_at <= end``, by time.
+
+        Found by bisection in the sorted history, so a check costs O(log n + matches).
+        """
+        history = self.history
+        low = bisect.bisect_left(history, start, key=_occurred)
+        high = bisect.bisect_right(history, end, lo=low, key=_occurred)
         return [
             other
-            for other in self.history
-            if start <= other.occurred_at <= end and (kind is None or other.kind == kind) and other.id != event.id
+            for other in history[low:high]
+            if (kind is None or other.kind == kind) and other.id != exclude
         ]
+
+    def local_day(self, moment: datetime) -> str:
+        """The calendar day (``2026-11-03``) of an instant in the engine's time zone."""
+        return moment.astimezone(self.tz).date().isoformat()
 
 
 class Check:
     """Base class for anti-gaming checks returned by ``gridpoints_checks``.
 
     Subclasses set ``name`` (the code shown on held events), optionally ``kinds`` (the event
-    kinds the check looks at; None means every kind) and ``window`` (how much history around an
-    event it needs), and implement ``inspect``. The engine compiles checks into a per-kind list
-    when it is built; ``inspect`` runs once per event of a matching kind.
+    kinds the check looks at; None means every kind, an empty set none) and ``window`` (how much
+    history around an event it needs), and implement ``inspect``. The engine compiles checks
+    into a per-kind list when it is built; ``inspect`` runs once per event of a matching kind.
+
+    A check may also look at whole months: ``period_flags`` gets a month's scores and returns
+    flags for the report (audit marks; points never change). It runs once per month report.
     """
 
     name: str = "check"
@@ -77,3 +102,12 @@ class Check:
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Return None to let ``event`` pass, or a Verdict to hold or reject it."""
         raise NotImplementedError
+
+    def period_flags(
+        self, period: Period, members: Sequence[Member], scores: Mapping[str, Decimal]
+    ) -> Mapping[str, str]:
+        """Member id → flag (for example ``outlier``) for a month's report; none by default.
+
+        ``members`` are the members assessed in ``period``; ``scores`` their month scores.
+        """
+        return {}

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridpoints._manager import PluginFacade, get_plugin_manager
-from gridpoints.errors import ConfigurationError, NotFoundError
+from gridpoints.checks import Check
+from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
 from gridpoints.ledger import Ledger
 from gridpoints.model import Entry, Event, Member
 from gridpoints.outcomes import IngestResult
 from gridpoints.periods import Period
 from gridpoints.pipeline import Pipeline
+from gridpoints.plugins.checks import configure_checks
 from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.reports import Report, build_report, cents_to_points
 from gridpoints.review import ReviewQueue
@@ -51,15 +53,24 @@ class Engine:
         load_entrypoints: bool = True,
         coefficients: Mapping[str, object] | None = None,
         checks: bool = True,
+        check_config: Mapping[str, Mapping[str, object] | bool | None] | None = None,
         migrate: bool = False,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.tz = _zone(tz)
         self.tz_name = tz
         self._builtin_coefficients = RegionalCoefficients(coefficients)
+        builtin_checks = configure_checks(check_config) if checks else []
         self.plugins = PluginFacade(
-            get_plugin_manager(plugins, load_entrypoints=load_entrypoints, builtins=[self._builtin_coefficients])
+            get_plugin_manager(
+                plugins,
+                load_entrypoints=load_entrypoints,
+                builtins=[self._builtin_coefficients, *builtin_checks],
+            )
         )
+        compiled_checks = self.plugins.checks() if checks else []
+        #: Checks that also flag whole months (``Check.period_flags`` overridden), with their plugin.
+        self._period_checks = [(c, p) for c, p in compiled_checks if type(c).period_flags is not Check.period_flags]
         self.rulebook = RuleBook(self._versions(ruleset), self.tz)
         self.ruleset_id = ruleset
         self.store = self._open_store(store)
@@ -70,7 +81,7 @@ class Engine:
         self.pipeline = Pipeline(
             tz=self.tz,
             rulebook=self.rulebook,
-            checks=self.plugins.checks() if checks else [],
+            checks=compiled_checks,
             coefficient=self._coefficient_lookup(),
             members=self._members,
             clock=clock or (lambda: datetime.now(UTC)),
@@ -198,7 +209,26 @@ class Engine:
             self.members,
             lambda months: self.store.totals([str(m) for m in months]),
             grader,
+            self._period_flags if parsed.kind == "month" and self._period_checks else None,
         )
+
+    def _period_flags(
+        self, period: Period, members: Sequence[Member], scores: Mapping[str, Decimal]
+    ) -> dict[str, list[str]]:
+        """Member id → audit flags from the checks that look at whole months."""
+        flags: dict[str, list[str]] = {}
+        for check, plugin in self._period_checks:
+            try:
+                found = check.period_flags(period, members, scores)
+                items = list(found.items())
+            except Exception as error:
+                raise PluginError(plugin, f"check {check.name!r} period_flags raised {error!r}") from error
+            for member_id, flag in items:
+                if not isinstance(flag, str) or not flag:
+                    raise PluginError(plugin, f"check {check.name!r} flagged {member_id!r} with {flag!r}, not a name")
+                if member_id in scores and flag not in flags.setdefault(member_id, []):
+                    flags[member_id].append(flag)
+        return flags
 
     def explain(self, member_id: str, period: str | Period) -> list[Entry]:
         """The entries behind a member's score, in ledger order."""

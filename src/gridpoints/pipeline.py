@@ -8,6 +8,7 @@ one SHA-256 per entry. Store queries are made once per chunk of events, never pe
 from __future__ import annotations
 
 import hashlib
+from bisect import insort
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -40,6 +41,10 @@ class _Reject(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def _occurred_at(event: Event) -> datetime:
+    return event.occurred_at
 
 
 class _Call:
@@ -199,10 +204,10 @@ class Pipeline:
                             verdict.ref or "",
                         )
                     )
-                    history[member.id].append(event)
+                    insort(history[member.id], event, key=_occurred_at)
                     continue
             if history:
-                history.setdefault(member.id, []).append(event)
+                insort(history.setdefault(member.id, []), event, key=_occurred_at)
             self._book(call, event, member, version, rule, occurred)
             call.accepted.append(event.id)
             call.seen[event.id] = (payload, "booked")
@@ -285,6 +290,8 @@ class Pipeline:
         for event_id, payload in call.tx.history(members, start, end):
             event = Event.from_payload(event_id, payload)
             history[event.member_id].append(event)
+        for events in history.values():
+            events.sort(key=_occurred_at)
         return history
 
     def _load_caps(self, call: _Call, ready: list[tuple[Event, Member, CompiledVersion, CompiledRule]]) -> None:

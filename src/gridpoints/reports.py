@@ -14,6 +14,8 @@ from gridpoints.periods import Period
 __all__ = ["Report", "ReportRow", "competition_ranks"]
 
 Grader = Callable[[Decimal, Period], Grade]
+#: (period, assessed members, their scores) → member id → extra flags (for example ``outlier``).
+Flagger = Callable[[Period, Sequence[Member], Mapping[str, Decimal]], Mapping[str, Sequence[str]]]
 
 
 def cents_to_points(cents: int) -> Decimal:
@@ -80,8 +82,12 @@ def build_report(
     members: Sequence[Member],
     totals: Callable[[Sequence[Period]], Mapping[str, int]],
     grade: Grader,
+    flagger: Flagger | None = None,
 ) -> Report:
-    """Assemble a report from store aggregates: ``totals(months)`` → member id → hundredths."""
+    """Assemble a report from store aggregates: ``totals(months)`` → member id → hundredths.
+
+    ``flagger`` adds audit flags (the checks' ``period_flags``) after ``accountability``.
+    """
     assessed = [m for m in members if m.active_between(period.first_day, period.last_day)]
     sums = totals(period.months())
     scores = {m.id: cents_to_points(sums.get(m.id, 0)) for m in assessed}
@@ -104,6 +110,7 @@ def build_report(
 
     gold_cutoff = math.ceil(len(assessed) / 10)
     accountable = _accountable(period, assessed, grades, totals, grade) if period.kind == "month" else set()
+    extra = flagger(period, assessed, scores) if flagger is not None else {}
     rows = [
         ReportRow(
             member_id=m.id,
@@ -115,7 +122,7 @@ def build_report(
             rank_in_region=region_ranks[m.id],
             rank_in_grid=grid_ranks.get(m.id),
             titles=("gold",) if ranks[m.id] <= gold_cutoff and grades[m.id] is not Grade.UNQUALIFIED else (),
-            flags=("accountability",) if m.id in accountable else (),
+            flags=(*(("accountability",) if m.id in accountable else ()), *extra.get(m.id, ())),
         )
         for m in assessed
     ]

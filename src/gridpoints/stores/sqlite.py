@@ -89,12 +89,13 @@ class _SQLiteTransaction:
 
     def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
         rows: list[tuple[str, str]] = []
-        for member_id in member_ids:
+        for first in range(0, len(member_ids), _CHUNK):
+            chunk = member_ids[first : first + _CHUNK]
             rows.extend(
                 self._conn.execute(
-                    "SELECT event_id, payload FROM events WHERE member_id = ? AND occurred_us "
-                    "BETWEEN ? AND ? AND status IN ('booked', 'held')",
-                    (member_id, start_us, end_us),
+                    f"SELECT event_id, payload FROM events WHERE member_id IN ({','.join('?' * len(chunk))}) "
+                    "AND occurred_us BETWEEN ? AND ? AND status IN ('booked', 'held')",
+                    (*chunk, start_us, end_us),
                 )
             )
         return rows

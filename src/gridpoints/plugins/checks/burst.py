@@ -1,0 +1,56 @@
+"""Built-in check ``burst``: too many events of one member in a few minutes (集中突击录入)."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from datetime import timedelta
+
+from gridpoints.checks import CheckContext, Verdict
+from gridpoints.model import Event
+from gridpoints.plugins.checks._base import BuiltinCheck, kinds_option, positive_int
+
+__all__ = ["Burst"]
+
+
+class Burst(BuiltinCheck):
+    """Hold an event that makes more than ``count`` events of a member within ``minutes``.
+
+    Options: ``count`` (default 8), ``minutes`` (default 10), ``kinds`` (default every kind:
+    the events counted and inspected). Any span of ``minutes`` that contains the event and
+    more than ``count`` events (booked, held, or earlier in the same call) counts, so the
+    verdict does not depend on arrival order within the span.
+    """
+
+    name = "burst"
+
+    def __init__(self, *, count: int = 8, minutes: int = 10, kinds: Iterable[str] | None = None) -> None:
+        self.count = positive_int(count, "count")
+        self.minutes = positive_int(minutes, "minutes")
+        self.window = timedelta(minutes=self.minutes)
+        self.kinds = kinds_option(kinds)
+
+    def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
+        """Hold ``event`` if some span of the window around it holds more than ``count`` events."""
+        kinds = self.kinds
+        nearby = [e.occurred_at for e in context.recent(event, self.window) if kinds is None or e.kind in kinds]
+        if len(nearby) < self.count:
+            return None
+        moment = event.occurred_at
+        times = sorted([*nearby, moment])
+        window = self.window
+        for first, start in enumerate(times):
+            if start > moment:
+                break
+            if start + window < moment:
+                continue
+            last = bisect.bisect_right(times, start + window)
+            if last - first > self.count:
+                local = start.astimezone(context.tz)
+                return Verdict.hold(
+                    self.name,
+                    f"burst: {last - first} events of member {event.member_id} from "
+                    f"{local:%Y-%m-%d %H:%M} within {self.minutes} min (more than {self.count}); "
+                    "check they were really done, not typed in at once",
+                )
+        return None

@@ -1,0 +1,56 @@
+"""Built-in check ``daily_limit``: more units of a kind in one day than a person can do (每日上限)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from gridpoints.checks import CheckContext, Verdict
+from gridpoints.model import Event
+from gridpoints.plugins.checks._base import BuiltinCheck, positive_decimal
+
+__all__ = ["DEFAULT_DAILY_LIMITS", "DailyLimit"]
+
+#: Units per member per local day; kinds not named are unlimited.
+DEFAULT_DAILY_LIMITS: Mapping[str, int] = {"patrol": 12}
+
+
+class DailyLimit(BuiltinCheck):
+    """Hold the event whose units would take the member's day over the kind's limit.
+
+    Option ``limits``: kind → units per member per day (default ``{"patrol": 12}``; other
+    kinds unlimited). The day is the local calendar day of ``occurred_at`` in the engine's zone
+    and units are summed by ``quantity`` over the member's booked and held events of that day,
+    whatever order they arrived in: once the day is full, every further unit is held.
+    """
+
+    name = "daily_limit"
+    window = timedelta(days=1)
+
+    def __init__(self, *, limits: Mapping[str, object] = DEFAULT_DAILY_LIMITS) -> None:
+        if not isinstance(limits, Mapping):
+            raise TypeError(f"limits: {limits!r} is not a mapping of kind to units per day")
+        self.limits: dict[str, Decimal] = {
+            str(kind): positive_decimal(units, f"limits[{kind!r}]") for kind, units in limits.items()
+        }
+        self.kinds = frozenset(self.limits)
+
+    def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
+        """Hold ``event`` if the day's units of its kind, with it, exceed the limit."""
+        limit = self.limits.get(event.kind)
+        if limit is None:
+            return None
+        local = event.occurred_at.astimezone(context.tz)
+        start = datetime.combine(local.date(), time(), tzinfo=context.tz)
+        end = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=context.tz)
+        earlier = context.between(start, end - timedelta(microseconds=1), kind=event.kind, exclude=event.id)
+        used = sum((Decimal(e.quantity) for e in earlier), Decimal(0))
+        total = used + Decimal(event.quantity)
+        if total <= limit:
+            return None
+        return Verdict.hold(
+            self.name,
+            f"daily limit: {used} {event.kind} units already recorded on {local.date()}; this event's "
+            f"{event.quantity} would make {total}, over the limit of {limit} per day",
+        )

@@ -1,0 +1,50 @@
+"""Built-in check ``duplicate_submission``: the same thing at the same place sent twice (重复提交)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from gridpoints.checks import CheckContext, Verdict
+from gridpoints.model import Event
+from gridpoints.plugins.checks._base import BuiltinCheck, kinds_option, positive_int
+
+__all__ = ["DuplicateSubmission"]
+
+
+class DuplicateSubmission(BuiltinCheck):
+    """Hold an event when the member already has one of the same kind at the same location.
+
+    Options: ``minutes`` (default 30): how close in ``occurred_at`` the two must be;
+    ``attribute`` (default ``location``): the attribute that names the place; ``kinds``
+    (default every kind). An event without the attribute is not looked at. The verdict's
+    ``ref`` is the earliest matching event (booked or held) — the original.
+    """
+
+    name = "duplicate_submission"
+
+    def __init__(self, *, minutes: int = 30, attribute: str = "location", kinds: Iterable[str] | None = None) -> None:
+        self.minutes = positive_int(minutes, "minutes")
+        self.window = timedelta(minutes=self.minutes)
+        if not isinstance(attribute, str) or not attribute:
+            raise TypeError(f"attribute: {attribute!r} is not an attribute name")
+        self.attribute = attribute
+        self.kinds = kinds_option(kinds)
+
+    def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
+        """Hold ``event`` if an earlier-stored event matches it within the window."""
+        place = event.attributes.get(self.attribute)
+        if place is None or place == "":
+            return None
+        for other in context.recent(event, self.window, kind=event.kind):
+            if other.attributes.get(self.attribute) == place:
+                apart = abs(event.occurred_at - other.occurred_at)
+                minutes = int(apart.total_seconds() // 60)
+                return Verdict.hold(
+                    self.name,
+                    f"possible duplicate: {event.kind} at {self.attribute} {place!r} {minutes} min from event "
+                    f"{other.id!r} of the same member (within {self.minutes} min); confirm they are two "
+                    "different pieces of work",
+                    ref=other.id,
+                )
+        return None
