@@ -6,6 +6,7 @@ by anti-gaming checks and booked into an append-only, hash-chained ledger.
 
 from gridpoints._markers import hookimpl, hookspec
 from gridpoints.checks import Check, CheckContext, Verdict
+from gridpoints.decisions import Decision
 from gridpoints.engine import Engine
 from gridpoints.errors import (
     ConfigurationError,
@@ -35,6 +36,7 @@ __all__ = [
     "CheckContext",
     "Condition",
     "ConfigurationError",
+    "Decision",
     "Engine",
     "Entry",
     "Event",

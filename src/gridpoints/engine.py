@@ -10,7 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridpoints._manager import PluginFacade, get_plugin_manager
+from gridpoints.booking import Booking
 from gridpoints.checks import Check
+from gridpoints.decisions import Decision
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
 from gridpoints.ledger import Ledger
 from gridpoints.model import Entry, Event, Member
@@ -235,6 +237,43 @@ class Engine:
         self.member(member_id)
         months = [str(m) for m in Period.parse(period).months()]
         return self.ledger.entries(member_id=member_id, periods=months)
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def record_decision(
+        self,
+        booking: Booking,
+        action: str,
+        subject: str,
+        *,
+        by: str,
+        note: str = "",
+        detail: Mapping[str, Any] | None = None,
+        member_id: str = "",
+        event_id: str = "",
+        month: str,
+        ref: str = "",
+    ) -> int:
+        """Stage a decision in ``booking`` stamped with the engine's clock; return its seq."""
+        now = self.pipeline.clock()
+        return booking.decide(
+            action, subject, by=by, at=now, note=note, detail=detail, member_id=member_id, event_id=event_id,
+            month=month, day=now.astimezone(self.tz).date().isoformat(), ref=ref,
+        )
+
+    def decisions(self, *, subject: str | None = None, action: str | None = None) -> list[Decision]:
+        """Recorded decisions (who, when, why) in ledger order, filtered by subject and action."""
+        rows = self.store.decision_rows(
+            subjects=None if subject is None else [subject], actions=None if action is None else [action]
+        )
+        return [Decision.from_row(row) for row in rows]
+
+    def decision(self, seq: int) -> Decision:
+        """The decision recorded by ledger entry ``seq``; NotFoundError if there is none."""
+        for decision in self.decisions():
+            if decision.seq == seq:
+                return decision
+        raise NotFoundError(f"seq: entry {seq} records no decision")
 
     def close(self) -> None:
         """Release the store's connections."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
 
+from gridpoints.decisions import decision_digest
 from gridpoints.model import Entry
 
 if TYPE_CHECKING:
@@ -114,12 +115,19 @@ class Verification:
         return self.ok
 
 
-def verify_rows(rows: Iterable[tuple[object, ...]]) -> Verification:
-    """Recompute the chain over rows in seq order; name the first bad sequence number."""
+def verify_rows(
+    rows: Iterable[tuple[object, ...]], decisions: Mapping[int, tuple[object, ...]] | None = None
+) -> Verification:
+    """Recompute the chain over rows in seq order; name the first bad sequence number.
+
+    With ``decisions`` (seq → decision row), each ``decision`` entry must have its row, whose
+    digest must equal the entry's ``digest`` column, and no row may lack its entry.
+    """
     prev = GENESIS
     expected_seq = 1
     count = 0
     sha = hashlib.sha256
+    unmatched = dict(decisions) if decisions is not None else None
     for row in rows:
         seq = row[0]
         if seq != expected_seq:
@@ -130,9 +138,18 @@ def verify_rows(rows: Iterable[tuple[object, ...]]) -> Verification:
         digest = sha(prev.encode("ascii") + b"\x1e" + entry_bytes(row)).hexdigest()
         if digest != row[16]:
             return Verification(False, count, expected_seq, "hash does not match the entry's fields")
+        if unmatched is not None and row[13] == "decision":
+            decision = unmatched.pop(expected_seq, None)
+            if decision is None:
+                return Verification(False, count, expected_seq, "the decision record of this entry is missing")
+            if decision_digest(decision) != row[12]:
+                return Verification(False, count, expected_seq, "the decision record was changed after the fact")
         prev = digest
         expected_seq += 1
         count += 1
+    if unmatched:
+        stray = min(unmatched)
+        return Verification(False, count, stray, f"decision record {stray} has no decision entry in the chain")
     return Verification(True, count)
 
 
@@ -151,8 +168,10 @@ class Ledger:
         return [entry_from_row(row) for row in self._store.entry_rows(member_id=member_id, periods=periods)]
 
     def verify(self) -> Verification:
-        """Rebuild every entry's bytes from its stored columns and recompute the chain."""
-        return verify_rows(self._store.chain_rows())
+        """Rebuild every entry's bytes from its stored columns, recompute the chain, and match
+        every decision record against the digest its entry committed to."""
+        decisions = {int(row[0]): row for row in self._store.decision_rows()}
+        return verify_rows(self._store.chain_rows(), decisions)
 
     def __len__(self) -> int:
         return self._store.head()[0]

@@ -7,7 +7,6 @@ one SHA-256 per entry. Store queries are made once per chunk of events, never pe
 
 from __future__ import annotations
 
-import hashlib
 from bisect import insort
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
@@ -16,13 +15,13 @@ from itertools import islice
 from typing import Any
 
 from gridpoints._decimal import canonical, quantize, to_cents
+from gridpoints.booking import Booking
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.errors import PluginError
-from gridpoints.ledger import entry_bytes
 from gridpoints.model import Event, Member, payload_of
 from gridpoints.outcomes import IngestResult, Rejection
 from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
-from gridpoints.stores import CapKey, EventRow, Transaction
+from gridpoints.stores import CapKey, Transaction
 
 __all__ = ["Pipeline"]
 
@@ -47,12 +46,11 @@ def _occurred_at(event: Event) -> datetime:
     return event.occurred_at
 
 
-class _Call:
+class _Call(Booking):
     """The state of one ingest call: outcomes so far, the chain head, running cap totals."""
 
     def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
-        self.seq, self.prev = tx.head
+        super().__init__(tx)
         self.accepted: list[str] = []
         self.held: list[str] = []
         self.rejected: list[Rejection] = []
@@ -60,16 +58,6 @@ class _Call:
         # Ids of the current chunk only: earlier chunks are already in the transaction.
         self.seen: dict[str, tuple[str, str]] = {}
         self.cap_used: dict[CapKey, int] = {}
-        self.entries: list[tuple[object, ...]] = []
-        self.events: list[EventRow] = []
-        self.entry_count = 0
-
-    def flush(self) -> None:
-        if self.entries or self.events:
-            self.tx.append(self.entries, self.events)
-            self.entry_count += len(self.entries)
-            self.entries = []
-            self.events = []
 
 
 class Pipeline:
@@ -123,16 +111,34 @@ class Pipeline:
             entries=call.entry_count,
         )
 
-    def book_held(self, tx: Transaction, event: Event) -> int:
-        """Book an approved held event (rules in effect at its occurred_at); return entries made."""
-        call = _Call(tx)
-        member, version, rule = self._validate(event, self.clock() + FUTURE_TOLERANCE)
-        occurred, _ = payload_of(event)
-        self._load_caps(call, [(event, member, version, rule)])
-        self._book(call, event, member, version, rule, occurred)
-        tx.set_status(event.id, "booked")
-        call.flush()
-        return call.entry_count
+    def booking(self, tx: Transaction) -> Booking:
+        """A Booking on ``tx`` that ``book_event`` can add to (for reviews and corrections)."""
+        return _Call(tx)
+
+    def book_event(
+        self, booking: Booking, event: Event, *, reason: str = "rule", ref: str = "", new: bool = False
+    ) -> str:
+        """Book ``event`` without checks (a person decided) with the rules in effect at its
+        occurred_at; return the month it was booked in. ``reason``/``ref`` mark its main entry
+        (``correction`` and the original's id for a replacement); ``new`` also stores the event
+        row (status booked, ``ref`` in its ref column) for an event the store has not seen.
+
+        Raises ``ValueError`` naming the problem if the event cannot be booked now.
+        """
+        if not isinstance(booking, _Call):
+            raise TypeError("booking: use Pipeline.booking(tx)")
+        try:
+            member, version, rule = self._validate(event, self.clock() + FUTURE_TOLERANCE)
+        except _Reject as error:
+            raise ValueError(f"{error.code}: {error.message}") from None
+        occurred, payload = payload_of(event)
+        self._load_caps(booking, [(event, member, version, rule)])
+        month = self._book(booking, event, member, version, rule, occurred, reason=reason, ref=ref)
+        if new:
+            own = self._day_and_month(event.occurred_at)[1]
+            row = (event.id, event.member_id, event.kind, occurred, own, "booked", payload, "", "", ref)
+            booking.events.append(row)
+        return month
 
     # -- stages --------------------------------------------------------------------------
 
@@ -301,7 +307,7 @@ class Pipeline:
             for capped in (rule, version.late_rule):
                 if capped is not None and capped.cap is not None:
                     day, month = self._day_and_month(event.occurred_at)
-                    scope = ("day", day) if capped.cap.per == "day" else ("period", month)
+                    scope = ("day", day) if capped.cap.per == "day" else ("period", call.open_month(month))
                     keys.add((member.id, version.ruleset.id, capped.id, *scope))
         missing = [k for k in keys if k not in call.cap_used]
         if missing:
@@ -324,10 +330,20 @@ class Pipeline:
         version: CompiledVersion,
         rule: CompiledRule,
         occurred: int,
-    ) -> None:
-        day, month = self._day_and_month(event.occurred_at)
-        coefficient = self.coefficient(member, event.kind, month, version) if rule.positive else ONE
-        self._append(call, event.id, member.id, event.kind, month, day, version, rule, event.quantity, coefficient, "")
+        *,
+        reason: str = "rule",
+        ref: str = "",
+    ) -> str:
+        """Chain the event's entries; return the month they are booked in (its own, or the
+        first open month after it when its month is closed)."""
+        day, own_month = self._day_and_month(event.occurred_at)
+        month = call.open_month(own_month)
+        if month != own_month and not ref:
+            ref = f"period:{own_month}"  # booked late: name the closed month it belongs to
+        coefficient = self.coefficient(member, event.kind, own_month, version) if rule.positive else ONE
+        self._append(
+            call, event.id, member.id, event.kind, month, day, version, rule, event.quantity, coefficient, reason, ref
+        )
         late = version.late_rule
         if (
             late is not None
@@ -335,7 +351,10 @@ class Pipeline:
             and event.kind in version.reportable
             and event.reported_at - event.occurred_at > version.ruleset.report_deadline
         ):
-            self._append(call, event.id, member.id, late.rule.kind, month, day, version, late, 1, ONE, event.id)
+            self._append(
+                call, event.id, member.id, late.rule.kind, month, day, version, late, 1, ONE, "derived", event.id
+            )
+        return month
 
     def _append(
         self,
@@ -349,6 +368,7 @@ class Pipeline:
         rule: CompiledRule,
         quantity: int | Decimal,
         coefficient: Decimal,
+        reason: str,
         ref: str,
     ) -> None:
         key = (id(rule), quantity, coefficient)
@@ -356,7 +376,6 @@ class Pipeline:
         if cents is None:
             cents = to_cents(quantize(rule.points * quantity * coefficient))
             self._cents[key] = cents
-        reason = "derived" if ref else "rule"
         cap = rule.cap
         if cap is not None:
             scope = ("day", day) if cap.per == "day" else ("period", month)
@@ -367,24 +386,21 @@ class Pipeline:
                 cents = remaining if cents > 0 else -remaining
                 reason = "cap"
             call.cap_used[cap_key] = used + cents
-        call.seq += 1
-        row = (
-            call.seq,
-            member_id,
-            event_id,
-            kind,
-            month,
-            day,
-            cents,
-            canonical(coefficient),
-            str(quantity) if type(quantity) is int else canonical(quantity),  # type: ignore[arg-type]
-            rule.id,
-            version.ruleset.id,
-            version.ruleset.version,
-            version.digest,
-            reason,
-            ref,
+        call.chain(
+            (
+                member_id,
+                event_id,
+                kind,
+                month,
+                day,
+                cents,
+                canonical(coefficient),
+                str(quantity) if type(quantity) is int else canonical(quantity),  # type: ignore[arg-type]
+                rule.id,
+                version.ruleset.id,
+                version.ruleset.version,
+                version.digest,
+                reason,
+                ref,
+            )
         )
-        digest = hashlib.sha256(call.prev.encode("ascii") + b"\x1e" + entry_bytes(row)).hexdigest()
-        call.entries.append((*row, call.prev, digest))
-        call.prev = digest

@@ -6,69 +6,125 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from gridpoints.decisions import Decision
 from gridpoints.errors import NotFoundError, ReviewError
 from gridpoints.model import Event
+from gridpoints.periods import Period
 
 if TYPE_CHECKING:
     from gridpoints.engine import Engine
 
-__all__ = ["HeldEvent", "ReviewQueue"]
+__all__ = ["HeldEvent", "ReviewQueue", "require_text"]
+
+
+def require_text(value: object, field: str) -> str:
+    """``value`` stripped, if it is a non-empty string; a clear error naming ``field`` otherwise."""
+    if not isinstance(value, str):
+        raise TypeError(f"{field}: {value!r} is not a string")
+    text = value.strip()
+    if not text:
+        raise ValueError(f"{field}: must not be empty")
+    return text
 
 
 @attrs.frozen
 class HeldEvent:
-    """An event waiting for review, with the check that held it and why."""
+    """An event waiting for review, with the check that held it, why, and its own month."""
 
     event: Event
     check: str
     reason: str
     ref: str | None
+    period: str = ""
 
 
 class ReviewQueue:
-    """``eng.review``: list, approve and reject held events."""
+    """``eng.review``: list, approve and reject held events.
+
+    Every decision is recorded with who, when and why, as a zero-point ``decision`` entry in
+    the hash chain plus a decision row beside it (see docs/fair-play.md). A decision is taken
+    under the store's write lock, so two engines deciding the same event at once book it once:
+    the second gets a ReviewError.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def pending(self) -> list[HeldEvent]:
-        """Held events, oldest first."""
-        return [
-            HeldEvent(Event.from_payload(row[0], row[6]), row[7], row[8], row[9] or None)
-            for row in self._engine.store.event_rows(status="held")
-        ]
-
-    def _held_row(self, event_id: str) -> tuple[object, ...]:
-        rows = self._engine.store.event_rows(event_ids=[event_id])
-        if not rows:
-            raise NotFoundError(f"event_id: no held event {event_id!r}")
-        if rows[0][5] != "held":
-            raise ReviewError(f"event_id: event {event_id!r} is {rows[0][5]}, not held; it was decided already")
-        return rows[0]
+    def pending(
+        self,
+        *,
+        member: str | None = None,
+        kind: str | None = None,
+        check: str | None = None,
+        period: str | Period | None = None,
+    ) -> list[HeldEvent]:
+        """Held events, oldest ``occurred_at`` first, filtered by member id, kind, the check that
+        held them and the period (month, quarter or year) they occurred in."""
+        months = None if period is None else {str(m) for m in Period.parse(period).months()}
+        found = []
+        for row in self._engine.store.event_rows(status="held"):
+            if (member is not None and row[1] != member) or (kind is not None and row[2] != kind):
+                continue
+            if (check is not None and row[7] != check) or (months is not None and row[4] not in months):
+                continue
+            found.append(HeldEvent(Event.from_payload(row[0], row[6]), row[7], row[8], row[9] or None, row[4]))
+        return found
 
     def approve(self, event_id: str, *, by: str, note: str = "") -> int:
-        """Book a held event with the rules in effect at its occurred_at; return entries booked."""
-        if not by:
-            raise ValueError("by: who approves must be named")
-        row = self._held_row(event_id)
-        event = Event.from_payload(event_id, str(row[6]))
-        store = self._engine.store
-        with store.transaction() as tx:
-            # Re-read under the write lock: another engine may have decided meanwhile.
-            found = tx.lookup([event_id]).get(event_id)
-            if found is None or found[1] != "held":
-                raise ReviewError(f"event_id: event {event_id!r} was decided meanwhile")
-            return self._engine.pipeline.book_held(tx, event)
+        """Book a held event with the rules in effect at its occurred_at (in the first open month
+        if its own is closed) and record the approval; return how many entries the event got.
 
-    def reject(self, event_id: str, *, by: str, reason: str) -> None:
-        """Refuse a held event; it is remembered as rejected and never booked."""
-        if not by:
-            raise ValueError("by: who rejects must be named")
-        if not reason:
-            raise ValueError("reason: a rejection needs a reason")
-        self._held_row(event_id)
-        with self._engine.store.transaction() as tx:
-            found = tx.lookup([event_id]).get(event_id)
-            if found is None or found[1] != "held":
-                raise ReviewError(f"event_id: event {event_id!r} was decided meanwhile")
+        NotFoundError for an unknown id; ReviewError if it is not held (decided already, also by
+        another engine a moment ago) or can no longer be booked.
+        """
+        by = require_text(by, "by")
+        if not isinstance(note, str):
+            raise TypeError(f"note: {note!r} is not a string")
+        engine = self._engine
+        with engine.store.transaction() as tx:
+            event, _month = self._held(tx.lookup([event_id]).get(event_id), event_id)
+            booking = engine.pipeline.booking(tx)
+            try:
+                month = engine.pipeline.book_event(booking, event)
+            except ValueError as error:
+                raise ReviewError(f"event_id: {event_id!r} cannot be booked now: {error}") from None
+            entries = len(booking.entries)
+            engine.record_decision(
+                booking, "approve", f"event:{event_id}", by=by, note=note.strip(), member_id=event.member_id,
+                event_id=event_id, month=month,
+            )
+            tx.set_status(event_id, "booked")
+            booking.flush()
+        return entries
+
+    def reject(self, event_id: str, *, by: str, reason: str) -> Decision:
+        """Refuse a held event: it is remembered as rejected and never booked; return the
+        recorded decision. Same errors as ``approve``."""
+        by = require_text(by, "by")
+        reason = require_text(reason, "reason")
+        engine = self._engine
+        with engine.store.transaction() as tx:
+            event, month = self._held(tx.lookup([event_id]).get(event_id), event_id)
+            booking = engine.pipeline.booking(tx)
+            engine.record_decision(
+                booking, "reject", f"event:{event_id}", by=by, note=reason, member_id=event.member_id,
+                event_id=event_id, month=booking.open_month(month),
+            )
+            recorded = booking.decisions[-1]
             tx.set_status(event_id, "rejected")
+            booking.flush()
+        return Decision.from_row(recorded)
+
+    def decision(self, event_id: str) -> Decision | None:
+        """The approval or rejection recorded for an event; None while it is pending."""
+        rows = self._engine.store.decision_rows(subjects=[f"event:{event_id}"], actions=["approve", "reject"])
+        return Decision.from_row(rows[-1]) if rows else None
+
+    def _held(self, found: tuple[str, str] | None, event_id: str) -> tuple[Event, str]:
+        if found is None:
+            raise NotFoundError(f"event_id: no held event {event_id!r}")
+        payload, status = found
+        if status != "held":
+            raise ReviewError(f"event_id: event {event_id!r} is {status}, not held; it was decided already")
+        event = Event.from_payload(event_id, payload)
+        return event, str(Period.month_of(event.occurred_at, self._engine.tz))

@@ -8,9 +8,19 @@ from typing import Protocol, runtime_checkable
 
 from gridpoints.model import Member
 
-__all__ = ["EVENT_COLUMNS", "SCHEMA_VERSION", "CapKey", "EventRow", "Store", "Transaction"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "PERIOD_CLOSE_COLUMNS",
+    "SCHEMA_VERSION",
+    "CapKey",
+    "EventRow",
+    "PeriodCloseRow",
+    "Store",
+    "Transaction",
+]
 
-SCHEMA_VERSION = 1
+#: 1: entries, events, members, settings. 2: decisions and period_closes tables.
+SCHEMA_VERSION = 2
 
 #: Columns of table ``events``: every event booked, held or decided, with its canonical payload.
 EVENT_COLUMNS = (
@@ -27,6 +37,12 @@ EVENT_COLUMNS = (
 )
 
 EventRow = tuple[str, str, str, int, str, str, str, str, str, str]
+#: Columns of table ``period_closes``: the month, the seq of its ``close`` decision entry, the
+#: ledger head (seq, hash) the frozen report reflects, and the frozen report as JSON.
+PERIOD_CLOSE_COLUMNS = ("period", "decision_seq", "head_seq", "head_hash", "report")
+PeriodCloseRow = tuple[str, int, int, str, str]
+#: (seq, action, subject, actor, at, note, detail): see gridpoints.decisions.DECISION_COLUMNS.
+DecisionRow = tuple[int, str, str, str, str, str, str]
 #: (member_id, ruleset, rule, "day" or "period", the day or the month)
 CapKey = tuple[str, str, str, str, str]
 EntryRow = tuple[object, ...]
@@ -50,7 +66,29 @@ class Transaction(Protocol):
         """Append entry rows (already chained, seq continuing ``head``) and event rows."""
 
     def set_status(self, event_id: str, status: str) -> None:
-        """Change the review status of a held event."""
+        """Change the status of a stored event (held → booked/rejected, booked → corrected)."""
+
+    def entry_rows(
+        self,
+        *,
+        seqs: Sequence[int] | None = None,
+        event_ids: Sequence[str] | None = None,
+        refs: Sequence[str] | None = None,
+    ) -> list[EntryRow]:
+        """Entry rows (committed and staged in this transaction) matching every filter given,
+        in seq order; read under the write lock, so decisions based on them cannot race."""
+
+    def add_decisions(self, rows: Sequence[DecisionRow]) -> None:
+        """Store decision rows (their ledger entries are appended in the same transaction)."""
+
+    def decision_rows(self, *, subjects: Sequence[str]) -> list[DecisionRow]:
+        """Decision rows (committed and staged) about these subjects, in seq order."""
+
+    def closed_periods(self) -> set[str]:
+        """The months closed so far, read under the write lock."""
+
+    def add_period_close(self, row: PeriodCloseRow) -> None:
+        """Record a closed month; a month already closed is a StoreError."""
 
 
 @runtime_checkable
@@ -77,8 +115,17 @@ class Store(Protocol):
     def head(self) -> tuple[int, str]:
         """``(seq, hash)`` of the last entry, ``(0, GENESIS)`` when empty."""
 
-    def entry_rows(self, *, member_id: str | None = None, periods: Iterable[str] | None = None) -> Iterator[EntryRow]:
-        """Entry rows in seq order, filtered by member and months."""
+    def entry_rows(
+        self,
+        *,
+        member_id: str | None = None,
+        periods: Iterable[str] | None = None,
+        seqs: Iterable[int] | None = None,
+        event_ids: Iterable[str] | None = None,
+        refs: Iterable[str] | None = None,
+    ) -> Iterator[EntryRow]:
+        """Entry rows in seq order matching every filter given (member, months, seqs, the
+        events they belong to, the ``ref`` they carry)."""
 
     def chain_rows(self) -> Iterator[EntryRow]:
         """Every entry row in seq order, streamed."""
@@ -88,6 +135,14 @@ class Store(Protocol):
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         """Stored events, filtered by status or ids, ordered by occurred time then id."""
+
+    def decision_rows(
+        self, *, subjects: Iterable[str] | None = None, actions: Iterable[str] | None = None
+    ) -> list[DecisionRow]:
+        """Recorded decisions in seq order, filtered by subject and action."""
+
+    def period_closes(self, *, periods: Iterable[str] | None = None) -> list[PeriodCloseRow]:
+        """Closed months (all, or those named), by month."""
 
     def close(self) -> None:
         """Release connections."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from gridpoints.errors import ConfigurationError, StoreError
 from gridpoints.ledger import GENESIS
 from gridpoints.model import Member
-from gridpoints.stores import CapKey, EntryRow, EventRow
+from gridpoints.stores import CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow
 
 __all__ = ["MemoryStore"]
 
@@ -24,6 +24,8 @@ class _MemoryTransaction:
         self.entries: list[EntryRow] = []
         self.events: dict[str, EventRow] = {}
         self.statuses: dict[str, str] = {}
+        self.decisions: list[DecisionRow] = []
+        self.closes: list[PeriodCloseRow] = []
 
     def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         known = self._store._events
@@ -64,6 +66,45 @@ class _MemoryTransaction:
     def set_status(self, event_id: str, status: str) -> None:
         self.statuses[event_id] = status
 
+    def entry_rows(
+        self,
+        *,
+        seqs: Sequence[int] | None = None,
+        event_ids: Sequence[str] | None = None,
+        refs: Sequence[str] | None = None,
+    ) -> list[EntryRow]:
+        return [
+            row
+            for row in self._store._entries + self.entries
+            if _matches(row, seqs, event_ids, refs)
+        ]
+
+    def add_decisions(self, rows: Sequence[DecisionRow]) -> None:
+        self.decisions.extend(rows)
+
+    def decision_rows(self, *, subjects: Sequence[str]) -> list[DecisionRow]:
+        wanted = set(subjects)
+        return [row for row in self._store._decisions + self.decisions if row[2] in wanted]
+
+    def closed_periods(self) -> set[str]:
+        return set(self._store._closes) | {row[0] for row in self.closes}
+
+    def add_period_close(self, row: PeriodCloseRow) -> None:
+        if row[0] in self.closed_periods():
+            raise StoreError(f"period {row[0]} is already closed")
+        self.closes.append(row)
+
+
+def _matches(
+    row: EntryRow, seqs: Container[object] | None, event_ids: Container[object] | None, refs: Container[object] | None
+) -> bool:
+    """Whether an entry row matches every filter given."""
+    return (
+        (seqs is None or row[0] in seqs)
+        and (event_ids is None or row[2] in event_ids)
+        and (refs is None or row[14] in refs)
+    )
+
 
 class MemoryStore:
     """Everything in Python lists and dicts; lost when the process ends."""
@@ -75,6 +116,8 @@ class MemoryStore:
         self._members: dict[str, Member] = {}
         self._settings: dict[str, str] = {}
         self._versions: dict[tuple[str, str], str] = {}
+        self._decisions: list[DecisionRow] = []
+        self._closes: dict[str, PeriodCloseRow] = {}
         self._in_transaction = False
 
     def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
@@ -116,6 +159,9 @@ class MemoryStore:
             yield tx
             self._entries.extend(tx.entries)
             self._events.update(tx.events)
+            self._decisions.extend(tx.decisions)
+            for close in tx.closes:
+                self._closes[close[0]] = close
             for event_id, status in tx.statuses.items():
                 row: Any = list(self._events[event_id])
                 row[5] = status
@@ -129,12 +175,23 @@ class MemoryStore:
         last = self._entries[-1]
         return (int(last[0]), str(last[16]))  # type: ignore[call-overload]
 
-    def entry_rows(self, *, member_id: str | None = None, periods: Iterable[str] | None = None) -> Iterator[EntryRow]:
+    def entry_rows(
+        self,
+        *,
+        member_id: str | None = None,
+        periods: Iterable[str] | None = None,
+        seqs: Iterable[int] | None = None,
+        event_ids: Iterable[str] | None = None,
+        refs: Iterable[str] | None = None,
+    ) -> Iterator[EntryRow]:
         wanted = None if periods is None else set(periods)
-        for row in self._entries:
+        filters = [None if f is None else set(f) for f in (seqs, event_ids, refs)]
+        for row in list(self._entries):
             if member_id is not None and row[_MEMBER] != member_id:
                 continue
             if wanted is not None and row[_P] not in wanted:
+                continue
+            if any(f is not None and row[i] not in f for f, i in zip(filters, (0, 2, 14), strict=True)):
                 continue
             yield row
 
@@ -156,6 +213,21 @@ class MemoryStore:
         if status is not None:
             rows = [r for r in rows if r[5] == status]
         return sorted(rows, key=lambda r: (r[3], r[0]))
+
+    def decision_rows(
+        self, *, subjects: Iterable[str] | None = None, actions: Iterable[str] | None = None
+    ) -> list[DecisionRow]:
+        subject_set = None if subjects is None else set(subjects)
+        action_set = None if actions is None else set(actions)
+        return [
+            row
+            for row in self._decisions
+            if (subject_set is None or row[2] in subject_set) and (action_set is None or row[1] in action_set)
+        ]
+
+    def period_closes(self, *, periods: Iterable[str] | None = None) -> list[PeriodCloseRow]:
+        wanted = None if periods is None else set(periods)
+        return [self._closes[p] for p in sorted(self._closes) if wanted is None or p in wanted]
 
     def close(self) -> None:
         """Nothing to release."""

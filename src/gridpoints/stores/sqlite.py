@@ -8,10 +8,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from gridpoints.decisions import DECISION_COLUMNS
 from gridpoints.errors import ConfigurationError, StoreBusyError, StoreError
 from gridpoints.ledger import ENTRY_COLUMNS, GENESIS
 from gridpoints.model import Member
-from gridpoints.stores import EVENT_COLUMNS, SCHEMA_VERSION, CapKey, EntryRow, EventRow
+from gridpoints.stores import (
+    EVENT_COLUMNS,
+    PERIOD_CLOSE_COLUMNS,
+    SCHEMA_VERSION,
+    CapKey,
+    DecisionRow,
+    EntryRow,
+    EventRow,
+    PeriodCloseRow,
+)
 
 __all__ = ["SQLiteStore"]
 
@@ -41,6 +51,23 @@ CREATE INDEX IF NOT EXISTS events_status ON events (status) WHERE status = 'held
 CREATE TABLE IF NOT EXISTS members (
     id TEXT PRIMARY KEY, region TEXT NOT NULL, grid TEXT, name TEXT,
     joined TEXT, left_on TEXT, attributes TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_event ON entries (event_id);
+CREATE INDEX IF NOT EXISTS entries_ref ON entries (ref) WHERE ref != '';
+CREATE TABLE IF NOT EXISTS decisions (
+    seq INTEGER PRIMARY KEY, action TEXT NOT NULL, subject TEXT NOT NULL, actor TEXT NOT NULL,
+    at TEXT NOT NULL, note TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS decisions_subject ON decisions (subject);
+CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TABLE IF NOT EXISTS period_closes (
+    period TEXT PRIMARY KEY, decision_seq INTEGER NOT NULL, head_seq INTEGER NOT NULL,
+    head_hash TEXT NOT NULL, report TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS period_closes_no_update BEFORE UPDATE ON period_closes
+    BEGIN SELECT RAISE(ABORT, 'a closed period cannot be reopened'); END;
+CREATE TRIGGER IF NOT EXISTS period_closes_no_delete BEFORE DELETE ON period_closes
+    BEGIN SELECT RAISE(ABORT, 'a closed period cannot be reopened'); END;
 CREATE TABLE IF NOT EXISTS ruleset_versions (
     ruleset TEXT NOT NULL, version TEXT NOT NULL, digest TEXT NOT NULL,
     PRIMARY KEY (ruleset, version));
@@ -51,6 +78,22 @@ _ENTRY_INSERT = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '
 _EVENT_INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
 _ENTRY_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
 _EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+_DECISION_INSERT = f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES ({', '.join('?' * 7)})"
+_DECISION_SELECT = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
+_CLOSE_SELECT = f"SELECT {', '.join(PERIOD_CLOSE_COLUMNS)} FROM period_closes"
+
+
+def _where(filters: Sequence[tuple[str, Iterable[object] | None]]) -> tuple[str, list[object]]:
+    """A WHERE clause (``column IN (…)`` per filter given, joined by AND) and its parameters."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, values in filters:
+        if values is None:
+            continue
+        items = list(values)
+        clauses.append(f"{column} IN ({','.join('?' * len(items))})" if items else "0")
+        params.extend(items)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
 def path_from_url(url: str) -> str | None:
@@ -126,6 +169,32 @@ class _SQLiteTransaction:
 
     def set_status(self, event_id: str, status: str) -> None:
         self._conn.execute("UPDATE events SET status = ? WHERE event_id = ?", (status, event_id))
+
+    def entry_rows(
+        self,
+        *,
+        seqs: Sequence[int] | None = None,
+        event_ids: Sequence[str] | None = None,
+        refs: Sequence[str] | None = None,
+    ) -> list[EntryRow]:
+        clause, params = _where([("seq", seqs), ("event_id", event_ids), ("ref", refs)])
+        return list(self._conn.execute(f"{_ENTRY_SELECT}{clause} ORDER BY seq", params))
+
+    def add_decisions(self, rows: Sequence[DecisionRow]) -> None:
+        self._conn.executemany(_DECISION_INSERT, rows)
+
+    def decision_rows(self, *, subjects: Sequence[str]) -> list[DecisionRow]:
+        clause, params = _where([("subject", subjects)])
+        return list(self._conn.execute(f"{_DECISION_SELECT}{clause} ORDER BY seq", params))
+
+    def closed_periods(self) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT period FROM period_closes")}
+
+    def add_period_close(self, row: PeriodCloseRow) -> None:
+        try:
+            self._conn.execute(f"INSERT INTO period_closes VALUES ({', '.join('?' * 5)})", row)
+        except sqlite3.IntegrityError:
+            raise StoreError(f"period {row[0]} is already closed") from None
 
 
 class SQLiteStore:
@@ -246,16 +315,24 @@ class SQLiteStore:
     def head(self) -> tuple[int, str]:
         return self._head(self._conn)
 
-    def entry_rows(self, *, member_id: str | None = None, periods: Iterable[str] | None = None) -> Iterator[EntryRow]:
-        where, params = [], []
-        if member_id is not None:
-            where.append("member_id = ?")
-            params.append(member_id)
-        if periods is not None:
-            months = list(periods)
-            where.append(f"period IN ({','.join('?' * len(months))})")
-            params.extend(months)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
+    def entry_rows(
+        self,
+        *,
+        member_id: str | None = None,
+        periods: Iterable[str] | None = None,
+        seqs: Iterable[int] | None = None,
+        event_ids: Iterable[str] | None = None,
+        refs: Iterable[str] | None = None,
+    ) -> Iterator[EntryRow]:
+        clause, params = _where(
+            [
+                ("member_id", None if member_id is None else [member_id]),
+                ("period", periods),
+                ("seq", seqs),
+                ("event_id", event_ids),
+                ("ref", refs),
+            ]
+        )
         yield from self._conn.execute(f"{_ENTRY_SELECT}{clause} ORDER BY seq", params)
 
     def chain_rows(self) -> Iterator[EntryRow]:
@@ -283,6 +360,16 @@ class SQLiteStore:
             params.extend(ids)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         return list(self._conn.execute(f"{_EVENT_SELECT}{clause} ORDER BY occurred_us, event_id", params))
+
+    def decision_rows(
+        self, *, subjects: Iterable[str] | None = None, actions: Iterable[str] | None = None
+    ) -> list[DecisionRow]:
+        clause, params = _where([("subject", subjects), ("action", actions)])
+        return list(self._conn.execute(f"{_DECISION_SELECT}{clause} ORDER BY seq", params))
+
+    def period_closes(self, *, periods: Iterable[str] | None = None) -> list[PeriodCloseRow]:
+        clause, params = _where([("period", periods)])
+        return list(self._conn.execute(f"{_CLOSE_SELECT}{clause} ORDER BY period", params))
 
     def close(self) -> None:
         self._conn.close()

@@ -1,0 +1,114 @@
+"""One write to the ledger: chain state, closed months, decision and reversal entries.
+
+A ``Booking`` wraps a store transaction. Whatever it stages — rule entries from the pipeline,
+reversals, zero-point decision entries, event rows, decision rows — is chained here (seq and
+``hash = H(prev ‖ bytes)``) and handed to the store in one ``flush``, inside the same
+transaction, so a decision and what it books are durable together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from gridpoints.decisions import DecisionRow, decision_digest
+from gridpoints.ledger import entry_bytes
+from gridpoints.periods import Period
+from gridpoints.stores import EventRow, Transaction
+
+__all__ = ["DECISION_KIND", "Booking", "entry_ref"]
+
+#: The ``kind`` of zero-point decision entries (never an event kind: ids of kinds are rules').
+DECISION_KIND = "decision"
+
+
+def entry_ref(seq: int) -> str:
+    """The ``ref`` text that points at ledger entry ``seq`` (used by reversals)."""
+    return f"seq:{seq}"
+
+
+class Booking:
+    """Staged entries, events and decisions of one transaction, chained from the head."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.seq, self.prev = tx.head
+        self.closed: frozenset[str] = frozenset(tx.closed_periods())
+        self.entries: list[tuple[object, ...]] = []
+        self.events: list[EventRow] = []
+        self.decisions: list[DecisionRow] = []
+        self.entry_count = 0
+        self._open: dict[str, str] = {}
+
+    def open_month(self, month: str) -> str:
+        """``month`` itself, or the first month after it that is not closed.
+
+        Anything touching a closed month is booked in that open month; the entry's ``day``
+        (and, for reversals, its ``ref``) still names the original.
+        """
+        found = self._open.get(month)
+        if found is None:
+            found = month
+            while found in self.closed:
+                found = str(Period.parse(found).shift(1))
+            self._open[month] = found
+        return found
+
+    def chain(self, row: tuple[object, ...]) -> int:
+        """Append an entry given its fields after ``seq`` (member … ref); return its seq."""
+        self.seq += 1
+        full = (self.seq, *row)
+        digest = hashlib.sha256(self.prev.encode("ascii") + b"\x1e" + entry_bytes(full)).hexdigest()
+        self.entries.append((*full, self.prev, digest))
+        self.prev = digest
+        return self.seq
+
+    def decide(
+        self,
+        action: str,
+        subject: str,
+        *,
+        by: str,
+        at: datetime,
+        note: str = "",
+        detail: Mapping[str, Any] | None = None,
+        member_id: str = "",
+        event_id: str = "",
+        month: str,
+        day: str,
+        ref: str = "",
+    ) -> int:
+        """Record a decision: a zero-point entry (committing to the row's digest) and the row."""
+        seq = self.seq + 1
+        detail_text = ""
+        if detail:
+            detail_text = json.dumps(dict(detail), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        row: DecisionRow = (seq, action, subject, by, at.astimezone(UTC).isoformat(), note, detail_text)
+        self.chain(
+            (member_id, event_id, DECISION_KIND, month, day, 0, "1", "0", action, "", "", decision_digest(row),
+             "decision", ref)
+        )
+        self.decisions.append(row)
+        return seq
+
+    def reverse(self, original: tuple[object, ...], *, reason: str = "reversal") -> int:
+        """Book the negation of a stored entry row, in the first open month from its own."""
+        month = self.open_month(str(original[4]))
+        return self.chain(
+            (original[1], original[2], original[3], month, original[5], -int(original[6]),  # type: ignore[call-overload]
+             *original[7:13], reason, entry_ref(int(original[0])))  # type: ignore[call-overload]
+        )
+
+    def flush(self) -> None:
+        """Hand everything staged to the transaction (entries first: decisions refer to them)."""
+        if self.entries or self.events:
+            self.tx.append(self.entries, self.events)
+            self.entry_count += len(self.entries)
+            self.entries = []
+            self.events = []
+        if self.decisions:
+            self.tx.add_decisions(self.decisions)
+            self.decisions = []

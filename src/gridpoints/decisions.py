@@ -1,0 +1,81 @@
+"""Human decisions (审核, 申诉, 更正, 结账) and how they enter the hash chain.
+
+Every decision is two things written in one transaction: a row in the store's ``decisions``
+table with who, when and why, and a zero-point ledger entry (reason ``decision``, rule = the
+action) whose ``digest`` column holds ``SHA-256`` of the decision row. The chain thus commits to
+every decision, while the free text (names of officials, reasons) lives beside the chain; a
+decision row edited after the fact no longer matches its entry and ``verify()`` says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "ACTIONS",
+    "DECISION_COLUMNS",
+    "Decision",
+    "DecisionRow",
+    "decision_digest",
+]
+
+#: Columns of table ``decisions``; ``seq`` is the seq of the decision's ledger entry.
+DECISION_COLUMNS = ("seq", "action", "subject", "actor", "at", "note", "detail")
+
+DecisionRow = tuple[int, str, str, str, str, str, str]
+
+#: Decision actions and what they mean.
+ACTIONS = {
+    "approve": "a reviewer approved a held event; its entries are booked beside this one",
+    "reject": "a reviewer refused a held event; it is never booked",
+    "appeal": "a member's appeal against an entry was opened",
+    "appeal_review": "first-level review of an appeal (two-level review): a recommendation",
+    "uphold": "an appeal was upheld; a reversal entry cancels the contested entry",
+    "dismiss": "an appeal was dismissed; the entry stands",
+    "correct": "an operator replaced a booked event; reversals and the replacement's entries follow",
+    "close": "a month was closed; its report is frozen",
+}
+
+
+def decision_digest(row: DecisionRow | tuple[object, ...]) -> str:
+    """SHA-256 (hex) of a decision row's canonical JSON: what its ledger entry commits to."""
+    text = json.dumps(list(row), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@attrs.frozen
+class Decision:
+    """One recorded decision: its ledger ``seq``, ``action``, ``subject``, who (``by``), when
+    (``at``, UTC), why (``note``) and action-specific ``detail``.
+
+    Subjects: ``event:<id>`` (approve, reject, correct), ``entry:<seq>`` (appeal),
+    ``appeal:<seq>`` (appeal_review, uphold, dismiss), ``period:<month>`` (close).
+    """
+
+    seq: int
+    action: str
+    subject: str
+    by: str
+    at: datetime
+    note: str
+    detail: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+    @classmethod
+    def from_row(cls, row: tuple[object, ...]) -> Decision:
+        """Build from a stored row in ``DECISION_COLUMNS`` order."""
+        seq, action, subject, actor, at, note, detail = row
+        return cls(
+            int(seq),  # type: ignore[call-overload]
+            str(action),
+            str(subject),
+            str(actor),
+            datetime.fromisoformat(str(at)),
+            str(note),
+            json.loads(str(detail)) if detail else {},
+        )
