@@ -5,6 +5,7 @@ by anti-gaming checks and booked into an append-only, hash-chained ledger.
 """
 
 from gridpoints._markers import hookimpl, hookspec
+from gridpoints.appeals import Appeal
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.decisions import Decision
 from gridpoints.engine import Engine
@@ -30,6 +31,7 @@ from gridpoints.stores.memory import MemoryStore
 from gridpoints.stores.sqlite import SQLiteStore
 
 __all__ = [
+    "Appeal",
     "Award",
     "Cap",
     "Check",

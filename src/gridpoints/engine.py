@@ -10,8 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridpoints._manager import PluginFacade, get_plugin_manager
+from gridpoints.appeals import Appeal, AppealDesk
 from gridpoints.booking import Booking
 from gridpoints.checks import Check
+from gridpoints.corrections import correct
 from gridpoints.decisions import Decision
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
 from gridpoints.ledger import Ledger
@@ -57,6 +59,7 @@ class Engine:
         checks: bool = True,
         check_config: Mapping[str, Mapping[str, object] | bool | None] | None = None,
         migrate: bool = False,
+        appeal_levels: int = 1,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.tz = _zone(tz)
@@ -90,6 +93,7 @@ class Engine:
         )
         self.ledger = Ledger(self.store)
         self.review = ReviewQueue(self)
+        self._appeals = AppealDesk(self, appeal_levels)
 
     # -- building ------------------------------------------------------------------------
 
@@ -237,6 +241,24 @@ class Engine:
         self.member(member_id)
         months = [str(m) for m in Period.parse(period).months()]
         return self.ledger.entries(member_id=member_id, periods=months)
+
+    # -- appeals and corrections ---------------------------------------------------------
+
+    def appeal(self, entry_seq: int, *, by: str, reason: str) -> Appeal:
+        """Open an appeal (申诉) against ledger entry ``entry_seq``; see ``Appeal``."""
+        return self._appeals.open(entry_seq, by=by, reason=reason)
+
+    def appeals(self, *, status: str | None = None, member: str | None = None) -> list[Appeal]:
+        """Appeals in opening order; ``status="open"`` lists those still waiting."""
+        return self._appeals.find(status=status, member=member)
+
+    def get_appeal(self, appeal_id: int) -> Appeal:
+        """One appeal's current state by its id; NotFoundError if unknown."""
+        return self._appeals.get(appeal_id)
+
+    def correct(self, event_id: str, replacement: Event | Mapping[str, Any], *, by: str, reason: str) -> Decision:
+        """Replace booked event ``event_id`` (更正): reverse its entries, book ``replacement``."""
+        return correct(self, event_id, replacement, by=by, reason=reason)
 
     # -- decisions -----------------------------------------------------------------------
 

@@ -1,0 +1,75 @@
+"""Corrections (更正): an operator replaces a wrongly recorded, booked event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from gridpoints.booking import entry_ref
+from gridpoints.decisions import Decision
+from gridpoints.errors import NotFoundError, ReviewError
+from gridpoints.model import Event
+from gridpoints.review import require_text
+
+if TYPE_CHECKING:
+    from gridpoints.engine import Engine
+
+__all__ = ["correct"]
+
+_NOT_REVERSIBLE = frozenset({"decision", "reversal"})
+
+
+def _replacement(value: Event | Mapping[str, Any]) -> Event:
+    if isinstance(value, Event):
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(f"replacement: {value!r} is not an Event or a mapping")
+    try:
+        return Event.from_mapping(value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"replacement: {error}") from None
+
+
+def correct(engine: Engine, event_id: str, replacement: Event | Mapping[str, Any], *, by: str, reason: str) -> Decision:
+    """Reverse every still-standing entry of booked event ``event_id`` and book ``replacement``
+    (a new event id) in one transaction; return the ``correct`` decision.
+
+    Reversals carry ``ref = seq:<original entry>``; the replacement's main entry has reason
+    ``correction`` and ``ref`` = the original event id, its event row points back at the
+    original, and the decision (subject ``event:<original>``) has ``ref`` = the replacement id.
+    The original event's status becomes ``corrected``. Errors change nothing.
+    """
+    by = require_text(by, "by")
+    reason = require_text(reason, "reason")
+    new = _replacement(replacement)
+    if new.id == event_id:
+        raise ValueError(f"replacement.id: the replacement needs a new event id, not {event_id!r}")
+    with engine.store.transaction() as tx:
+        known = tx.lookup([event_id, new.id])
+        if event_id not in known:
+            raise NotFoundError(f"event_id: no booked event {event_id!r}")
+        status = known[event_id][1]
+        if status != "booked":
+            raise ReviewError(f"event_id: event {event_id!r} is {status}; only a booked event can be corrected")
+        if new.id in known:
+            raise ReviewError(f"replacement.id: {new.id!r} is already {known[new.id][1]}; choose a new id")
+        entries = [row for row in tx.entry_rows(event_ids=[event_id]) if row[13] not in _NOT_REVERSIBLE]
+        already = {str(row[14]) for row in tx.entry_rows(refs=[entry_ref(int(e[0])) for e in entries])  # type: ignore[call-overload]
+                   if row[13] == "reversal"}
+        booking = engine.pipeline.booking(tx)
+        reversals = [booking.reverse(row) for row in entries if entry_ref(int(row[0])) not in already]  # type: ignore[call-overload]
+        try:
+            month = engine.pipeline.book_event(booking, new, reason="correction", ref=event_id, new=True)
+        except ValueError as error:
+            raise ValueError(f"replacement: {new.id!r} cannot be booked: {error}") from None
+        replaced = [int(row[0]) for row in booking.entries[len(reversals):]]  # type: ignore[call-overload]
+        engine.record_decision(
+            booking, "correct", f"event:{event_id}", by=by, note=reason,
+            detail={"replacement": new.id, "reversals": reversals, "entries": replaced},
+            member_id=str(entries[0][1]) if entries else new.member_id, event_id=event_id,
+            month=month, ref=new.id,
+        )
+        recorded = booking.decisions[-1]
+        tx.set_status(event_id, "corrected")
+        booking.flush()
+    return Decision.from_row(recorded)

@@ -1,0 +1,227 @@
+"""Appeals (申诉) and corrections (更正): reversals that leave the original, at most once."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import gridpoints as gp
+from tests.conftest import NOW, at
+
+
+def setup(engine: gp.Engine) -> dict[str, gp.Entry]:
+    """M1: a complaint (−10), a patrol (+5) and a late-reported hazard (+10, −3 derived)."""
+    engine.add_members([gp.Member(id="M1", region="urban"), gp.Member(id="M2", region="urban")])
+    result = engine.ingest([
+        gp.Event("c1", "M1", "complaint", at(3)),
+        gp.Event("p1", "M1", "patrol", at(4)),
+        gp.Event("h1", "M1", "hazard", at(5), reported_at=at(5) + timedelta(hours=30)),
+    ])
+    assert len(result.accepted) == 3
+    return {f"{e.event_id}/{e.reason}": e for e in engine.explain("M1", "2026-11")}
+
+
+def test_an_upheld_appeal_books_a_reversal_and_leaves_the_original(make_engine: Callable[..., gp.Engine]) -> None:
+    engine = make_engine()
+    entries = setup(engine)
+    complaint = entries["c1/rule"]
+    assert engine.score("M1", "2026-11") == 2
+    appeal = engine.appeal(complaint.seq, by="M1", reason="the complaint was about another grid")
+    assert (appeal.status, appeal.entry_seq, appeal.member_id, appeal.opened_by) == ("open", complaint.seq, "M1", "M1")
+    assert engine.appeals(status="open") == [appeal]
+    upheld = appeal.uphold(by="考核办")
+    assert (upheld.status, upheld.decided_by) == ("upheld", "考核办")
+    reversal = next(e for e in engine.explain("M1", "2026-11") if e.reason == "reversal")
+    assert (reversal.seq, reversal.points, reversal.ref, reversal.event_id) == (
+        upheld.reversal_seq, Decimal(10), f"seq:{complaint.seq}", "c1")
+    assert engine.score("M1", "2026-11") == 12
+    original = next(e for e in engine.explain("M1", "2026-11") if e.seq == complaint.seq)
+    assert original == complaint
+    assert engine.appeals(status="open") == [] and engine.appeals(status="upheld") == [upheld]
+    assert engine.ledger.verify()
+
+
+def test_a_dismissed_appeal_records_why_and_changes_no_points(make_engine: Callable[..., gp.Engine]) -> None:
+    engine = make_engine()
+    entries = setup(engine)
+    appeal = engine.appeal(entries["h1/derived"].seq, by="M1", reason="I reported it in time")
+    with pytest.raises(ValueError, match="reason: must not be empty"):
+        appeal.dismiss(by="考核办", reason=" ")
+    dismissed = appeal.dismiss(by="考核办", reason="the system log shows 30 hours")
+    assert (dismissed.status, dismissed.decision_note) == ("dismissed", "the system log shows 30 hours")
+    assert engine.score("M1", "2026-11") == 2
+    # After a dismissal the member may appeal again (new facts); the second can be upheld.
+    again = engine.appeal(entries["h1/derived"].seq, by="M1", reason="new evidence: phone log")
+    assert again.uphold(by="考核办").status == "upheld"
+    assert engine.score("M1", "2026-11") == 5
+
+
+def test_appeal_errors_are_clear_and_change_nothing(make_engine: Callable[..., gp.Engine]) -> None:
+    engine = make_engine()
+    entries = setup(engine)
+    seq = entries["c1/rule"].seq
+    appeal = engine.appeal(seq, by="M1", reason="r")
+    head = engine.ledger.head()
+    with pytest.raises(gp.NotFoundError, match="no ledger entry 999"):
+        engine.appeal(999, by="M1", reason="r")
+    with pytest.raises(gp.ReviewError, match=f"entry {seq} already has open appeal {appeal.id}"):
+        engine.appeal(seq, by="M1", reason="again")
+    with pytest.raises(gp.LedgerError, match=f"entry {appeal.id} is a decision"):
+        engine.appeal(appeal.id, by="M1", reason="r")
+    with pytest.raises(TypeError, match="entry_seq: '3' is not"):
+        engine.appeal("3", by="M1", reason="r")  # type: ignore[arg-type]
+    assert engine.ledger.head() == head
+    upheld = appeal.uphold(by="a")
+    head = engine.ledger.head()
+    with pytest.raises(gp.ReviewError, match=f"appeal {appeal.id} was already upheld by a"):
+        appeal.uphold(by="b")
+    with pytest.raises(gp.ReviewError, match="already upheld"):
+        appeal.dismiss(by="b", reason="x")
+    with pytest.raises(gp.LedgerError, match=f"entry {seq} was already reversed by entry {upheld.reversal_seq}"):
+        engine.appeal(seq, by="M1", reason="more")
+    with pytest.raises(gp.LedgerError, match="is a reversal"):
+        engine.appeal(upheld.reversal_seq, by="M1", reason="r")  # type: ignore[arg-type]
+    with pytest.raises(gp.NotFoundError, match="no appeal 12345"):
+        engine.get_appeal(12345)
+    assert engine.ledger.head() == head
+
+
+def test_open_appeals_survive_reopening_the_store(tmp_path: Path) -> None:
+    path = str(tmp_path / "a.db")
+    with gp.Engine(path, load_entrypoints=False, clock=lambda: NOW) as engine:
+        entries = setup(engine)
+        first = engine.appeal(entries["c1/rule"].seq, by="M1", reason="not me")
+        second = engine.appeal(entries["p1/rule"].seq, by="M1", reason="typo")
+        second.dismiss(by="a", reason="no typo")
+    with gp.Engine(path, load_entrypoints=False, clock=lambda: NOW) as engine:
+        (still,) = engine.appeals(status="open")
+        assert (still.id, still.reason, still.opened_by) == (first.id, "not me", "M1")
+        assert [a.status for a in engine.appeals()] == ["open", "dismissed"]
+        assert engine.appeals(member="M2") == []
+        still.uphold(by="b")
+        assert engine.score("M1", "2026-11") == 12 and engine.ledger.verify()
+
+
+def test_two_level_review_needs_a_reviewer_then_a_different_approver() -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW, appeal_levels=2)
+    entries = setup(engine)
+    appeal = engine.appeal(entries["c1/rule"].seq, by="M1", reason="not me")
+    reviewed = appeal.uphold(by="审核员")
+    assert (reviewed.status, reviewed.recommendation, reviewed.reviewed_by) == ("reviewed", "uphold", "审核员")
+    assert reviewed.is_open and engine.score("M1", "2026-11") == 2
+    with pytest.raises(gp.ReviewError, match=r"'审核员' reviewed appeal .* a different person"):
+        reviewed.uphold(by="审核员")
+    final = reviewed.dismiss(by="主任", reason="the complaint names this member")
+    assert (final.status, final.decided_by, final.recommendation) == ("dismissed", "主任", "uphold")
+    other = engine.appeal(entries["p1/rule"].seq, by="M1", reason="x")
+    other.dismiss(by="审核员", reason="looks fine").uphold(by="主任")
+    assert engine.score("M1", "2026-11") == -3
+    assert [d.action for d in engine.decisions(subject=f"appeal:{other.id}")] == ["appeal_review", "uphold"]
+
+
+def test_appeal_levels_must_be_one_or_two() -> None:
+    with pytest.raises(gp.ConfigurationError, match="appeal_levels: 3 must be 1 or 2"):
+        gp.Engine(load_entrypoints=False, appeal_levels=3)
+
+
+def _uphold_in_process(path: str, appeal_id: int, barrier: object, results: object) -> None:
+    engine = gp.Engine(path, load_entrypoints=False, clock=lambda: NOW)
+    appeal = engine.get_appeal(appeal_id)
+    barrier.wait()  # type: ignore[attr-defined]
+    try:
+        appeal.uphold(by="racer")
+        results.put("upheld")  # type: ignore[attr-defined]
+    except (gp.ReviewError, gp.LedgerError):
+        results.put("refused")  # type: ignore[attr-defined]
+    finally:
+        engine.close()
+
+
+def test_concurrent_upholds_reverse_the_entry_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "race.db")
+    with gp.Engine(path, load_entrypoints=False, clock=lambda: NOW) as engine:
+        entries = setup(engine)
+        appeal = engine.appeal(entries["c1/rule"].seq, by="M1", reason="not me")
+    context = multiprocessing.get_context("fork")
+    racers = 4
+    barrier = context.Barrier(racers)
+    results = context.Queue()
+    workers = [context.Process(target=_uphold_in_process, args=(path, appeal.id, barrier, results))
+               for _ in range(racers)]
+    for worker in workers:
+        worker.start()
+    outcomes = sorted(results.get(timeout=60) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert outcomes == ["refused"] * (racers - 1) + ["upheld"]
+    with gp.Engine(path, load_entrypoints=False, clock=lambda: NOW) as engine:
+        reversals = [e for e in engine.explain("M1", "2026-11") if e.reason == "reversal"]
+        assert len(reversals) == 1 and engine.score("M1", "2026-11") == 12 and engine.ledger.verify()
+
+
+# -- corrections ---------------------------------------------------------------------------
+
+
+def test_a_correction_reverses_every_entry_and_books_the_replacement(make_engine: Callable[..., gp.Engine]) -> None:
+    engine = make_engine()
+    entries = setup(engine)
+    replacement = gp.Event("h1b", "M1", "hazard", at(5), reported_at=at(5) + timedelta(hours=2),
+                           attributes={"severity": "major", "evidence": "h1.jpg"})
+    decision = engine.correct("h1", replacement, by="录入员", reason="severity and report time mistyped")
+    assert (decision.action, decision.subject, decision.by) == ("correct", "event:h1", "录入员")
+    after = engine.explain("M1", "2026-11")
+    reversals = [e for e in after if e.reason == "reversal"]
+    assert sorted((e.ref, e.points) for e in reversals) == sorted([
+        (f"seq:{entries['h1/rule'].seq}", Decimal(-10)), (f"seq:{entries['h1/derived'].seq}", Decimal(3))])
+    (booked,) = [e for e in after if e.event_id == "h1b"]
+    assert (booked.reason, booked.ref, booked.points) == ("correction", "h1", Decimal(20))
+    assert decision.detail == {"replacement": "h1b", "reversals": [e.seq for e in reversals], "entries": [booked.seq]}
+    decision_entry = next(e for e in after if e.rule == "correct")
+    assert decision_entry.ref == "h1b" and decision_entry.seq == decision.seq
+    assert engine.score("M1", "2026-11") == -10 + 5 + 20
+    assert engine.ledger.verify()
+    with pytest.raises(gp.ReviewError, match="event 'h1' is corrected; only a booked event"):
+        engine.correct("h1", replacement, by="x", reason="y")
+    # The replacement is an ordinary booked event: it can be corrected in turn.
+    engine.correct("h1b", {"id": "h1c", "member_id": "M1", "kind": "hazard", "occurred_at": at(5).isoformat()},
+                   by="x", reason="not major after all")
+    assert engine.score("M1", "2026-11") == -10 + 5 + 10
+
+
+def test_a_correction_does_not_reverse_an_entry_an_appeal_already_reversed() -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    entries = setup(engine)
+    engine.appeal(entries["h1/derived"].seq, by="M1", reason="on time").uphold(by="a")
+    engine.correct("h1", gp.Event("h1b", "M1", "hazard", at(6)), by="x", reason="wrong day")
+    reversed_refs = [e.ref for e in engine.explain("M1", "2026-11") if e.reason == "reversal"]
+    assert sorted(reversed_refs) == sorted([f"seq:{entries['h1/derived'].seq}", f"seq:{entries['h1/rule'].seq}"])
+    assert engine.score("M1", "2026-11") == -10 + 5 + 10
+
+
+def test_correction_errors_change_nothing(make_engine: Callable[..., gp.Engine]) -> None:
+    engine = make_engine()
+    setup(engine)
+    engine.ingest([gp.Event("m1", "M1", "mediation", at(8))])  # held: no evidence
+    head = engine.ledger.head()
+    good = gp.Event("new", "M1", "patrol", at(9))
+    with pytest.raises(ValueError, match="replacement needs a new event id, not 'p1'"):
+        engine.correct("p1", gp.Event("p1", "M1", "patrol", at(9)), by="x", reason="y")
+    with pytest.raises(gp.NotFoundError, match="no booked event 'zz'"):
+        engine.correct("zz", good, by="x", reason="y")
+    with pytest.raises(gp.ReviewError, match=r"event 'm1' is held; only a booked event"):
+        engine.correct("m1", good, by="x", reason="y")
+    with pytest.raises(gp.ReviewError, match="replacement.id: 'c1' is already booked"):
+        engine.correct("p1", gp.Event("c1", "M1", "patrol", at(9)), by="x", reason="y")
+    with pytest.raises(ValueError, match="replacement: 'new' cannot be booked: unknown_member"):
+        engine.correct("p1", gp.Event("new", "M9", "patrol", at(9)), by="x", reason="y")
+    with pytest.raises(ValueError, match="replacement: occurred_at: missing"):
+        engine.correct("p1", {"id": "new", "member_id": "M1", "kind": "patrol"}, by="x", reason="y")
+    with pytest.raises(ValueError, match="reason: must not be empty"):
+        engine.correct("p1", good, by="x", reason="")
+    assert engine.ledger.head() == head and engine.score("M1", "2026-11") == 2
+    assert engine.ingest([good]).accepted == ("new",)
