@@ -215,7 +215,7 @@ def test_correction_errors_change_nothing(make_engine: Callable[..., gp.Engine])
         engine.correct("zz", good, by="x", reason="y")
     with pytest.raises(gp.ReviewError, match=r"event 'm1' is held; only a booked event"):
         engine.correct("m1", good, by="x", reason="y")
-    with pytest.raises(gp.ReviewError, match="replacement.id: 'c1' is already booked"):
+    with pytest.raises(gp.ReviewError, match=r"replacement\.id: 'c1' is already booked"):
         engine.correct("p1", gp.Event("c1", "M1", "patrol", at(9)), by="x", reason="y")
     with pytest.raises(ValueError, match="replacement: 'new' cannot be booked: unknown_member"):
         engine.correct("p1", gp.Event("new", "M9", "patrol", at(9)), by="x", reason="y")
