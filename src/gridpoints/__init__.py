@@ -7,6 +7,7 @@ by anti-gaming checks and booked into an append-only, hash-chained ledger.
 from gridpoints._markers import hookimpl, hookspec
 from gridpoints.appeals import Appeal
 from gridpoints.checks import Check, CheckContext, Verdict
+from gridpoints.closing import ClosedPeriod
 from gridpoints.decisions import Decision
 from gridpoints.engine import Engine
 from gridpoints.errors import (
@@ -36,6 +37,7 @@ __all__ = [
     "Cap",
     "Check",
     "CheckContext",
+    "ClosedPeriod",
     "Condition",
     "ConfigurationError",
     "Decision",

@@ -13,6 +13,7 @@ from gridpoints._manager import PluginFacade, get_plugin_manager
 from gridpoints.appeals import Appeal, AppealDesk
 from gridpoints.booking import Booking
 from gridpoints.checks import Check
+from gridpoints.closing import ClosedPeriod, close_period, closed_from_row, report_from_json
 from gridpoints.corrections import correct
 from gridpoints.decisions import Decision
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
@@ -205,8 +206,19 @@ class Engine:
         return cents_to_points(cents)
 
     def report(self, period: str | Period) -> Report:
-        """Every member active in the period: score, grade, rank, titles and flags."""
+        """Every member active in the period: score, grade, rank, titles and flags.
+
+        For a closed month, the report frozen when it was closed.
+        """
         parsed = Period.parse(period)
+        if parsed.kind == "month":
+            closed = self.store.period_closes(periods=[str(parsed)])
+            if closed:
+                return report_from_json(closed[0][4])
+        return self._live_report(parsed)
+
+    def _live_report(self, parsed: Period) -> Report:
+        """The report computed from the ledger now."""
         # Grade by the thresholds of the version in effect at the period's end.
         version = self.rulebook.version_at(parsed.end(self.tz) - timedelta(microseconds=1))
         grader = self.plugins.grader((version or self.rulebook.latest).ruleset)
@@ -241,6 +253,18 @@ class Engine:
         self.member(member_id)
         months = [str(m) for m in Period.parse(period).months()]
         return self.ledger.entries(member_id=member_id, periods=months)
+
+    # -- closing -------------------------------------------------------------------------
+
+    def close_period(self, period: str | Period, *, by: str, note: str = "") -> ClosedPeriod:
+        """Close a month (结账): settle it (when this engine can settle), freeze its report with
+        the ledger head, record the decision; closing twice is a LedgerError."""
+        return close_period(self, period, by=by, note=note, live_report=self._live_report)
+
+    def closed_periods(self) -> list[ClosedPeriod]:
+        """Every closed month, in calendar order, with its frozen report and ledger head."""
+        decisions = {d.seq: d for d in self.decisions(action="close")}
+        return [closed_from_row(row, decisions[row[1]]) for row in self.store.period_closes()]
 
     # -- appeals and corrections ---------------------------------------------------------
 

@@ -1,0 +1,144 @@
+"""Closing a month (结账): settle it, freeze its report with the ledger head, refuse to reopen.
+
+After a month is closed, anything that touches it — late events, approvals, upheld appeals,
+corrections — is booked in the first open month after it (see ``Booking.open_month``); the
+frozen report is what ``Engine.report`` returns for the month from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from gridpoints.decisions import Decision
+from gridpoints.errors import LedgerError
+from gridpoints.model import Grade
+from gridpoints.periods import Period
+from gridpoints.reports import Report, ReportRow
+from gridpoints.review import require_text
+from gridpoints.stores import PeriodCloseRow
+
+if TYPE_CHECKING:
+    from gridpoints.engine import Engine
+
+__all__ = ["ClosedPeriod", "close_period", "closed_from_row", "report_digest", "report_from_json", "report_to_json"]
+
+
+def _plain(value: object) -> object:
+    """JSON-ready form of a report value; Decimals and Grades tagged so they come back typed."""
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, Grade):
+        return {"grade": value.value}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _typed(value: object) -> object:
+    if isinstance(value, dict):
+        if set(value) == {"decimal"}:
+            return Decimal(value["decimal"])
+        if set(value) == {"grade"}:
+            return Grade(value["grade"])
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return tuple(_typed(v) for v in value)
+    return value
+
+
+def report_to_json(report: Report) -> str:
+    """A report as canonical JSON (every ReportRow field, decimals exact)."""
+    rows = [{f.name: _plain(getattr(row, f.name)) for f in attrs.fields(ReportRow)} for row in report.rows]
+    return json.dumps(
+        {"period": str(report.period), "rows": rows}, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+
+
+def report_from_json(text: str) -> Report:
+    """Read back ``report_to_json``; fields a newer ReportRow added take their defaults."""
+    data = json.loads(text)
+    known = {f.name for f in attrs.fields(ReportRow)}
+    fields: list[dict[str, Any]] = [{k: _typed(v) for k, v in row.items() if k in known} for row in data["rows"]]
+    rows = tuple(ReportRow(**values) for values in fields)
+    return Report(Period.parse(data["period"]), rows)
+
+
+def report_digest(text: str) -> str:
+    """SHA-256 (hex) of a frozen report's JSON: what the ``close`` decision commits to."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@attrs.frozen
+class ClosedPeriod:
+    """A closed month: who closed it and when, the ledger head its report reflects, the report."""
+
+    period: str
+    by: str
+    at: datetime
+    head_seq: int
+    head_hash: str
+    report: Report = attrs.field(eq=False, repr=False)
+    decision_seq: int = 0
+
+
+def closed_from_row(row: PeriodCloseRow, decision: Decision) -> ClosedPeriod:
+    """Build a ClosedPeriod from its stored row and its ``close`` decision."""
+    period, decision_seq, head_seq, head_hash, report = row
+    return ClosedPeriod(
+        period, decision.by, decision.at, int(head_seq), str(head_hash), report_from_json(report), int(decision_seq)
+    )
+
+
+def close_period(
+    engine: Engine, period: str | Period, *, by: str, note: str, live_report: Callable[[Period], Report]
+) -> ClosedPeriod:
+    """Close month ``period`` (see the module doc). Settles it first when the engine can settle.
+
+    ValueError for a quarter/year or a month that has not ended yet by the engine's clock;
+    LedgerError when it is closed already (a closed month is never reopened).
+    """
+    by = require_text(by, "by")
+    month = Period.parse(period)
+    if month.kind != "month":
+        raise ValueError(f"period: only a month can be closed, not {month}")
+    now = engine.pipeline.clock()
+    if now < month.end(engine.tz):
+        raise ValueError(f"period: {month} has not ended yet (now {now.astimezone(engine.tz).isoformat()})")
+    label = str(month)
+    _refuse_if_closed(engine, label)
+    settle: Any = getattr(engine, "settle", None)
+    if callable(settle):
+        settle(label)  # the month's period awards, booked once (the results feature)
+    with engine.store.transaction() as tx:
+        if label in tx.closed_periods():
+            _refuse_if_closed(engine, label)
+        head_seq, head_hash = tx.head
+        frozen = report_to_json(live_report(month))
+        booking = engine.pipeline.booking(tx)
+        seq = engine.record_decision(
+            booking, "close", f"period:{label}", by=by, note=note, month=label,
+            detail={"head_seq": head_seq, "head_hash": head_hash, "report_digest": report_digest(frozen)},
+        )
+        recorded = booking.decisions[-1]
+        tx.add_period_close((label, seq, head_seq, head_hash, frozen))
+        booking.flush()
+    return closed_from_row((label, seq, head_seq, head_hash, frozen), Decision.from_row(recorded))
+
+
+def _refuse_if_closed(engine: Engine, label: str) -> None:
+    rows = engine.store.period_closes(periods=[label])
+    if rows:
+        decision = engine.decision(rows[0][1])
+        raise LedgerError(
+            f"period: {label} was closed by {decision.by} at {decision.at.isoformat()}; a closed month "
+            "is never reopened — later changes are booked in the first open month after it"
+        )
