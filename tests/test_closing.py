@@ -48,7 +48,7 @@ def test_a_month_is_closed_once_and_only_when_it_has_ended(make_engine: Callable
     october(engine)
     engine.close_period("2026-10", by="a")
     head = engine.ledger.head()
-    with pytest.raises(gp.LedgerError, match="2026-10 was closed by a at .*; a closed month is never reopened"):
+    with pytest.raises(gp.LedgerError, match=r"2026-10 was closed by a at .*; a closed month is never reopened"):
         engine.close_period("2026-10", by="b")
     with pytest.raises(ValueError, match="only a month can be closed, not 2026-Q4"):
         engine.close_period("2026-Q4", by="a")
