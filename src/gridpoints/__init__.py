@@ -6,6 +6,7 @@ by anti-gaming checks and booked into an append-only, hash-chained ledger.
 
 from gridpoints._markers import hookimpl, hookspec
 from gridpoints.appeals import Appeal
+from gridpoints.checkpoints import Checkpoint
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.closing import ClosedPeriod
 from gridpoints.decisions import Decision
@@ -37,6 +38,7 @@ __all__ = [
     "Cap",
     "Check",
     "CheckContext",
+    "Checkpoint",
     "ClosedPeriod",
     "Condition",
     "ConfigurationError",

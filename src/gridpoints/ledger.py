@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
 
+from gridpoints.checkpoints import Checkpoint
 from gridpoints.decisions import decision_digest
 from gridpoints.model import Entry
 
@@ -116,13 +118,21 @@ class Verification:
 
 
 def verify_rows(
-    rows: Iterable[tuple[object, ...]], decisions: Mapping[int, tuple[object, ...]] | None = None
+    rows: Iterable[tuple[object, ...]],
+    decisions: Mapping[int, tuple[object, ...]] | None = None,
+    anchors: Mapping[int, tuple[str, str]] | None = None,
 ) -> Verification:
     """Recompute the chain over rows in seq order; name the first bad sequence number.
 
     With ``decisions`` (seq → decision row), each ``decision`` entry must have its row, whose
     digest must equal the entry's ``digest`` column, and no row may lack its entry.
+    ``anchors`` (seq → (expected hash, what expects it)) are positions recorded elsewhere — a
+    checkpoint, a closed month's head: the chain must reach them with those hashes.
     """
+    anchors = dict(anchors or {})
+    genesis = anchors.pop(0, None)
+    if genesis is not None and genesis[0] != GENESIS:
+        return Verification(False, 0, 0, f"{genesis[1]} is at seq 0 with a hash that is not the genesis hash")
     prev = GENESIS
     expected_seq = 1
     count = 0
@@ -144,9 +154,22 @@ def verify_rows(
                 return Verification(False, count, expected_seq, "the decision record of this entry is missing")
             if decision_digest(decision) != row[12]:
                 return Verification(False, count, expected_seq, "the decision record was changed after the fact")
+        anchor = anchors.pop(expected_seq, None)
+        if anchor is not None and anchor[0] != digest:
+            return Verification(
+                False, count, expected_seq,
+                f"the chain differs from {anchor[1]} at seq {expected_seq}: it was rewritten or replaced",
+            )
         prev = digest
         expected_seq += 1
         count += 1
+    if anchors:
+        far = max(anchors)
+        return Verification(
+            False, count, count + 1,
+            f"the ledger ends at seq {count} but {anchors[far][1]} is at seq {far}: entries were cut off "
+            "or an older copy was restored",
+        )
     if unmatched:
         stray = min(unmatched)
         return Verification(False, count, stray, f"decision record {stray} has no decision entry in the chain")
@@ -167,11 +190,48 @@ class Ledger:
         """Entries in seq order, optionally for one member and some months."""
         return [entry_from_row(row) for row in self._store.entry_rows(member_id=member_id, periods=periods)]
 
-    def verify(self) -> Verification:
-        """Rebuild every entry's bytes from its stored columns, recompute the chain, and match
-        every decision record against the digest its entry committed to."""
-        decisions = {int(row[0]): row for row in self._store.decision_rows()}
-        return verify_rows(self._store.chain_rows(), decisions)
+    def checkpoint(self, key: bytes | str | None = None) -> Checkpoint:
+        """The current position (seq + head hash); sealed with HMAC-SHA256 when ``key`` is given.
+
+        Nothing is stored: keep ``str(checkpoint)`` outside the database, and the key apart.
+        """
+        seq, head_hash = self._store.head()
+        return Checkpoint.at(seq, head_hash, key)
+
+    def verify(self, *, checkpoint: Checkpoint | str | None = None, key: bytes | str | None = None) -> Verification:
+        """Rebuild every entry's bytes from its stored columns and recompute the chain; match
+        every decision record against the digest its entry committed to, and every closed month's
+        frozen report and ledger head against the chain.
+
+        With ``checkpoint`` (a Checkpoint or its text), the chain must also reach its seq with its
+        hash — catching a rewritten chain, a cut tail or a restored older copy. A sealed
+        checkpoint needs ``key`` (ValueError otherwise); with ``key``, an unsealed or wrongly
+        sealed checkpoint fails verification.
+        """
+        anchors: dict[int, tuple[str, str]] = {}
+        if checkpoint is not None:
+            if isinstance(checkpoint, str):
+                checkpoint = Checkpoint.parse(checkpoint)
+            if key is None and checkpoint.sealed:
+                raise ValueError("key: the checkpoint is sealed; pass the key to check it")
+            if key is not None and not checkpoint.seal_matches(key):
+                problem = "is not sealed" if not checkpoint.sealed else "has a seal that does not match the key"
+                return Verification(False, 0, None, f"the checkpoint {problem}: forged, or the wrong key")
+            anchors[checkpoint.seq] = (checkpoint.hash, f"the checkpoint {checkpoint}")
+        decision_rows = self._store.decision_rows()
+        decisions = {int(row[0]): row for row in decision_rows}
+        for period, decision_seq, head_seq, head_hash, report in self._store.period_closes():
+            decision = decisions.get(int(decision_seq))
+            detail = json.loads(str(decision[6])) if decision is not None and decision[6] else {}
+            committed = (detail.get("head_seq"), detail.get("head_hash"), detail.get("report_digest"))
+            actual = (head_seq, head_hash, hashlib.sha256(str(report).encode()).hexdigest())
+            if committed != actual:
+                return Verification(
+                    False, 0, int(decision_seq), f"the close of {period} does not match its decision: "
+                    "its frozen report or head was changed",
+                )
+            anchors.setdefault(int(head_seq), (str(head_hash), f"the close of {period}"))
+        return verify_rows(self._store.chain_rows(), decisions, anchors)
 
     def __len__(self) -> int:
         return self._store.head()[0]
