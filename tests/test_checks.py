@@ -330,3 +330,23 @@ def test_outlier_options() -> None:
 
 def test_outlier_never_inspects_events() -> None:
     assert Outlier().kinds == frozenset()
+
+
+def test_history_is_loaded_once_per_chunk_not_per_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gridpoints.stores import memory
+
+    calls: list[int] = []
+    original = memory._MemoryTransaction.history
+
+    def counting(self: memory._MemoryTransaction, member_ids: list[str], start: int, end: int) -> list[tuple[str, str]]:
+        calls.append(len(member_ids))
+        return original(self, member_ids, start, end)
+
+    monkeypatch.setattr(memory._MemoryTransaction, "history", counting)
+    engine = build()
+    engine.add_members([gp.Member(id=f"X{n}", region="urban") for n in range(50)])
+    engine.pipeline.chunk_size = 100
+    events = [gp.Event(f"p{n}", f"X{n % 50}", "patrol", at(1 + n % 28, 6 + n % 12)) for n in range(300)]
+    result = engine.ingest(events)
+    assert len(result.accepted) + len(result.held) == 300
+    assert calls == [50, 50, 50]
