@@ -137,7 +137,7 @@ def close_period(
 def _refuse_if_closed(engine: Engine, label: str) -> None:
     rows = engine.store.period_closes(periods=[label])
     if rows:
-        decision = engine.decision(rows[0][1])
+        decision = Decision.from_row(engine.store.decision_rows(subjects=[f"period:{label}"], actions=["close"])[0])
         raise LedgerError(
             f"period: {label} was closed by {decision.by} at {decision.at.isoformat()}; a closed month "
             "is never reopened — later changes are booked in the first open month after it"

@@ -314,13 +314,6 @@ class Engine:
         )
         return [Decision.from_row(row) for row in rows]
 
-    def decision(self, seq: int) -> Decision:
-        """The decision recorded by ledger entry ``seq``; NotFoundError if there is none."""
-        for decision in self.decisions():
-            if decision.seq == seq:
-                return decision
-        raise NotFoundError(f"seq: entry {seq} records no decision")
-
     def close(self) -> None:
         """Release the store's connections."""
         self.store.close()

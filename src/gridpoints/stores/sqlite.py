@@ -178,6 +178,8 @@ class _SQLiteTransaction:
         refs: Sequence[str] | None = None,
     ) -> list[EntryRow]:
         clause, params = _where([("seq", seqs), ("event_id", event_ids), ("ref", refs)])
+        if refs is not None:
+            clause += " AND ref != ''"  # lets SQLite use the partial index entries_ref
         return list(self._conn.execute(f"{_ENTRY_SELECT}{clause} ORDER BY seq", params))
 
     def add_decisions(self, rows: Sequence[DecisionRow]) -> None:
@@ -333,6 +335,8 @@ class SQLiteStore:
                 ("ref", refs),
             ]
         )
+        if refs is not None:
+            clause += " AND ref != ''"  # lets SQLite use the partial index entries_ref
         yield from self._conn.execute(f"{_ENTRY_SELECT}{clause} ORDER BY seq", params)
 
     def chain_rows(self) -> Iterator[EntryRow]:
