@@ -41,6 +41,7 @@ def test_closing_freezes_the_report_with_the_ledger_head(make_engine: Callable[.
     assert decision.detail["head_hash"] == head[1]
     assert engine.closed_periods() == [closed]
     assert engine.ledger.verify()
+    assert closed.checkpoint == gp.Checkpoint(*head) and engine.ledger.verify(checkpoint=closed.checkpoint)
 
 
 def test_a_month_is_closed_once_and_only_when_it_has_ended(make_engine: Callable[..., gp.Engine]) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from gridpoints.checkpoints import Checkpoint
 from gridpoints.decisions import Decision
 from gridpoints.errors import LedgerError
 from gridpoints.model import Grade
@@ -88,6 +89,11 @@ class ClosedPeriod:
     head_hash: str
     report: Report = attrs.field(eq=False, repr=False)
     decision_seq: int = 0
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        """The ledger position recorded at closing, as an (unsealed) checkpoint."""
+        return Checkpoint(self.head_seq, self.head_hash)
 
 
 def closed_from_row(row: PeriodCloseRow, decision: Decision) -> ClosedPeriod:
