@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -350,3 +350,35 @@ def test_history_is_loaded_once_per_chunk_not_per_event(monkeypatch: pytest.Monk
     result = engine.ingest(events)
     assert len(result.accepted) + len(result.held) == 300
     assert calls == [50, 50, 50]
+
+
+def test_a_locality_check_can_flag_months_and_its_errors_name_it() -> None:
+    class Watch(gp.Check):
+        name = "watch"
+        kinds = frozenset()
+
+        def __init__(self, flag: object) -> None:
+            self.flag = flag
+
+        def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+            return None
+
+        def period_flags(self, period: gp.Period, members: object, scores: Mapping[str, Decimal]) -> dict[str, object]:
+            if self.flag == "boom":
+                raise RuntimeError("boom")
+            return {"M1": self.flag, "nobody": "watch"}
+
+    class Plugin:
+        def __init__(self, check: gp.Check) -> None:
+            self.check = check
+
+        @gp.hookimpl
+        def gridpoints_checks(self) -> list[gp.Check]:
+            return [self.check]
+
+    assert build(plugins=[Plugin(Watch("watch"))]).report("2026-11").row("M1").flags == ("accountability", "watch")
+    assert "watch" not in build(plugins=[Plugin(Watch("watch"))]).report("2026-Q4").row("M1").flags
+    with pytest.raises(gp.PluginError, match=r"check 'watch' period_flags raised RuntimeError\('boom'\)"):
+        build(plugins=[Plugin(Watch("boom"))]).report("2026-11")
+    with pytest.raises(gp.PluginError, match="check 'watch' flagged 'M1' with 3, not a name"):
+        build(plugins=[Plugin(Watch(3))]).report("2026-11")
