@@ -189,7 +189,7 @@ class Pipeline:
             month = self._day_and_month(event.occurred_at)[1]
             checks = checks_by_kind.get(event.kind)
             if checks:
-                verdict = self._run_checks(checks, event, member, history.setdefault(member.id, []))
+                verdict = self._run_checks(checks, event, member, month, history.setdefault(member.id, []))
                 if verdict is not None:
                     if verdict.action == "reject":
                         call.rejected.append(Rejection(event.id, "gaming", f"{verdict.check}: {verdict.reason}", index))
@@ -270,9 +270,9 @@ class Pipeline:
         return member, version, rule
 
     def _run_checks(
-        self, checks: tuple[tuple[Check, str], ...], event: Event, member: Member, history: list[Event]
+        self, checks: tuple[tuple[Check, str], ...], event: Event, member: Member, month: str, history: list[Event]
     ) -> Verdict | None:
-        context = CheckContext(member, self._day_and_month(event.occurred_at)[1], self.tz, history)
+        context = CheckContext(member, month, self.tz, history)
         for check, plugin in checks:
             try:
                 verdict = check.inspect(event, context)
