@@ -58,7 +58,10 @@ def gridpoints_checks() -> Iterable[Check]:
     """Contribute anti-gaming checks (``gridpoints.Check`` objects).
 
     All results are collected when the engine is built and compiled into a per-kind list;
-    each check's ``inspect`` then runs once per event of the kinds it names.
+    each check's ``inspect`` then runs once per event of the kinds it names, and a check that
+    overrides ``period_flags`` is asked once per month report for audit flags. The built-in
+    checks (``gridpoints.plugins.checks``) answer this hook too, configured by
+    ``Engine(check_config=…)``.
     """
     raise NotImplementedError
 
