@@ -65,3 +65,20 @@ def test_a_failed_transaction_stores_no_decision_and_no_close(store: gp.Store) -
         tx.add_period_close(("2026-10", 1, 0, "0" * 64, "{}"))
         raise RuntimeError("crash before commit")
     assert store.head()[0] == 0 and store.decision_rows() == [] and store.period_closes() == []
+
+
+def test_a_version_1_sqlite_file_gains_the_decision_tables(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "v1.db"
+    gp.SQLiteStore(str(path)).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript("DROP TABLE decisions; DROP TABLE period_closes; DELETE FROM schema_migrations;"
+                       "INSERT INTO schema_migrations VALUES (1, '2026-11-01');")
+    conn.close()
+    engine = gp.Engine(str(path), load_entrypoints=False)
+    assert engine.store.decision_rows() == [] and engine.store.period_closes() == []
+    engine.close()
+    conn = sqlite3.connect(path)
+    assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2]
+    conn.close()
