@@ -26,7 +26,8 @@ class DailyLimit(BuiltinCheck):
     """
 
     name = "daily_limit"
-    window = timedelta(days=1)
+    #: Enough history to cover the event's whole local day, even a 25-hour day at a DST change.
+    window = timedelta(hours=26)
 
     def __init__(self, *, limits: Mapping[str, object] = DEFAULT_DAILY_LIMITS) -> None:
         if not isinstance(limits, Mapping):
