@@ -86,6 +86,8 @@ def test_appeal_errors_are_clear_and_change_nothing(make_engine: Callable[..., g
         engine.appeal(seq, by="M1", reason="more")
     with pytest.raises(gp.LedgerError, match="is a reversal"):
         engine.appeal(upheld.reversal_seq, by="M1", reason="r")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="status: 'closed' is not open, reviewed, upheld or dismissed"):
+        engine.appeals(status="closed")
     with pytest.raises(gp.NotFoundError, match="no appeal 12345"):
         engine.get_appeal(12345)
     assert engine.ledger.head() == head

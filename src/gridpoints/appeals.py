@@ -125,6 +125,8 @@ class AppealDesk:
     def find(self, *, status: str | None = None, member: str | None = None) -> list[Appeal]:
         """Appeals in the order they were opened, filtered by status (``open`` includes
         ``reviewed``: both wait for a decision) and member."""
+        if status not in (None, "open", "reviewed", "upheld", "dismissed"):
+            raise ValueError(f"status: {status!r} is not open, reviewed, upheld or dismissed")
         store = self._engine.store
         opened = store.decision_rows(actions=["appeal"])
         decided = store.decision_rows(actions=["appeal_review", "uphold", "dismiss"])
