@@ -113,6 +113,8 @@ def close_period(
     LedgerError when it is closed already (a closed month is never reopened).
     """
     by = require_text(by, "by")
+    if not isinstance(note, str):
+        raise TypeError(f"note: {note!r} is not a string")
     month = Period.parse(period)
     if month.kind != "month":
         raise ValueError(f"period: only a month can be closed, not {month}")
