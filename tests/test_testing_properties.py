@@ -1,0 +1,196 @@
+"""The rule-set property suite: it passes for sound setups and names the property a broken one fails.
+
+A pure-data RuleSet cannot break the engine's guarantees, so each broken case is what a locality
+could really ship or run beside its rules: a stateful coefficient plugin, a store that forgets,
+an engine variant. Every case below fails exactly the property it is built to break.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import gridpoints as gp
+from gridpoints.testing import PROPERTIES, PropertyFailed, check_ruleset, ruleset_tests
+
+CAPPED = gp.RuleSet(
+    "capped", "1", "2000-01-01",
+    [gp.Rule("patrol", 5, cap={"day": 10}), gp.Rule("service", 10, cap={"month": 30}),
+     gp.Rule("mediation", 15), gp.Rule("complaint", -10, cap={"day": 10})],
+    coefficients={"rural": "1.2"},
+)
+QUICK = {"max_examples": 15, "max_events": 12}
+
+
+def fails(prop: str, match: str, ruleset: gp.RuleSet | str = CAPPED, **kwargs: Any) -> PropertyFailed:
+    with pytest.raises(PropertyFailed, match=match) as info:
+        check_ruleset(ruleset, properties=[prop], **{**QUICK, **kwargs})
+    assert info.value.property == prop
+    return info.value
+
+
+def test_every_property_holds_for_the_standard_and_a_capped_rule_set() -> None:
+    assert check_ruleset(gp.standard_ruleset(), **QUICK) == tuple(p for p in PROPERTIES if p != "caps")
+    assert check_ruleset(CAPPED, **QUICK) == PROPERTIES
+
+
+def test_a_rule_set_id_is_resolved_through_plugins() -> None:
+    class Contributes:
+        @gp.hookimpl
+        def gridpoints_rulesets(self) -> list[gp.RuleSet]:
+            return [CAPPED]
+
+    assert check_ruleset("capped", plugins=[Contributes()], properties=["caps"], **QUICK) == ("caps",)
+
+
+# -- replay: a coefficient that is not a pure function ----------------------------------------
+
+
+class CountingCoefficient:
+    """Gives each new coefficient question the next value: replays see other coefficients."""
+
+    def __init__(self) -> None:
+        self.calls = itertools.count(1)
+
+    @gp.hookimpl
+    def gridpoints_coefficient(self) -> Decimal:
+        return 1 + Decimal(next(self.calls)) / 100
+
+
+def test_replay_catches_a_coefficient_that_counts_its_calls() -> None:
+    failure = fails("replay", "gave ledger heads", plugins=[CountingCoefficient()])
+    assert "same" in failure.detail
+
+
+# -- arrival order: a coefficient that depends on which event came first ------------------------
+
+
+class FirstKindBonus:
+    """Doubles the first kind each member is seen doing — "first" in arrival order."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}
+
+    @gp.hookimpl
+    def gridpoints_coefficient(self, member: gp.Member, kind: str) -> Decimal:
+        return Decimal(2) if self.first.setdefault(member.id, kind) == kind else Decimal(1)
+
+
+def test_arrival_order_catches_a_call_order_dependent_coefficient() -> None:
+    fails("arrival_order", r"in input order, .* in another order", plugins=lambda: [FirstKindBonus()])
+    # The same plugin replays deterministically: only arrival order exposes it.
+    assert check_ruleset(CAPPED, plugins=lambda: [FirstKindBonus()], properties=["replay"], **QUICK) == ("replay",)
+
+
+# -- store doubles ---------------------------------------------------------------------------
+
+
+class _Tx:
+    """Delegates to a real transaction; subclasses break one method."""
+
+    def __init__(self, tx: Any) -> None:
+        self._tx = tx
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+    @property
+    def head(self) -> Any:
+        return self._tx.head
+
+
+class DoubleStore(gp.MemoryStore):
+    wrapper: type[_Tx] = _Tx
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:  # type: ignore[override]
+        with super().transaction() as tx:
+            yield self.wrapper(tx)
+
+
+class ForgetsEventsTx(_Tx):
+    def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        return {}  # never knows an event: nothing is ever a duplicate
+
+
+class HalvesEntriesTx(_Tx):
+    def entry_rows(self, **filters: Any) -> list[tuple[object, ...]]:
+        rows = self._tx.entry_rows(**filters)
+        if filters.get("seqs"):  # a stale read of the entry an appeal contests
+            rows = [(*row[:6], int(row[6]) // 2, *row[7:]) for row in rows]  # type: ignore[call-overload]
+        return rows
+
+
+class DropsHeldTx(_Tx):
+    def append(self, entries: Sequence[Any], events: Sequence[Any]) -> None:
+        self._tx.append(entries, [row for row in events if row[5] != "held"])
+
+
+class ForgetsCapsTx(_Tx):
+    def cap_totals(self, keys: Any) -> dict[Any, int]:
+        return {}  # every ingest call starts its caps from zero
+
+
+def store_with(wrapper: type[_Tx]) -> Any:
+    return lambda: type(f"Store{wrapper.__name__}", (DoubleStore,), {"wrapper": wrapper})()
+
+
+def test_the_store_double_itself_is_sound() -> None:
+    assert check_ruleset(CAPPED, store=store_with(_Tx), **QUICK) == PROPERTIES
+
+
+def test_idempotent_catches_a_store_that_forgets_booked_events() -> None:
+    fails("idempotent", "re-ingesting", store=store_with(ForgetsEventsTx))
+
+
+def test_reversal_catches_a_stale_read_of_the_contested_entry() -> None:
+    fails("reversal", "net to", store=store_with(HalvesEntriesTx))
+
+
+def test_accounting_catches_a_store_that_loses_held_events() -> None:
+    # Mediation without evidence is held by the built-in evidence check.
+    fails("accounting", "review queue", store=store_with(DropsHeldTx), max_examples=40)
+
+
+def test_caps_catch_a_store_that_forgets_cap_totals_between_calls() -> None:
+    fails("caps", "over its cap", store=store_with(ForgetsCapsTx), max_examples=40)
+
+
+# -- unit coefficient: an engine that records coefficients as written ---------------------------
+
+
+class _AsWritten(Decimal):
+    """A Decimal whose canonical text keeps its trailing zeros (1.000 stays 1.000)."""
+
+    def normalize(self, context: Any = None) -> Decimal:
+        return self
+
+
+class AsWrittenEngine(gp.Engine):
+    """Engine double: coefficients go into the chain as the plugin wrote them, not canonically."""
+
+    def _coefficient_lookup(self) -> Any:
+        lookup = super()._coefficient_lookup()
+        return lambda *args: _AsWritten(lookup(*args))
+
+
+def test_unit_coefficient_catches_an_engine_that_hashes_coefficients_as_written() -> None:
+    fails("unit_coefficient", r"Decimal\('1.000'\) coefficient gave another ledger", engine=AsWrittenEngine)
+    # With no plugin answering, the double books 1 as "1": replay alone does not see it.
+    assert check_ruleset(CAPPED, engine=AsWrittenEngine, properties=["replay"], **QUICK) == ("replay",)
+
+
+def test_unknown_property_and_bad_rule_set_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown property 'fast'"):
+        check_ruleset(CAPPED, properties=["fast"])
+    with pytest.raises(TypeError, match="ruleset"):
+        check_ruleset(42)  # type: ignore[arg-type]
+
+
+test_capped_rule_set = ruleset_tests(CAPPED, **QUICK)
+test_uncapped_rule_set_properties = ruleset_tests(gp.standard_ruleset(), properties=["caps", "replay"], **QUICK)
