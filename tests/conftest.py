@@ -12,6 +12,8 @@ import pytest
 
 import gridpoints as gp
 
+pytest_plugins = ("pytester",)
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: A fixed "now" for engines under test, so no event in the tests is ever "in the future".
 NOW = datetime(2027, 6, 1, tzinfo=SHANGHAI)
