@@ -6,7 +6,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 import gridpoints as gp
@@ -75,16 +75,11 @@ def test_events_are_valid_in_their_period_and_all_booked(batch: list[gp.Event]) 
 
 def test_events_draw_attribute_values_the_rule_set_tests() -> None:
     rules = gp.RuleSet("r", "1", "2000-01-01", [gp.Rule("flood", 9, when={"depth": {"gte": 3}}), gp.Rule("flood", 1)])
-    seen: set[object] = set()
-
-    @settings(max_examples=60, deadline=None)
-    @given(events(ruleset=rules))
-    def collect(event: gp.Event) -> None:
-        assert event.kind == "flood"
-        seen.add(event.attributes.get("depth"))
-
-    collect()
-    assert {3, 2, 4} <= seen  # the boundary and both sides of it
+    drawn = events(ruleset=rules)
+    assert find(drawn, lambda e: True).kind == "flood"
+    # The boundary and both sides of it are all drawn.
+    for depth in (2, 3, 4):
+        assert find(drawn, lambda e, d=depth: e.attributes.get("depth") == d, settings=settings(max_examples=2000))
 
 
 @few
@@ -108,16 +103,11 @@ def test_generated_rule_sets_score_the_events_drawn_for_them(rules: gp.RuleSet, 
     assert not result.rejected and len(result.accepted) == len(batch)
 
 
-def test_rule_sets_with_caps_are_drawn() -> None:
-    found = []
-
-    @settings(max_examples=40, deadline=None)
-    @given(rulesets(caps=True))
-    def collect(rules: gp.RuleSet) -> None:
-        found.extend(r.cap for r in rules.rules if r.cap is not None)
-
-    collect()
-    assert found
+def test_rule_sets_with_caps_and_coefficients_are_drawn() -> None:
+    capped = find(rulesets(caps=True), lambda r: any(rule.cap is not None for rule in r.rules))
+    assert capped.id == "generated"
+    assert find(rulesets(coefficients=True), lambda r: bool(r.coefficients)).coefficients
+    assert find(rulesets(), lambda r: True).coefficients == {}
 
 
 @few

@@ -271,9 +271,9 @@ def _capped_kinds(rules: gp.RuleSet) -> list[str]:
     return sorted({r.kind for r in rules.rules if r.cap is not None})
 
 
-def _runner(setup: _Setup, prop: str, max_examples: int) -> Callable[[], None] | None:
+def _runner(setup: _Setup, prop: str, max_examples: int, derandomize: bool) -> Callable[[], None] | None:
     """The Hypothesis test for one property, or None when it does not apply (caps without caps)."""
-    fast = settings(max_examples=max_examples, deadline=None, database=None,
+    fast = settings(max_examples=max_examples, deadline=None, database=None, derandomize=derandomize,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     batch = setup.events()
     if prop == "replay":
@@ -350,6 +350,7 @@ def check_ruleset(
     store: StoreFactory | None = None,
     max_examples: int = 25,
     max_events: int = 20,
+    derandomize: bool = False,
 ) -> tuple[str, ...]:
     """Check the suite's properties for ``ruleset`` (a RuleSet, or the id of one the plugins or
     installed entry points contribute) with ``plugins`` beside it; return the properties run.
@@ -359,7 +360,8 @@ def check_ruleset(
     fall in ``period``. ``engine`` and ``store`` (a callable returning a Store, path or None)
     build the engines under test; every engine gets a fresh store. ``checks`` switches the
     anti-gaming checks (always off for ``arrival_order``). ``caps`` is skipped (not returned)
-    when no rule has a cap.
+    when no rule has a cap. ``derandomize=True`` draws the same examples on every run (for a
+    CI that must never flake, at the price of exploring less over time).
 
     Raises ``PropertyFailed`` naming the first property that does not hold, after Hypothesis
     has shrunk the events to a minimal failing example.
@@ -368,7 +370,7 @@ def check_ruleset(
                    engine=engine, store=store, max_events=max_events)
     ran: list[str] = []
     for prop in properties:
-        runner = _runner(setup, prop, max_examples)
+        runner = _runner(setup, prop, max_examples, derandomize)
         if runner is None:
             continue
         runner()
