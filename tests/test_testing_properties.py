@@ -194,4 +194,3 @@ def test_unknown_property_and_bad_rule_set_are_refused() -> None:
 
 
 test_capped_rule_set = ruleset_tests(CAPPED, **QUICK)
-test_uncapped_rule_set_properties = ruleset_tests(gp.standard_ruleset(), properties=["caps", "replay"], **QUICK)

@@ -117,6 +117,18 @@ def test_invalid_rule_set_arguments_are_refused(arguments: dict[str, Any]) -> No
         gp.RuleSet(**arguments)
 
 
+def test_default_events_are_accepted_by_an_engine_on_the_real_clock() -> None:
+    @settings(max_examples=15, deadline=None)
+    @given(st.lists(events(), max_size=6, unique_by=lambda e: e.id))
+    def ingest(batch: list[gp.Event]) -> None:
+        eng = gp.Engine(load_entrypoints=False, checks=False)
+        eng.add_members([gp.Member(id=m, region="urban") for m in DEFAULT_MEMBER_IDS])
+        result = eng.ingest(batch)
+        assert not result.rejected, result.rejected
+
+    ingest()
+
+
 def test_the_hypothesis_entry_point_registers_member_and_event() -> None:
     names = {ep.value for ep in entry_points(group="hypothesis")}
     assert "gridpoints.testing._hypothesis:_hypothesis_setup_hook" in names

@@ -34,8 +34,9 @@ __all__ = [
 DEFAULT_MEMBER_IDS: tuple[str, ...] = ("M1", "M2", "M3", "M4")
 #: Regions ``members()`` draws from.
 DEFAULT_REGIONS: tuple[str, ...] = ("urban", "suburban", "rural")
-#: The period ``events()`` places events in when given none.
-DEFAULT_PERIOD = "2026-Q4"
+#: The period ``events()`` places events in when given none: in the past, so an engine on the
+#: real clock does not reject them as future events.
+DEFAULT_PERIOD = "2025-Q4"
 #: The zone events are placed in (the engine's default).
 DEFAULT_TZ = "Asia/Shanghai"
 
