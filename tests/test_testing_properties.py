@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,6 +48,35 @@ def test_a_rule_set_id_is_resolved_through_plugins() -> None:
             return [CAPPED]
 
     assert check_ruleset("capped", plugins=[Contributes()], properties=["caps"], **QUICK) == ("caps",)
+
+
+def test_the_suite_runs_on_sqlite_files(tmp_path: Path) -> None:
+    files = itertools.count(1)
+    ran = check_ruleset(CAPPED, store=lambda: str(tmp_path / f"suite-{next(files)}.db"),
+                        properties=["replay", "idempotent", "caps"], **{**QUICK, "max_examples": 5})
+    assert ran == ("replay", "idempotent", "caps") and len(list(tmp_path.glob("suite-*.db"))) > 5
+
+
+def test_installed_plugins_take_part_exactly_when_the_rule_set_comes_from_them() -> None:
+    class Contributes:
+        @gp.hookimpl
+        def gridpoints_rulesets(self) -> list[gp.RuleSet]:
+            return [CAPPED]
+
+    def recording(flags: list[bool]) -> Any:
+        def build(*args: Any, **kwargs: Any) -> gp.Engine:
+            flags.append(kwargs["load_entrypoints"])
+            return gp.Engine(*args, **kwargs)
+        return build
+
+    by_id: list[bool] = []
+    by_object: list[bool] = []
+    quick = {**QUICK, "max_examples": 3}
+    check_ruleset("capped", plugins=[Contributes()], engine=recording(by_id), **quick)
+    check_ruleset(CAPPED, engine=recording(by_object), **quick)
+    # Every property, unit_coefficient's renamed rule set included, on both sides.
+    assert by_id and all(by_id)
+    assert by_object and not any(by_object)
 
 
 # -- replay: a coefficient that is not a pure function ----------------------------------------

@@ -101,7 +101,8 @@ class _Setup:
             ruleset=chosen.id if isinstance(chosen, gp.RuleSet) else chosen,
             tz=self.tz,
             plugins=[*extra_first, *plugins],
-            load_entrypoints=not isinstance(chosen, gp.RuleSet),
+            # Installed plugins take part exactly when the rule set under test comes from them.
+            load_entrypoints=not isinstance(self.ruleset, gp.RuleSet),
             checks=self.checks if checks is None else checks,
             clock=lambda: now,
         )
