@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -25,6 +28,37 @@ def test_the_core_never_imports_the_testing_kit() -> None:
         and re.search(r"^\s*(from|import)\s+gridpoints\.testing", path.read_text(encoding="utf-8"), re.MULTILINE)
     ]
     assert importers == []
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False)
+
+
+def test_the_pytest_plugin_loads_without_hypothesis() -> None:
+    # pytest loads the plugin wherever gridpoints is installed, even without the testing extra.
+    result = run_python("""
+        import sys
+        sys.modules["hypothesis"] = None  # as if it were not installed
+        import gridpoints.testing.pytest_plugin
+        try:
+            import gridpoints.testing
+            gridpoints.testing.events
+        except ModuleNotFoundError as error:
+            print(error)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert "needs Hypothesis: pip install 'gridpoints[testing]'" in result.stdout
+
+
+def test_the_strategies_import_first_in_a_fresh_process() -> None:
+    # Importing them imports Hypothesis, which runs gridpoints' setup hook mid-import.
+    result = run_python("""
+        from gridpoints.testing.strategies import members  # imports Hypothesis for the first time
+        from hypothesis import strategies as st
+        import gridpoints as gp
+        assert isinstance(st.from_type(gp.Member).example(), gp.Member)
+    """)
+    assert result.returncode == 0, result.stderr
 
 
 def test_fixtures_give_fresh_engines_on_memory_and_sqlite(pytester: pytest.Pytester) -> None:
