@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import gridpoints as gp
-from gridpoints.testing import PROPERTIES, PropertyFailed, check_ruleset, ruleset_tests
+from gridpoints.testing import PROPERTIES, PropertyFailed, check_ruleset
 
 CAPPED = gp.RuleSet(
     "capped", "1", "2000-01-01",
@@ -222,5 +222,3 @@ def test_unknown_property_and_bad_rule_set_are_refused() -> None:
     with pytest.raises(TypeError, match="ruleset"):
         check_ruleset(42)  # type: ignore[arg-type]
 
-
-test_capped_rule_set = ruleset_tests(CAPPED, **QUICK)
