@@ -1,0 +1,5 @@
+"""``python -m benchmarks``: see benchmarks/runner.py."""
+
+from benchmarks.runner import main
+
+raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""Run every scenario in its own process and print one table, the ratios and the targets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.workload import SIZES, Workload
+
+__all__ = ["machine", "main", "run_scenario"]
+
+Result = dict[str, Any]
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The issue's targets. Each is judged against the full size; smaller runs show the same ratios.
+TARGETS = (
+    ("pipeline ÷ business-rules throughput", "≥", 5.0),
+    ("pipeline time ÷ naive loop time", "≤", 15.0),
+    ("SQLite ingest time ÷ raw executemany time", "≤", 3.0),
+    ("SQLite ingest events/s", "≥", 100_000.0),
+    ("verify entries/s", "≥", 300_000.0),
+    ("monthly report seconds", "<", 5.0),
+    ("streaming ingest peak RSS MB", "<", 150.0),
+)
+
+
+def run_scenario(name: str, workload: Workload, extra: Sequence[str] = ()) -> Result:
+    """Run one scenario in a fresh interpreter and return its JSON result."""
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.scenarios",
+        name,
+        "--members",
+        str(workload.members),
+        "--months",
+        str(workload.months),
+        *extra,
+    ]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"scenario {name} failed:\n{done.stderr}")
+    result: Result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on, and how busy it was."""
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load": load,
+    }
+
+
+def _rate(result: Result) -> float:
+    return float(result["count"]) / float(result["seconds"]) if result.get("seconds") else 0.0
+
+
+def _row(label: str, result: Result) -> str:
+    if "skipped" in result:
+        return f"| {label} | – | – | – | – | – | – |  {result['skipped']}"
+    count, seconds = int(result["count"]), float(result["seconds"])
+    rate = _rate(result)
+    per = 1e6 * seconds / count if count else 0.0
+    return (
+        f"| {label} | {count:,} {result['unit']} | {seconds:.3f} | {rate:,.0f} | {per:.2f} | "
+        f"{result['start_rss_mb']:.0f} | {result['peak_rss_mb']:.0f} |"
+    )
+
+
+def ratios(results: dict[str, Result]) -> list[tuple[str, str, float, float | None]]:
+    """``(target, comparison, threshold, measured or None)`` for every target."""
+
+    def got(name: str) -> Result | None:
+        result = results.get(name)
+        return None if result is None or "skipped" in result else result
+
+    memory, naive, peer = got("memory"), got("naive"), got("business-rules")
+    sqlite, raw, verify = got("sqlite"), got("raw-sqlite"), got("verify")
+    report, stream = got("report"), got("stream")
+    measured: list[float | None] = [
+        _rate(memory) / _rate(peer) if memory and peer else None,
+        float(memory["seconds"]) / float(naive["seconds"]) * naive["count"] / memory["count"]
+        if memory and naive
+        else None,
+        float(sqlite["seconds"]) / float(raw["seconds"]) * raw["count"] / sqlite["count"] if sqlite and raw else None,
+        _rate(sqlite) if sqlite else None,
+        _rate(verify) if verify else None,
+        float(report["seconds"]) if report else None,
+        float(stream["peak_rss_mb"]) if stream else None,
+    ]
+    return [(name, op, limit, value) for (name, op, limit), value in zip(TARGETS, measured, strict=True)]
+
+
+def _met(op: str, limit: float, value: float) -> bool:
+    return value >= limit if op == "≥" else value <= limit if op == "≤" else value < limit
+
+
+def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, str], command: str) -> str:
+    """The markdown table, ratios and targets of one run."""
+    lines = [
+        f"Command: `{command}`",
+        f"Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['platform']}; "
+        f"load average before the run: {info['load']}",
+        "",
+        "| scenario | items | seconds | items/s | µs/item | RSS at start MB | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [_row(labels[name], result) for name, result in results.items()]
+    lines += ["", "| target | measured | met? |", "|---|---|---|"]
+    for name, op, limit, value in ratios(results):
+        shown = "not measured" if value is None else f"{value:,.2f}"
+        verdict = "–" if value is None else ("met" if _met(op, limit, value) else "missed")
+        lines.append(f"| {name} {op} {limit:,g} | {shown} | {verdict} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--size", choices=sorted(SIZES), default="quick", help="named workload size (default quick)")
+    parser.add_argument("--members", type=int, help="members in the workload (overrides --size)")
+    parser.add_argument("--months", type=int, help="months of events per member (default 1)")
+    parser.add_argument("--report-members", type=int, help="members of the report ledger (default: the workload's)")
+    parser.add_argument("--report-months", type=int, help="months in the report ledger (default: the workload's)")
+    parser.add_argument("--peer-limit", type=int, default=50_000, help="events peers score (0 = all; default 50000)")
+    parser.add_argument("--batch", type=int, default=10_000, help="events per ingest call when streaming")
+    parser.add_argument("--only", nargs="*", help="run only these scenarios")
+    parser.add_argument("--dir", help="where to put the SQLite files (default: a temporary directory)")
+    parser.add_argument("--json", help="also write the raw results to this file")
+    opts = parser.parse_args(argv)
+
+    base = SIZES[opts.size]
+    workload = Workload(opts.members or base.members, opts.months or base.months)
+    report_workload = Workload(opts.report_members or workload.members, opts.report_months or workload.months)
+    info = machine()
+    command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
+    with tempfile.TemporaryDirectory(dir=opts.dir) as tmp:
+        ingest_db, raw_db = os.path.join(tmp, "ingest.db"), os.path.join(tmp, "raw.db")
+        report_db = ingest_db if report_workload == workload else os.path.join(tmp, "report.db")
+        events = f"{workload.members:,} members × {workload.months} month(s)"
+        peers = ["--peer-limit", str(opts.peer_limit)]
+        stream = ["--batch", str(opts.batch)]
+        # (key in the results, scenario, label, workload, extra arguments)
+        plan: list[tuple[str, str, str, Workload, list[str]]] = [
+            ("generate", "generate", "demo generator (Event construction)", workload, []),
+            ("naive", "naive", "naive dict-lookup loop", workload, []),
+            ("business-rules", "business-rules", "business-rules, rule table only", workload, peers),
+            ("rule-engine", "rule-engine", "rule-engine, rule table only", workload, peers),
+            ("memory", "memory", "pipeline, in-memory store", workload, []),
+            ("raw-sqlite", "raw-sqlite", "raw SQLite executemany (floor)", workload, ["--db", raw_db]),
+            ("sqlite", "sqlite", "pipeline, SQLite ingest (1 call)", workload, ["--db", ingest_db]),
+            ("verify", "verify", "verify() of the SQLite ledger", workload, ["--db", ingest_db]),
+        ]
+        if report_db != ingest_db:
+            plan.append(
+                (
+                    "report-build",
+                    "stream",
+                    "build the report ledger (streamed)",
+                    report_workload,
+                    ["--db", report_db, *stream],
+                )
+            )
+        plan += [
+            ("report", "report", "monthly report (last month)", report_workload, ["--db", report_db]),
+            (
+                "stream",
+                "stream",
+                f"streaming ingest, SQLite, {opts.batch:,}/call",
+                workload,
+                ["--db", os.path.join(tmp, "stream.db"), *stream],
+            ),
+        ]
+        results: dict[str, Result] = {}
+        labels: dict[str, str] = {}
+        for key, name, label, w, extra in plan:
+            if opts.only and key not in opts.only:
+                continue
+            print(f"… {label} ({w.members:,} members × {w.months} month(s))", file=sys.stderr, flush=True)
+            results[key] = run_scenario(name, w, extra)
+            labels[key] = f"{label} [{w.members:,}×{w.months}]"
+    print(f"Workload: {events} (demo generator, seed 2026)")
+    print(render(results, labels, info, command))
+    if opts.json:
+        Path(opts.json).write_text(json.dumps({"machine": info, "command": command, "results": results}, indent=2))
+    return 0

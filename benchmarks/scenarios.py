@@ -1,0 +1,199 @@
+"""The scenarios, each meant to run alone in a fresh process (``python -m benchmarks.scenarios``).
+
+A scenario builds what it needs (untimed), times one thing, and prints one JSON line: the item
+count, the seconds, the resident memory when timing started and the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import gridpoints as gp
+from benchmarks.baselines import ledger_shaped_rows, naive_scores, peer_scorers, raw_sqlite_insert
+from benchmarks.workload import LAST_MONTH, Workload, make_engine
+
+__all__ = ["SCENARIOS", "main", "run"]
+
+Result = dict[str, Any]
+T = TypeVar("T")
+
+
+def _rss_mb() -> float:
+    """Current resident set size in MB (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return 0.0
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (ru_maxrss is KB on Linux)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def _timed(unit: str, work: Callable[[], T], count: Callable[[T], int]) -> tuple[Result, T]:
+    """Time ``work()`` alone; the result says how many ``unit`` it handled (``count`` of its value)."""
+    start_rss = _rss_mb()
+    start = time.perf_counter()
+    value = work()
+    seconds = time.perf_counter() - start
+    return {"count": count(value), "unit": unit, "seconds": seconds, "start_rss_mb": start_rss}, value
+
+
+def _batches(events: Iterator[gp.Event], size: int) -> Iterator[list[gp.Event]]:
+    while batch := list(itertools.islice(events, size)):
+        yield batch
+
+
+def generate(w: Workload, opts: argparse.Namespace) -> Result:
+    """Stream the demo generator (Event construction and validation included)."""
+    members = w.member_list()
+    return _timed("events", lambda: sum(1 for _ in w.events(members)), int)[0]
+
+
+def naive(w: Workload, opts: argparse.Namespace) -> Result:
+    """The plain dict-lookup loop over the materialized events."""
+    events = list(w.events())
+    return _timed("events", lambda: naive_scores(events), lambda _: len(events))[0]
+
+
+def peer(name: str) -> Callable[[Workload, argparse.Namespace], Result]:
+    def scenario(w: Workload, opts: argparse.Namespace) -> Result:
+        scorer = peer_scorers()[name]
+        if scorer is None:
+            return {"skipped": f"{name} is not installed (pip install -e '.[bench]')"}
+        events = list(itertools.islice(w.events(), opts.peer_limit or None))
+        return _timed("events", lambda: scorer(events), lambda _: len(events))[0]
+
+    scenario.__doc__ = f"The peer engine {name} evaluating the standard rule table per event."
+    return scenario
+
+
+def memory(w: Workload, opts: argparse.Namespace) -> Result:
+    """The full pipeline on the in-memory store, one ingest call over materialized events."""
+    engine = make_engine()
+    members = w.member_list()
+    engine.add_members(members)
+    events = list(w.events(members))
+    timed, result = _timed("events", lambda: engine.ingest(events), lambda _: len(events))
+    return {**timed, "entries": result.entries, "head": engine.ledger.head()[1], **_outcomes(result)}
+
+
+def _outcomes(result: gp.IngestResult) -> Result:
+    return {
+        "accepted": len(result.accepted),
+        "held": len(result.held),
+        "rejected": len(result.rejected),
+        "duplicates": len(result.duplicates),
+    }
+
+
+def sqlite(w: Workload, opts: argparse.Namespace) -> Result:
+    """The full pipeline on a new SQLite file, one ingest call (one transaction)."""
+    _fresh(opts.db)
+    engine = make_engine(opts.db)
+    members = w.member_list()
+    engine.add_members(members)
+    events = list(w.events(members))
+    timed, result = _timed("events", lambda: engine.ingest(events), lambda _: len(events))
+    head = engine.ledger.head()[1]
+    engine.close()
+    return {**timed, "entries": result.entries, "head": head, **_outcomes(result)}
+
+
+def raw_sqlite(w: Workload, opts: argparse.Namespace) -> Result:
+    """executemany of one ledger-shaped row per event into the store's schema, one transaction."""
+    _fresh(opts.db)
+    rows = ledger_shaped_rows(w.events())
+    return _timed("rows", lambda: raw_sqlite_insert(opts.db, rows), lambda _: len(rows))[0]
+
+
+def verify(w: Workload, opts: argparse.Namespace) -> Result:
+    """``ledger.verify()`` of an existing SQLite ledger, from a cold process."""
+    engine = make_engine(opts.db)
+    timed, outcome = _timed("entries", engine.ledger.verify, lambda v: v.entries)
+    if not outcome:
+        raise SystemExit(f"verify failed: {outcome}")
+    return timed
+
+
+def report(w: Workload, opts: argparse.Namespace) -> Result:
+    """The monthly report of the workload's last month from an existing SQLite ledger."""
+    engine = make_engine(opts.db)
+    timed, _ = _timed("members", lambda: engine.report(LAST_MONTH), len)
+    return {**timed, "ledger_entries": engine.ledger.head()[0]}
+
+
+def stream(w: Workload, opts: argparse.Namespace) -> Result:
+    """Stream the generator into a new SQLite file, ``--batch`` events per ingest call.
+
+    Nothing is materialized, so the peak RSS is what a streaming import costs. (The CSV import
+    of the command line streams rows the same way once it exists.)
+    """
+    _fresh(opts.db)
+    engine = make_engine(opts.db)
+    members = w.member_list()
+    engine.add_members(members)
+
+    timed, _ = _timed("events", lambda: _count_stream(engine, w, members, opts.batch), int)
+    return {**timed, "ledger_entries": engine.ledger.head()[0]}
+
+
+def _count_stream(engine: gp.Engine, w: Workload, members: list[gp.Member], batch: int) -> int:
+    total = 0
+    for events in _batches(w.events(members), batch):
+        result = engine.ingest(events)
+        total += len(result.accepted) + len(result.held) + len(result.rejected) + len(result.duplicates)
+    return total
+
+
+def _fresh(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+
+
+SCENARIOS: dict[str, Callable[[Workload, argparse.Namespace], Result]] = {
+    "generate": generate,
+    "naive": naive,
+    "business-rules": peer("business-rules"),
+    "rule-engine": peer("rule-engine"),
+    "memory": memory,
+    "sqlite": sqlite,
+    "raw-sqlite": raw_sqlite,
+    "verify": verify,
+    "report": report,
+    "stream": stream,
+}
+
+
+def run(name: str, w: Workload, opts: argparse.Namespace) -> Result:
+    """Run one scenario in this process; add the peak RSS."""
+    result = SCENARIOS[name](w, opts)
+    return {"scenario": name, "members": w.members, "months": w.months, **result, "peak_rss_mb": _peak_rss_mb()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scenarios")
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--members", type=int, required=True)
+    parser.add_argument("--months", type=int, default=1)
+    parser.add_argument("--db", default="bench.db")
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--peer-limit", type=int, default=0)
+    opts = parser.parse_args(argv)
+    print(json.dumps(run(opts.scenario, Workload(opts.members, opts.months), opts)))
+
+
+if __name__ == "__main__":
+    main()
