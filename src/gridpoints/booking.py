@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gridpoints.decisions import DecisionRow, decision_digest
-from gridpoints.ledger import entry_bytes
+from gridpoints.ledger import chain_text_hash, entry_bytes, entry_text
 from gridpoints.periods import Period
 from gridpoints.stores import EventRow, Transaction
 
@@ -57,11 +57,20 @@ class Booking:
             self._open[month] = found
         return found
 
-    def chain(self, row: tuple[object, ...]) -> int:
-        """Append an entry given its fields after ``seq`` (member … ref); return its seq."""
+    def chain(self, row: tuple[object, ...], tail: str | None = None) -> int:
+        """Append an entry given its fields after ``seq`` (member … ref); return its seq.
+
+        ``tail``, when given, is ``entry_tail`` of the row's points … digest fields, which the
+        pipeline caches per rule, quantity and coefficient; the bytes hashed are the same.
+        """
         self.seq += 1
         full = (self.seq, *row)
-        digest = hashlib.sha256(self.prev.encode("ascii") + b"\x1e" + entry_bytes(full)).hexdigest()
+        if tail is None:
+            digest = hashlib.sha256(self.prev.encode("ascii") + b"\x1e" + entry_bytes(full)).hexdigest()
+        else:
+            member, event, kind, month, day = row[:5]
+            text = entry_text(self.seq, member, event, kind, month, day, tail, row[12], row[13])  # type: ignore[arg-type]
+            digest = chain_text_hash(self.prev, text)
         self.entries.append((*full, self.prev, digest))
         self.prev = digest
         return self.seq

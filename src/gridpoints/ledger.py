@@ -23,8 +23,11 @@ __all__ = [
     "Ledger",
     "Verification",
     "chain_hash",
+    "chain_text_hash",
     "entry_bytes",
     "entry_from_row",
+    "entry_tail",
+    "entry_text",
     "points_text",
 ]
 
@@ -62,38 +65,40 @@ def points_text(cents: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
+def entry_tail(cents: int, coefficient: str, quantity: str, rule: str, ruleset: str, version: str, digest: str) -> str:
+    """Fields 6–12 of an entry's canonical text (points … rule digest), joined by U+001F.
+
+    They depend only on the rule, quantity and coefficient, so the pipeline builds this once per
+    such combination instead of once per entry.
+    """
+    return f"{points_text(cents)}\x1f{coefficient}\x1f{quantity}\x1f{rule}\x1f{ruleset}\x1f{version}\x1f{digest}"
+
+
+def entry_text(
+    seq: object, member: str, event: str, kind: str, period: str, day: str, tail: str, reason: str, ref: str
+) -> str:
+    """An entry's canonical text: format tag, fields 0–5, the tail (fields 6–12), reason and ref."""
+    return f"{FORMAT}\x1f{seq}\x1f{member}\x1f{event}\x1f{kind}\x1f{period}\x1f{day}\x1f{tail}\x1f{reason}\x1f{ref}"
+
+
 def entry_bytes(row: Row | tuple[object, ...]) -> bytes:
     """The canonical bytes of an entry: format tag and fields 0–14 joined by U+001F.
 
     No field may contain a control character (ids are validated), so the join is unambiguous.
     """
-    (
-        seq,
-        member,
-        event,
-        kind,
-        period,
-        day,
-        cents,
-        coefficient,
-        quantity,
-        rule,
-        ruleset,
-        version,
-        digest,
-        reason,
-        ref,
-    ) = row[:15]
-    return (
-        f"{FORMAT}\x1f{seq}\x1f{member}\x1f{event}\x1f{kind}\x1f{period}\x1f{day}\x1f"
-        f"{points_text(cents)}\x1f{coefficient}\x1f{quantity}\x1f{rule}\x1f{ruleset}\x1f"  # type: ignore[arg-type]
-        f"{version}\x1f{digest}\x1f{reason}\x1f{ref}"
-    ).encode()
+    seq, member, event, kind, period, day, cents, coefficient, quantity, rule, ruleset, version, digest = row[:13]
+    tail = entry_tail(cents, coefficient, quantity, rule, ruleset, version, digest)  # type: ignore[arg-type]
+    return entry_text(seq, member, event, kind, period, day, tail, row[13], row[14]).encode()  # type: ignore[arg-type]
 
 
 def chain_hash(prev_hash: str, content: bytes) -> str:
     """``SHA-256(prev_hash ‖ 0x1E ‖ content)`` as lowercase hex."""
     return hashlib.sha256(prev_hash.encode("ascii") + b"\x1e" + content).hexdigest()
+
+
+def chain_text_hash(prev_hash: str, text: str) -> str:
+    """``chain_hash(prev_hash, text.encode())`` with one encode (prev_hash is ASCII hex)."""
+    return hashlib.sha256(f"{prev_hash}\x1e{text}".encode()).hexdigest()
 
 
 def entry_from_row(row: tuple[object, ...]) -> Entry:

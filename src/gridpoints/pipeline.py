@@ -18,6 +18,7 @@ from gridpoints._decimal import canonical, quantize, to_cents
 from gridpoints.booking import Booking
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.errors import PluginError
+from gridpoints.ledger import entry_tail
 from gridpoints.model import Event, Member, payload_of
 from gridpoints.outcomes import IngestResult, Rejection
 from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
@@ -88,8 +89,8 @@ class Pipeline:
             applicable = tuple((c, p) for c, p in checks if c.kinds is None or kind in c.kinds)
             if applicable:
                 self.checks_by_kind[kind] = applicable
-        # Points per (rule, quantity, coefficient) are computed once: no Decimal work per event.
-        self._cents: dict[tuple[int, object, Decimal], int] = {}
+        # (rule id, quantity, coefficient) → (hundredths, coefficient text, quantity text, entry tail).
+        self._cents: dict[tuple[int, object, Decimal], tuple[int, str, str, str]] = {}
 
     # -- public entry points -------------------------------------------------------------
 
@@ -371,11 +372,16 @@ class Pipeline:
         reason: str,
         ref: str,
     ) -> None:
+        # Points, their texts and the hashed fields that follow from (rule, quantity,
+        # coefficient) are computed once per combination: no Decimal work per entry.
         key = (id(rule), quantity, coefficient)
-        cents = self._cents.get(key)
-        if cents is None:
-            cents = to_cents(quantize(rule.points * quantity * coefficient))
-            self._cents[key] = cents
+        cached = self._cents.get(key)
+        if cached is None:
+            points = to_cents(quantize(rule.points * quantity * coefficient))
+            texts = (canonical(coefficient), str(quantity) if type(quantity) is int else canonical(quantity))  # type: ignore[arg-type]
+            tail = entry_tail(points, *texts, rule.id, version.ruleset.id, version.ruleset.version, version.digest)
+            cached = self._cents[key] = (points, *texts, tail)
+        cents, coefficient_text, quantity_text, tail = cached
         cap = rule.cap
         if cap is not None:
             scope = ("day", day) if cap.per == "day" else ("period", month)
@@ -385,6 +391,15 @@ class Pipeline:
             if abs(cents) > remaining:
                 cents = remaining if cents > 0 else -remaining
                 reason = "cap"
+                tail = entry_tail(
+                    cents,
+                    coefficient_text,
+                    quantity_text,
+                    rule.id,
+                    version.ruleset.id,
+                    version.ruleset.version,
+                    version.digest,
+                )
             call.cap_used[cap_key] = used + cents
         call.chain(
             (
@@ -394,13 +409,14 @@ class Pipeline:
                 month,
                 day,
                 cents,
-                canonical(coefficient),
-                str(quantity) if type(quantity) is int else canonical(quantity),  # type: ignore[arg-type]
+                coefficient_text,
+                quantity_text,
                 rule.id,
                 version.ruleset.id,
                 version.ruleset.version,
                 version.digest,
                 reason,
                 ref,
-            )
+            ),
+            tail,
         )
