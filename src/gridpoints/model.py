@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 import attrs
@@ -57,10 +58,38 @@ def _json_default(value: object) -> str:
     raise TypeError(f"cannot encode {value!r}")
 
 
+_JSON_LITERALS: dict[object, str] = {True: "true", False: "false", None: "null"}
+
+
 def canonical_attributes(attributes: Mapping[str, object]) -> str:
-    """Attributes as sorted compact JSON, decimals in canonical form; ``""`` when empty."""
+    """Attributes as sorted compact JSON, decimals in canonical form; ``""`` when empty.
+
+    The output is exactly ``json.dumps(attributes, sort_keys=True, ensure_ascii=False,
+    separators=(",", ":"))`` with decimals as canonical strings. Flat str/int/bool/None values
+    (what events carry) are joined here directly, which is several times faster than building a
+    JSON encoder per event; anything else takes json.dumps.
+    """
     if not attributes:
         return ""
+    parts = []
+    for key in sorted(attributes):
+        value = attributes[key]
+        kind = type(value)
+        if type(value) is str:
+            text = _json_string(value)
+        elif type(value) is int:
+            text = int.__repr__(value)
+        elif kind is bool or value is None:
+            text = _JSON_LITERALS[value]
+        else:
+            return _canonical_json(attributes)
+        if type(key) is not str:
+            return _canonical_json(attributes)
+        parts.append(f"{_json_string(key)}:{text}")
+    return "{" + ",".join(parts) + "}"
+
+
+def _canonical_json(attributes: Mapping[str, object]) -> str:
     return json.dumps(attributes, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
 
 

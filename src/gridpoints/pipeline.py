@@ -91,6 +91,14 @@ class Pipeline:
                 self.checks_by_kind[kind] = applicable
         # (rule id, quantity, coefficient) → (hundredths, coefficient text, quantity text, entry tail).
         self._cents: dict[tuple[int, object, Decimal], tuple[int, str, str, str]] = {}
+        self._labels: dict[int, tuple[str, str]] = {}
+        # Rule sets without caps (the standard one) skip the per-chunk cap bookkeeping.
+        self._has_caps = any(
+            rule.cap is not None
+            for version in rulebook.versions
+            for group in version.by_kind.values()
+            for rule in group
+        )
 
     # -- public entry points -------------------------------------------------------------
 
@@ -179,7 +187,8 @@ class Pipeline:
             ready.append((index, event, member, version, rule, occurred, payload))
 
         history = self._load_history(call, ready) if self.checks_by_kind else {}
-        self._load_caps(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready])
+        if self._has_caps:
+            self._load_caps(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready])
         checks_by_kind = self.checks_by_kind
         for index, event, member, version, rule, occurred, payload in ready:
             # An id repeated within the chunk is judged against what its first copy became.
@@ -319,7 +328,12 @@ class Pipeline:
     def _day_and_month(self, moment: datetime) -> tuple[str, str]:
         """Local day and month labels of an instant in the engine's zone."""
         local = moment.astimezone(self.tz)
-        return local.date().isoformat(), f"{local.year:04d}-{local.month:02d}"
+        # Labels are cached per local day (a few hundred keys a year): formatting costs more.
+        ordinal = local.toordinal()
+        labels = self._labels.get(ordinal)
+        if labels is None:
+            labels = self._labels[ordinal] = (local.date().isoformat(), f"{local.year:04d}-{local.month:02d}")
+        return labels
 
     # -- booking -------------------------------------------------------------------------
 
