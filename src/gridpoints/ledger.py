@@ -33,6 +33,8 @@ __all__ = [
 
 GENESIS = "0" * 64
 FORMAT = "gp1"
+#: Distinct entry tails verify keeps at once (a ledger has a few per rule and coefficient).
+_TAIL_CACHE = 4096
 
 #: The columns of table ``entries``, in the order rows are handed to and from stores.
 ENTRY_COLUMNS = (
@@ -133,6 +135,10 @@ def verify_rows(
     digest must equal the entry's ``digest`` column, and no row may lack its entry.
     ``anchors`` (seq → (expected hash, what expects it)) are positions recorded elsewhere — a
     checkpoint, a closed month's head: the chain must reach them with those hashes.
+
+    Each entry's text is rebuilt from its columns with ``entry_text``/``entry_tail`` (what
+    ``entry_bytes`` uses); the tail (points … rule digest) repeats across entries, so its text is
+    cached by the column values it is made of.
     """
     anchors = dict(anchors or {})
     genesis = anchors.pop(0, None)
@@ -143,14 +149,22 @@ def verify_rows(
     count = 0
     sha = hashlib.sha256
     unmatched = dict(decisions) if decisions is not None else None
+    tails: dict[tuple[object, ...], str] = {}
     for row in rows:
-        seq = row[0]
+        seq, member, event, kind, period, day = row[:6]
         if seq != expected_seq:
             bad = min(expected_seq, int(seq))  # type: ignore[call-overload]
             return Verification(False, count, bad, f"seq {expected_seq} missing or out of order")
         if row[15] != prev:
             return Verification(False, count, expected_seq, "prev_hash does not link to the entry before")
-        digest = sha(prev.encode("ascii") + b"\x1e" + entry_bytes(row)).hexdigest()
+        key = row[6:13]
+        tail = tails.get(key)
+        if tail is None:
+            if len(tails) >= _TAIL_CACHE:
+                tails.clear()
+            tail = tails[key] = entry_tail(*key)  # type: ignore[arg-type]
+        text = entry_text(seq, member, event, kind, period, day, tail, row[13], row[14])  # type: ignore[arg-type]
+        digest = sha(f"{prev}\x1e{text}".encode()).hexdigest()
         if digest != row[16]:
             return Verification(False, count, expected_seq, "hash does not match the entry's fields")
         if unmatched is not None and row[13] == "decision":
