@@ -26,6 +26,9 @@ MAX_ID_LENGTH = 200
 
 def check_id(field: str, value: object) -> str:
     """A non-empty text id without control characters (they separate fields in the ledger)."""
+    # Fast accept for the common case: printable text has no control characters.
+    if type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable() and not value.isspace():
+        return value
     if not isinstance(value, str):
         raise TypeError(f"{field}: {value!r} is a {type(value).__name__}, not a string")
     if not value.strip():
