@@ -146,7 +146,9 @@ def stream(w: Workload, opts: argparse.Namespace) -> Result:
     engine.add_members(members)
 
     timed, _ = _timed("events", lambda: _count_stream(engine, w, members, opts.batch), int)
-    return {**timed, "ledger_entries": engine.ledger.head()[0]}
+    entries = engine.ledger.head()[0]
+    engine.close()
+    return {**timed, "ledger_entries": entries}
 
 
 def _count_stream(engine: gp.Engine, w: Workload, members: list[gp.Member], batch: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 
 import attrs
@@ -73,8 +74,9 @@ class Report:
         raise KeyError(member_id)
 
 
-def _active_months(member: Member, period: Period) -> int:
-    return sum(1 for m in period.months() if member.active_between(m.first_day, m.last_day))
+def _active_months(member: Member, spans: Sequence[tuple[date, date]]) -> int:
+    """How many of the months (first and last days in ``spans``) the member was active in."""
+    return sum(1 for first, last in spans if member.active_between(first, last))
 
 
 def build_report(
@@ -88,14 +90,17 @@ def build_report(
 
     ``flagger`` adds audit flags (the checks' ``period_flags``) after ``accountability``.
     """
-    assessed = [m for m in members if m.active_between(period.first_day, period.last_day)]
+    # Period days are computed once, not per member: each costs a relativedelta.
+    first, last = period.first_day, period.last_day
+    spans = [(m.first_day, m.last_day) for m in period.months()]
+    assessed = [m for m in members if m.active_between(first, last)]
     sums = totals(period.months())
     scores = {m.id: cents_to_points(sums.get(m.id, 0)) for m in assessed}
     grades: dict[str, Grade] = {}
     for member in assessed:
         score = scores[member.id]
         if period.kind != "month":
-            score = score / _active_months(member, period)
+            score = score / _active_months(member, spans)
         grades[member.id] = grade(score, period)
 
     ranks = competition_ranks(scores)
@@ -147,7 +152,8 @@ def _accountable(
         if not suspects:
             break
         month = period.shift(-back)
-        suspects = [m for m in suspects if m.active_between(month.first_day, month.last_day)]
+        first, last = month.first_day, month.last_day
+        suspects = [m for m in suspects if m.active_between(first, last)]
         sums = totals([month])
         suspects = [m for m in suspects if grade(cents_to_points(sums.get(m.id, 0)), month) is Grade.UNQUALIFIED]
     return {m.id for m in suspects}
