@@ -14,11 +14,13 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import gridpoints as gp
 from benchmarks.baselines import ledger_shaped_rows, naive_scores, peer_scorers, raw_sqlite_insert
 from benchmarks.workload import LAST_MONTH, Workload, make_engine
+from gridpoints._decimal import ZERO
 
 __all__ = ["SCENARIOS", "main", "run"]
 
@@ -77,6 +79,25 @@ def peer(name: str) -> Callable[[Workload, argparse.Namespace], Result]:
 
     scenario.__doc__ = f"The peer engine {name} evaluating the standard rule table per event."
     return scenario
+
+
+def dispatch(w: Workload, opts: argparse.Namespace) -> Result:
+    """The engine's compiled rule dispatch alone (version by time, first matching rule, Decimal
+    points × quantity summed per member): what the peers do, without validation or the ledger."""
+    engine = make_engine()
+    rulebook = engine.rulebook
+    events = list(w.events())
+
+    def score() -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for event in events:
+            version = rulebook.version_at(event.occurred_at)
+            rule = version.match(event.kind, event.attributes) if version is not None else None
+            if rule is not None:
+                totals[event.member_id] = totals.get(event.member_id, ZERO) + rule.points * event.quantity
+        return totals
+
+    return _timed("events", score, lambda _: len(events))[0]
 
 
 def memory(w: Workload, opts: argparse.Namespace) -> Result:
@@ -170,6 +191,7 @@ SCENARIOS: dict[str, Callable[[Workload, argparse.Namespace], Result]] = {
     "naive": naive,
     "business-rules": peer("business-rules"),
     "rule-engine": peer("rule-engine"),
+    "dispatch": dispatch,
     "memory": memory,
     "sqlite": sqlite,
     "raw-sqlite": raw_sqlite,
