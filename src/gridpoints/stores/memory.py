@@ -23,6 +23,8 @@ class _MemoryTransaction:
         self.head = store.head()
         self.entries: list[EntryRow] = []
         self.events: dict[str, EventRow] = {}
+        # member id → ids of this transaction's events, so history() reads only those members.
+        self.event_ids_by_member: dict[str, list[str]] = {}
         self.statuses: dict[str, str] = {}
         self.decisions: list[DecisionRow] = []
         self.closes: list[PeriodCloseRow] = []
@@ -37,11 +39,16 @@ class _MemoryTransaction:
         return found
 
     def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
-        wanted = set(member_ids)
-        rows = list(self._store._events.values()) + list(self.events.values())
-        return [
-            (r[0], r[6]) for r in rows if r[1] in wanted and start_us <= r[3] <= end_us and r[5] in ("booked", "held")
-        ]
+        # Per-member indexes, not a scan of every stored event: ingest asks once per chunk, and a
+        # scan would make a long ingest quadratic.
+        known, stored_ids, own_ids = self._store._events, self._store._event_ids_by_member, self.event_ids_by_member
+        found: list[tuple[str, str]] = []
+        for member_id in dict.fromkeys(member_ids):
+            for event_id in dict.fromkeys([*stored_ids.get(member_id, ()), *own_ids.get(member_id, ())]):
+                row = self.events.get(event_id) or known[event_id]
+                if start_us <= row[3] <= end_us and row[5] in ("booked", "held"):
+                    found.append((row[0], row[6]))
+        return found
 
     def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
         wanted = set(keys)
@@ -61,6 +68,8 @@ class _MemoryTransaction:
             self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
         self.entries.extend(entries)
         for row in events:
+            if row[0] not in self.events:
+                self.event_ids_by_member.setdefault(row[1], []).append(row[0])
             self.events[row[0]] = row
 
     def set_status(self, event_id: str, status: str) -> None:
@@ -113,6 +122,7 @@ class MemoryStore:
         self.url = "memory:"
         self._entries: list[EntryRow] = []
         self._events: dict[str, EventRow] = {}
+        self._event_ids_by_member: dict[str, list[str]] = {}
         self._members: dict[str, Member] = {}
         self._settings: dict[str, str] = {}
         self._versions: dict[tuple[str, str], str] = {}
@@ -158,6 +168,9 @@ class MemoryStore:
             tx = _MemoryTransaction(self)
             yield tx
             self._entries.extend(tx.entries)
+            for member_id, event_ids in tx.event_ids_by_member.items():
+                index = self._event_ids_by_member.setdefault(member_id, [])
+                index.extend(i for i in event_ids if i not in self._events)
             self._events.update(tx.events)
             self._decisions.extend(tx.decisions)
             for close in tx.closes:
