@@ -194,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("rule-engine", "rule-engine", "rule-engine, rule table only", workload, peers),
             ("dispatch", "dispatch", "gridpoints rule dispatch only", workload, []),
             ("memory", "memory", "pipeline, in-memory store", workload, []),
+            ("memory-nochecks", "memory-nochecks", "pipeline, in-memory, checks off", workload, []),
             ("raw-sqlite", "raw-sqlite", "raw SQLite executemany (floor)", workload, ["--db", raw_db]),
             ("sqlite", "sqlite", "pipeline, SQLite ingest (1 call)", workload, ["--db", ingest_db]),
             ("verify", "verify", "verify() of the SQLite ledger", workload, ["--db", ingest_db]),

@@ -102,7 +102,16 @@ def dispatch(w: Workload, opts: argparse.Namespace) -> Result:
 
 def memory(w: Workload, opts: argparse.Namespace) -> Result:
     """The full pipeline on the in-memory store, one ingest call over materialized events."""
-    engine = make_engine()
+    return _memory(w, checks=True)
+
+
+def memory_nochecks(w: Workload, opts: argparse.Namespace) -> Result:
+    """As ``memory`` with the anti-gaming checks off: what the checks cost is the difference."""
+    return _memory(w, checks=False)
+
+
+def _memory(w: Workload, *, checks: bool) -> Result:
+    engine = make_engine(checks=checks)
     members = w.member_list()
     engine.add_members(members)
     events = list(w.events(members))
@@ -193,6 +202,7 @@ SCENARIOS: dict[str, Callable[[Workload, argparse.Namespace], Result]] = {
     "rule-engine": peer("rule-engine"),
     "dispatch": dispatch,
     "memory": memory,
+    "memory-nochecks": memory_nochecks,
     "sqlite": sqlite,
     "raw-sqlite": raw_sqlite,
     "verify": verify,
