@@ -29,14 +29,10 @@ __all__ = [
     "entry_tail",
     "entry_text",
     "points_text",
-    "utf8_entry_bytes",
-    "verify_rows",
-    "verify_utf8_rows",
 ]
 
 GENESIS = "0" * 64
 FORMAT = "gp1"
-_FORMAT_BYTES = FORMAT.encode()
 #: Distinct entry tails verify keeps at once (a ledger has a few per rule and coefficient).
 _TAIL_CACHE = 4096
 
@@ -140,55 +136,19 @@ def verify_rows(
     ``anchors`` (seq → (expected hash, what expects it)) are positions recorded elsewhere — a
     checkpoint, a closed month's head: the chain must reach them with those hashes.
 
-    The rows' text columns are encoded to UTF-8 and checked by ``verify_utf8_rows``, the one
-    implementation of these checks.
-    """
-    return verify_utf8_rows(map(_utf8_row, rows), decisions, anchors)
-
-
-def _utf8_row(row: tuple[object, ...]) -> tuple[object, ...]:
-    """A stored row with every column but seq and points as UTF-8 bytes (``str()`` of it)."""
-    return tuple(
-        value if position in _NUMERIC_COLUMNS or isinstance(value, bytes) else str(value).encode()
-        for position, value in enumerate(row)
-    )
-
-
-_NUMERIC_COLUMNS = frozenset({0, 6})
-
-
-def utf8_entry_bytes(row: tuple[object, ...]) -> bytes:
-    """``entry_bytes`` of a row whose text columns are UTF-8 ``bytes`` (seq and points are ints)."""
-    tail = _utf8_tail(row[6:13])
-    return b"\x1f".join((_FORMAT_BYTES, b"%d" % row[0], *row[1:6], tail, *row[13:15]))  # type: ignore[arg-type, str-format]
-
-
-def _utf8_tail(fields: tuple[object, ...]) -> bytes:
-    cents, *texts = fields
-    return b"\x1f".join((points_text(cents).encode(), *texts))  # type: ignore[arg-type]
-
-
-def verify_utf8_rows(
-    rows: Iterable[tuple[object, ...]],
-    decisions: Mapping[int, tuple[object, ...]] | None = None,
-    anchors: Mapping[int, tuple[str, str]] | None = None,
-) -> Verification:
-    """``verify_rows`` for rows whose text columns are UTF-8 bytes, as SQL stores can give them.
-
-    Each entry's bytes are rebuilt by joining its columns (``utf8_entry_bytes``); the tail
-    (points … rule digest) repeats across entries, so it is cached by the values it is made of.
-    Nothing is decoded and re-encoded per column.
+    Each entry's text is rebuilt from its columns with ``entry_text``/``entry_tail`` (what
+    ``entry_bytes`` uses); the tail (points … rule digest) repeats across entries, so its text is
+    cached by the column values it is made of.
     """
     anchors = dict(anchors or {})
     genesis = anchors.pop(0, None)
     if genesis is not None and genesis[0] != GENESIS:
         return Verification(False, 0, 0, f"{genesis[1]} is at seq 0 with a hash that is not the genesis hash")
-    prev = GENESIS.encode()
+    prev = GENESIS
     expected_seq = 1
     count = 0
     sha = hashlib.sha256
-    join = b"\x1f".join
-    tails: dict[tuple[object, ...], bytes] = {}
+    tails: dict[tuple[object, ...], str] = {}
     unmatched = dict(decisions) if decisions is not None else None
     for row in rows:
         seq, member, event, kind, period, day = row[:6]
@@ -202,19 +162,19 @@ def verify_utf8_rows(
         if tail is None:
             if len(tails) >= _TAIL_CACHE:
                 tails.clear()
-            tail = tails[key] = _utf8_tail(key)
-        content = join((_FORMAT_BYTES, b"%d" % seq, member, event, kind, period, day, tail, row[13], row[14]))  # type: ignore[arg-type]
-        digest = sha(prev + b"\x1e" + content).hexdigest().encode()
+            tail = tails[key] = entry_tail(*key)  # type: ignore[arg-type]
+        text = entry_text(seq, member, event, kind, period, day, tail, row[13], row[14])  # type: ignore[arg-type]
+        digest = sha(f"{prev}\x1e{text}".encode()).hexdigest()
         if digest != row[16]:
             return Verification(False, count, expected_seq, "hash does not match the entry's fields")
-        if unmatched is not None and row[13] == b"decision":
+        if unmatched is not None and row[13] == "decision":
             decision = unmatched.pop(expected_seq, None)
             if decision is None:
                 return Verification(False, count, expected_seq, "the decision record of this entry is missing")
-            if decision_digest(decision).encode() != row[12]:
+            if decision_digest(decision) != row[12]:
                 return Verification(False, count, expected_seq, "the decision record was changed after the fact")
         anchor = anchors.pop(expected_seq, None)
-        if anchor is not None and anchor[0].encode() != digest:
+        if anchor is not None and anchor[0] != digest:
             return Verification(
                 False, count, expected_seq,
                 f"the chain differs from {anchor[1]} at seq {expected_seq}: it was rewritten or replaced",
@@ -290,10 +250,6 @@ class Ledger:
                     "its frozen report or head was changed",
                 )
             anchors.setdefault(int(head_seq), (str(head_hash), f"the close of {period}"))
-        # A store may offer its rows with UTF-8 bytes for text (an optional fast path; same checks).
-        utf8_rows = getattr(self._store, "chain_rows_utf8", None)
-        if utf8_rows is not None:
-            return verify_utf8_rows(utf8_rows(), decisions, anchors)
         return verify_rows(self._store.chain_rows(), decisions, anchors)
 
     def __len__(self) -> int:

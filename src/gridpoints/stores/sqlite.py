@@ -77,11 +77,6 @@ _CHUNK = 500
 _ENTRY_INSERT = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})"
 _EVENT_INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
 _ENTRY_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
-_ENTRY_SELECT_UTF8 = (
-    "SELECT "
-    + ", ".join(c if c in ("seq", "points_cents") else f"CAST({c} AS BLOB)" for c in ENTRY_COLUMNS)
-    + " FROM entries"
-)
 _EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
 _DECISION_INSERT = f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES ({', '.join('?' * 7)})"
 _DECISION_SELECT = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
@@ -346,15 +341,6 @@ class SQLiteStore:
 
     def chain_rows(self) -> Iterator[EntryRow]:
         cursor = self._conn.execute(f"{_ENTRY_SELECT} ORDER BY seq")
-        while rows := cursor.fetchmany(10_000):
-            yield from rows
-
-    def chain_rows_utf8(self) -> Iterator[EntryRow]:
-        """``chain_rows`` with text columns as UTF-8 bytes (``CAST … AS BLOB``): nothing decoded.
-
-        ``Ledger.verify`` uses it when a store has it; see ``ledger.verify_utf8_rows``.
-        """
-        cursor = self._conn.execute(f"{_ENTRY_SELECT_UTF8} ORDER BY seq")
         while rows := cursor.fetchmany(10_000):
             yield from rows
 
