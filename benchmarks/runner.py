@@ -132,8 +132,10 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     ]
     lines += [_row(labels[name], result) for name, result in results.items()]
     dispatch, peer, naive = (results.get(k) for k in ("dispatch", "business-rules", "naive"))
+    if dispatch:
+        lines.append("")
     if dispatch and peer and "skipped" not in peer:
-        lines += ["", f"Rule dispatch alone vs business-rules: {_rate(dispatch) / _rate(peer):,.1f}× the throughput."]
+        lines.append(f"Rule dispatch alone vs business-rules: {_rate(dispatch) / _rate(peer):,.1f}× the throughput.")
     if dispatch and naive:
         lines.append(f"Rule dispatch alone vs the naive loop: {_rate(naive) / _rate(dispatch):,.1f}× the time.")
     lines += [
