@@ -8,13 +8,14 @@ one SHA-256 per entry. Store queries are made once per chunk of events, never pe
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from itertools import islice
 from typing import Any
 
 from gridpoints._decimal import canonical, quantize, to_cents
+from gridpoints._ready import Ready
 from gridpoints.booking import Booking
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.errors import PluginError
@@ -59,57 +60,6 @@ class _Call(Booking):
         # Ids of the current chunk only: earlier chunks are already in the transaction.
         self.seen: dict[str, tuple[str, str]] = {}
         self.cap_used: dict[CapKey, int] = {}
-
-
-class _Ready:
-    """The events of a chunk that passed validation, as parallel lists.
-
-    Not a tuple per event: a tuple holding an Event is tracked by Python's cyclic garbage
-    collector, and thousands of them outliving a chunk get promoted to the oldest generation
-    and trigger full collections over every live object (a quarter of the time of a million-
-    event ingest, measured). Lists of them are a handful of tracked objects per chunk.
-    """
-
-    __slots__ = ("events", "indexes", "members", "occurred", "payloads", "rules", "versions")
-
-    def __init__(self) -> None:
-        self.indexes: list[int] = []
-        self.events: list[Event] = []
-        self.members: list[Member] = []
-        self.versions: list[CompiledVersion] = []
-        self.rules: list[CompiledRule] = []
-        self.occurred: list[int] = []
-        self.payloads: list[str] = []
-
-    def add(
-        self,
-        index: int,
-        event: Event,
-        member: Member,
-        version: CompiledVersion,
-        rule: CompiledRule,
-        occurred: int,
-        payload: str,
-    ) -> None:
-        self.indexes.append(index)
-        self.events.append(event)
-        self.members.append(member)
-        self.versions.append(version)
-        self.rules.append(rule)
-        self.occurred.append(occurred)
-        self.payloads.append(payload)
-
-    def __iter__(self) -> Iterator[tuple[int, Event, Member, CompiledVersion, CompiledRule, int, str]]:
-        return zip(
-            self.indexes,
-            self.events,
-            self.members,
-            self.versions,
-            self.rules,
-            self.occurred,
-            self.payloads,
-            strict=True,
-        )
 
 
 class Pipeline:
@@ -203,7 +153,7 @@ class Pipeline:
     # -- stages --------------------------------------------------------------------------
 
     def _chunk(self, call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> None:
-        # Parallel lists, not (index, event) tuples: see _Ready for why.
+        # Parallel lists, not (index, event) tuples: see Ready for why.
         parsed_at: list[int] = []
         parsed: list[Event] = []
         for offset, item in enumerate(chunk):
@@ -228,7 +178,7 @@ class Pipeline:
         stored = call.tx.lookup(unknown) if unknown else {}
         deadline = self.clock() + FUTURE_TOLERANCE
 
-        ready = _Ready()
+        ready = Ready()
         for index, event in zip(parsed_at, parsed, strict=True):
             occurred, payload = payload_of(event)
             known = call.seen.get(event.id) or stored.get(event.id)
@@ -350,7 +300,7 @@ class Pipeline:
                 return verdict
         return None
 
-    def _load_history(self, call: _Call, ready: _Ready) -> dict[str, list[Event]]:
+    def _load_history(self, call: _Call, ready: Ready) -> dict[str, list[Event]]:
         """Each member's booked and held events around this chunk, in one query per chunk."""
         if not ready.events:
             return {}

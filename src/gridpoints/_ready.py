@@ -1,0 +1,62 @@
+"""The validated events of one ingest chunk, kept in a GC-friendly shape."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gridpoints.model import Event, Member
+from gridpoints.rules._compile import CompiledRule, CompiledVersion
+
+__all__ = ["Ready"]
+
+
+class Ready:
+    """The events of a chunk that passed validation, as parallel lists.
+
+    Not a tuple per event: a tuple holding an Event is tracked by Python's cyclic garbage
+    collector, and thousands of them outliving a chunk get promoted to the oldest generation
+    and trigger full collections over every live object (measured on 408,646 events: 7 full
+    collections taking 0.76–1.37 s, about a fifth of the ingest). Lists of them are a handful
+    of tracked objects per chunk.
+    """
+
+    __slots__ = ("events", "indexes", "members", "occurred", "payloads", "rules", "versions")
+
+    def __init__(self) -> None:
+        self.indexes: list[int] = []
+        self.events: list[Event] = []
+        self.members: list[Member] = []
+        self.versions: list[CompiledVersion] = []
+        self.rules: list[CompiledRule] = []
+        self.occurred: list[int] = []
+        self.payloads: list[str] = []
+
+    def add(
+        self,
+        index: int,
+        event: Event,
+        member: Member,
+        version: CompiledVersion,
+        rule: CompiledRule,
+        occurred: int,
+        payload: str,
+    ) -> None:
+        self.indexes.append(index)
+        self.events.append(event)
+        self.members.append(member)
+        self.versions.append(version)
+        self.rules.append(rule)
+        self.occurred.append(occurred)
+        self.payloads.append(payload)
+
+    def __iter__(self) -> Iterator[tuple[int, Event, Member, CompiledVersion, CompiledRule, int, str]]:
+        return zip(
+            self.indexes,
+            self.events,
+            self.members,
+            self.versions,
+            self.rules,
+            self.occurred,
+            self.payloads,
+            strict=True,
+        )
