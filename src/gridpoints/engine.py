@@ -18,7 +18,7 @@ from gridpoints.corrections import correct
 from gridpoints.decisions import Decision
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
 from gridpoints.ledger import Ledger
-from gridpoints.model import Entry, Event, Member
+from gridpoints.model import Entry, Event, Grade, Member
 from gridpoints.outcomes import IngestResult
 from gridpoints.periods import Period
 from gridpoints.pipeline import Pipeline
@@ -206,7 +206,8 @@ class Engine:
         return cents_to_points(cents)
 
     def report(self, period: str | Period) -> Report:
-        """Every member active in the period: score, grade, rank, titles and flags.
+        """Every member active in the period: score, grade, ranks, percentile, titles, flags and
+        points by kind, ordered by rank then member id. Aggregated in the store.
 
         For a closed month, the report frozen when it was closed.
         """
@@ -217,17 +218,29 @@ class Engine:
                 return report_from_json(closed[0][4])
         return self._live_report(parsed)
 
+    def annual(self, year: int | str) -> Report:
+        """The annual result: each member's sum of the year's monthly scores (``row.months``),
+        ranked, graded on the average monthly score; ``grade_distribution("region")`` per region."""
+        parsed = Period.parse(str(year))
+        if parsed.kind != "year":
+            raise ValueError(f"year: {year!r} is not a year like 2026")
+        return self.report(parsed)
+
+    def _grader_for(self, period: Period) -> Callable[[Decimal, Period], Grade]:
+        """Grade by the thresholds of the version in effect at the period's end."""
+        version = self.rulebook.version_at(period.end(self.tz) - timedelta(microseconds=1))
+        return self.plugins.grader((version or self.rulebook.latest).ruleset)
+
     def _live_report(self, parsed: Period) -> Report:
         """The report computed from the ledger now."""
-        # Grade by the thresholds of the version in effect at the period's end.
-        version = self.rulebook.version_at(parsed.end(self.tz) - timedelta(microseconds=1))
-        grader = self.plugins.grader((version or self.rulebook.latest).ruleset)
+        settled = self.store.settled_periods()
         return build_report(
             parsed,
             self.members,
-            lambda months: self.store.totals([str(m) for m in months]),
-            grader,
+            self.store,
+            self._grader_for(parsed),
             self._period_flags if parsed.kind == "month" and self._period_checks else None,
+            settled=all(str(m) in settled for m in parsed.months()),
         )
 
     def _period_flags(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from gridpoints.model import Member
@@ -90,6 +91,12 @@ class Transaction(Protocol):
     def add_period_close(self, row: PeriodCloseRow) -> None:
         """Record a closed month; a month already closed is a StoreError."""
 
+    def is_settled(self, period: str) -> bool:
+        """Whether month ``period`` was settled (read under the write lock)."""
+
+    def mark_settled(self, period: str, head_seq: int) -> None:
+        """Record month ``period`` as settled, with the chain head after its awards."""
+
 
 @runtime_checkable
 class Store(Protocol):
@@ -132,6 +139,21 @@ class Store(Protocol):
 
     def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
         """Sum of points (hundredths) per member over the months, aggregated in the store."""
+
+    def totals_by_kind(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, dict[str, int]]:
+        """``member → kind → hundredths`` over the months, aggregated in the store."""
+
+    def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
+        """``member → month → hundredths`` over the months, aggregated in the store."""
+
+    def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
+        """``member → kind → summed quantity`` of event entries (reasons rule, cap, derived)."""
+
+    def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """``(event_id, payload)`` of booked events of the months, by occurred time then id, streamed."""
+
+    def settled_periods(self) -> set[str]:
+        """Months already settled (their period awards booked)."""
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         """Stored events, filtered by status or ids, ordered by occurred time then id."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from gridpoints.errors import ConfigurationError, StoreError
@@ -15,6 +16,12 @@ __all__ = ["MemoryStore"]
 
 _P = 4  # index of period in an entry row
 _MEMBER = 1
+_KIND = 3
+_CENTS = 6
+_QUANTITY = 8
+_REASON = 13
+#: Entry reasons that stand for an event's own scoring (quantities count only these).
+EVENT_REASONS = frozenset({"rule", "cap", "derived"})
 
 
 class _MemoryTransaction:
@@ -28,6 +35,7 @@ class _MemoryTransaction:
         self.statuses: dict[str, str] = {}
         self.decisions: list[DecisionRow] = []
         self.closes: list[PeriodCloseRow] = []
+        self.settled: dict[str, int] = {}
 
     def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         known = self._store._events
@@ -75,6 +83,11 @@ class _MemoryTransaction:
     def set_status(self, event_id: str, status: str) -> None:
         self.statuses[event_id] = status
 
+    def is_settled(self, period: str) -> bool:
+        return period in self._store._settled or period in self.settled
+
+    def mark_settled(self, period: str, head_seq: int) -> None:
+        self.settled[period] = head_seq
     def entry_rows(
         self,
         *,
@@ -128,6 +141,7 @@ class MemoryStore:
         self._versions: dict[tuple[str, str], str] = {}
         self._decisions: list[DecisionRow] = []
         self._closes: dict[str, PeriodCloseRow] = {}
+        self._settled: dict[str, int] = {}
         self._in_transaction = False
 
     def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
@@ -175,6 +189,7 @@ class MemoryStore:
             self._decisions.extend(tx.decisions)
             for close in tx.closes:
                 self._closes[close[0]] = close
+            self._settled.update(tx.settled)
             for event_id, status in tx.statuses.items():
                 row: Any = list(self._events[event_id])
                 row[5] = status
@@ -217,6 +232,42 @@ class MemoryStore:
             member = str(row[_MEMBER])
             totals[member] = totals.get(member, 0) + int(row[6])  # type: ignore[call-overload]
         return totals
+
+    def totals_by_kind(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, dict[str, int]]:
+        totals: dict[str, dict[str, int]] = {}
+        for row in self.entry_rows(member_id=member_id, periods=periods):
+            kinds = totals.setdefault(str(row[_MEMBER]), {})
+            kinds[str(row[_KIND])] = kinds.get(str(row[_KIND]), 0) + int(row[_CENTS])  # type: ignore[call-overload]
+        return totals
+
+    def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
+        totals: dict[str, dict[str, int]] = {}
+        for row in self.entry_rows(periods=periods):
+            months = totals.setdefault(str(row[_MEMBER]), {})
+            months[str(row[_P])] = months.get(str(row[_P]), 0) + int(row[_CENTS])  # type: ignore[call-overload]
+        return totals
+
+    def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
+        totals: dict[str, dict[str, Decimal]] = {}
+        for row in self.entry_rows(periods=periods):
+            if row[_REASON] in EVENT_REASONS:
+                kinds = totals.setdefault(str(row[_MEMBER]), {})
+                kinds[str(row[_KIND])] = kinds.get(str(row[_KIND]), Decimal(0)) + Decimal(str(row[_QUANTITY]))
+        return totals
+
+    def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        months = set(periods)
+        wanted = None if kinds is None else set(kinds)
+        rows = [
+            r
+            for r in self._events.values()
+            if r[5] == "booked" and r[4] in months and (wanted is None or r[2] in wanted)
+        ]
+        for row in sorted(rows, key=lambda r: (r[3], r[0])):
+            yield row[0], row[6]
+
+    def settled_periods(self) -> set[str]:
+        return set(self._settled)
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         if event_ids is not None:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from gridpoints.decisions import DECISION_COLUMNS
 from gridpoints.errors import ConfigurationError, StoreBusyError, StoreError
@@ -48,6 +49,9 @@ CREATE TABLE IF NOT EXISTS events (
     hold_ref TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_member_time ON events (member_id, occurred_us);
 CREATE INDEX IF NOT EXISTS events_status ON events (status) WHERE status = 'held';
+CREATE INDEX IF NOT EXISTS events_period_kind ON events (period, kind);
+CREATE TABLE IF NOT EXISTS settlements (
+    period TEXT PRIMARY KEY, head_seq INTEGER NOT NULL, settled_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS members (
     id TEXT PRIMARY KEY, region TEXT NOT NULL, grid TEXT, name TEXT,
     joined TEXT, left_on TEXT, attributes TEXT NOT NULL);
@@ -105,6 +109,11 @@ def path_from_url(url: str) -> str | None:
     if "://" in url:
         return None
     return url
+
+
+def _marks(values: Sequence[object]) -> str:
+    """``?, ?, …`` for an IN list."""
+    return ",".join("?" * len(values))
 
 
 def _translate(error: sqlite3.OperationalError) -> StoreError:
@@ -197,6 +206,13 @@ class _SQLiteTransaction:
             self._conn.execute(f"INSERT INTO period_closes VALUES ({', '.join('?' * 5)})", row)
         except sqlite3.IntegrityError:
             raise StoreError(f"period {row[0]} is already closed") from None
+    def is_settled(self, period: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM settlements WHERE period = ?", (period,)).fetchone() is not None
+
+    def mark_settled(self, period: str, head_seq: int) -> None:
+        self._conn.execute(
+            "INSERT INTO settlements VALUES (?, ?, ?)", (period, head_seq, datetime.now(UTC).isoformat())
+        )
 
 
 class SQLiteStore:
@@ -352,6 +368,57 @@ class SQLiteStore:
             sql += " AND member_id = ?"
             params = [*months, member_id]
         return {m: int(t) for m, t in self._conn.execute(sql + " GROUP BY member_id", params)}
+
+    def totals_by_kind(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, dict[str, int]]:
+        months = list(periods)
+        sql = f"SELECT member_id, kind, SUM(points_cents) FROM entries WHERE period IN ({_marks(months)})"
+        params = months
+        if member_id is not None:
+            sql += " AND member_id = ?"
+            params = [*months, member_id]
+        totals: dict[str, dict[str, int]] = {}
+        for member, kind, cents in self._conn.execute(sql + " GROUP BY member_id, kind", params):
+            totals.setdefault(member, {})[kind] = int(cents)
+        return totals
+
+    def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
+        months = list(periods)
+        sql = (
+            f"SELECT member_id, period, SUM(points_cents) FROM entries WHERE period IN ({_marks(months)}) "
+            "GROUP BY member_id, period"
+        )
+        totals: dict[str, dict[str, int]] = {}
+        for member, month, cents in self._conn.execute(sql, months):
+            totals.setdefault(member, {})[month] = int(cents)
+        return totals
+
+    def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
+        # Quantities are exact decimal text: group by the text, multiply by the count in Python.
+        months = list(periods)
+        sql = (
+            f"SELECT member_id, kind, quantity, COUNT(*) FROM entries WHERE period IN ({_marks(months)}) "
+            "AND reason IN ('rule', 'cap', 'derived') GROUP BY member_id, kind, quantity"
+        )
+        totals: dict[str, dict[str, Decimal]] = {}
+        for member, kind, quantity, count in self._conn.execute(sql, months):
+            kinds = totals.setdefault(member, {})
+            kinds[kind] = kinds.get(kind, Decimal(0)) + Decimal(quantity) * count
+        return totals
+
+    def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        months = list(periods)
+        sql = f"SELECT event_id, payload FROM events WHERE status = 'booked' AND period IN ({_marks(months)})"
+        params = months
+        if kinds is not None:
+            wanted = list(kinds)
+            sql += f" AND kind IN ({_marks(wanted)})"
+            params = [*months, *wanted]
+        cursor = self._conn.execute(sql + " ORDER BY occurred_us, event_id", params)
+        while rows := cursor.fetchmany(10_000):
+            yield from rows
+
+    def settled_periods(self) -> set[str]:
+        return {month for (month,) in self._conn.execute("SELECT period FROM settlements")}
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         where, params = [], []
