@@ -25,9 +25,11 @@ from gridpoints.ledger import Verification
 from gridpoints.model import Award, Entry, Event, Grade, Member, PeriodSummary
 from gridpoints.outcomes import IngestResult, Rejection
 from gridpoints.periods import Period
-from gridpoints.reports import Report, ReportRow
+from gridpoints.plugins.satisfaction import SatisfactionAward
+from gridpoints.reports import Report, ReportRow, ReportSummary
 from gridpoints.review import HeldEvent
 from gridpoints.rules import Cap, Condition, GradeThresholds, Rule, RuleSet, standard_ruleset
+from gridpoints.settlement import SettleResult
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 from gridpoints.stores.sqlite import SQLiteStore
@@ -61,10 +63,13 @@ __all__ = [
     "Rejection",
     "Report",
     "ReportRow",
+    "ReportSummary",
     "ReviewError",
     "Rule",
     "RuleSet",
     "SQLiteStore",
+    "SatisfactionAward",
+    "SettleResult",
     "Store",
     "StoreBusyError",
     "StoreError",

@@ -59,6 +59,7 @@ def get_plugin_manager(
             pm.register(plugin, name=_readable_name(pm, plugin))
         except ValueError as error:
             raise ConfigurationError(f"cannot register plugin {plugin!r}: {error}") from error
+    _drop_replaced_builtins(pm)
     pm.check_pending()
     return pm
 
@@ -76,6 +77,21 @@ def _readable_name(pm: pluggy.PluginManager, plugin: object) -> str:
         number += 1
         name = f"{base}#{number}"
     return name
+
+
+def _drop_replaced_builtins(pm: pluggy.PluginManager) -> None:
+    """Unregister built-ins that a registered plugin names in its ``gridpoints_replaces``.
+
+    This is how a configured instance of a built-in (say ``SatisfactionAward(high="4.8")``)
+    takes the default's place instead of answering beside it.
+    """
+    for plugin in list(pm.get_plugins()):
+        replaces = getattr(plugin, "gridpoints_replaces", ())
+        if isinstance(replaces, str):
+            replaces = (replaces,)
+        for name in replaces:
+            if name in DEFAULT_PLUGINS and pm.has_plugin(name):
+                pm.unregister(name=name)
 
 
 class PluginFacade:

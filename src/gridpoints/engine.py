@@ -28,6 +28,7 @@ from gridpoints.reports import Report, build_report, cents_to_points
 from gridpoints.review import ReviewQueue
 from gridpoints.rules import RuleSet
 from gridpoints.rules._compile import CompiledVersion, RuleBook
+from gridpoints.settlement import SettleResult, settle_month
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 
@@ -260,6 +261,9 @@ class Engine:
                 if member_id in scores and flag not in flags.setdefault(member_id, []):
                     flags[member_id].append(flag)
         return flags
+    def settle(self, period: str | Period) -> SettleResult:
+        """Book a month's period awards (resident satisfaction…) once; settling again books nothing."""
+        return settle_month(self.store, self.plugins, self.members, self.rulebook, self.tz, period)
 
     def explain(self, member_id: str, period: str | Period) -> list[Entry]:
         """The entries behind a member's score, in ledger order."""

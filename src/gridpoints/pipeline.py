@@ -25,7 +25,21 @@ from gridpoints.outcomes import IngestResult, Rejection
 from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
 from gridpoints.stores import CapKey, Transaction
 
-__all__ = ["Pipeline"]
+__all__ = ["RATING_KIND", "Pipeline", "stars_of"]
+
+#: Residents' ratings: scored 0 each, turned into a period award when the month is settled.
+RATING_KIND = "rating"
+_STARS = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+
+
+def stars_of(attributes: Mapping[str, object]) -> int | None:
+    """The stars (1–5) of a rating: an int or a one-digit string (as CSV gives it); else None."""
+    value = attributes.get("stars")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    return _STARS.get(value) if isinstance(value, (int, str)) else None
 
 _MICROSECOND = timedelta(microseconds=1)
 ONE = Decimal(1)
@@ -254,6 +268,11 @@ class Pipeline:
             raise _Reject("invalid", f"reported_at: {event.reported_at.isoformat()} is in the future")
         if event.kind not in self.rulebook.kinds:
             raise _Reject("unknown_kind", f"kind: rule set {self.rulebook.id} has no rule for {event.kind!r}")
+        if event.kind == RATING_KIND and stars_of(event.attributes) is None:
+            raise _Reject(
+                "invalid",
+                f"attributes.stars: {event.attributes.get('stars')!r} is not a whole number of stars from 1 to 5",
+            )
         version = self.rulebook.version_at(event.occurred_at)
         if version is None:
             first = self.rulebook.versions[0]

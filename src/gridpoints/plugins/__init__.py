@@ -9,4 +9,5 @@ DEFAULT_PLUGINS = (
     "gridpoints.plugins.standard_rules",
     "gridpoints.plugins.grades",
     "gridpoints.plugins.stores",
+    "gridpoints.plugins.satisfaction",
 )

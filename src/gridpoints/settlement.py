@@ -1,0 +1,120 @@
+"""Settling a month: collect period awards once per member and book them, once.
+
+The awards come from ``gridpoints_period_awards`` (the built-in one is resident satisfaction),
+asked once per active member with a ``PeriodSummary`` built from three store aggregates — never
+once per event. They are booked as ``period_award`` entries in one transaction, and the month is
+recorded as settled in the same transaction, so settling twice (or from two processes at once)
+books them once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta, tzinfo
+
+import attrs
+
+from gridpoints._decimal import quantize, to_cents
+from gridpoints._manager import PluginFacade
+from gridpoints.ledger import chain_hash, entry_bytes
+from gridpoints.model import Award, Event, Member, PeriodSummary
+from gridpoints.periods import Period
+from gridpoints.pipeline import RATING_KIND, stars_of
+from gridpoints.reports import cents_to_points
+from gridpoints.rules._compile import RuleBook
+from gridpoints.stores import Store
+
+__all__ = ["PERIOD_AWARD", "SettleResult", "settle_month"]
+
+PERIOD_AWARD = "period_award"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@attrs.frozen
+class SettleResult:
+    """What ``Engine.settle`` did: awards booked now (empty when the month was settled before)."""
+
+    period: str
+    already_settled: bool
+    awards: tuple[tuple[str, Award], ...] = ()
+    entries: int = 0
+
+
+def _summaries(store: Store, month: str, members: Sequence[Member]) -> dict[str, PeriodSummary]:
+    points = store.totals_by_kind([month])
+    quantities = store.quantities_by_kind([month])
+    ratings: dict[str, list[int]] = {}
+    for event_id, payload in store.booked_events([month], kinds=[RATING_KIND]):
+        event = Event.from_payload(event_id, payload)
+        stars = stars_of(event.attributes)
+        if stars is not None:  # ingest refuses ratings without valid stars
+            ratings.setdefault(event.member_id, []).append(stars)
+    return {
+        m.id: PeriodSummary(
+            member_id=m.id,
+            period=month,
+            score=cents_to_points(sum(points.get(m.id, {}).values())),
+            quantities=dict(quantities.get(m.id, {})),
+            points={k: cents_to_points(v) for k, v in points.get(m.id, {}).items()},
+            ratings=tuple(ratings.get(m.id, ())),
+        )
+        for m in members
+    }
+
+
+def settle_month(
+    store: Store,
+    plugins: PluginFacade,
+    members: Sequence[Member],
+    rulebook: RuleBook,
+    tz: tzinfo,
+    period: str | Period,
+) -> SettleResult:
+    """Book month ``period``'s period awards unless it was settled already."""
+    month = Period.parse(period)
+    if month.kind != "month":
+        raise ValueError(f"period: {period} is a {month.kind}; settle months one at a time")
+    label = str(month)
+    active = [m for m in members if m.active_between(month.first_day, month.last_day)]
+    version = rulebook.version_at(month.end(tz) - timedelta(microseconds=1)) or rulebook.versions[0]
+    with store.transaction() as tx:
+        if tx.is_settled(label):
+            return SettleResult(label, already_settled=True)
+        summaries = _summaries(store, label, active)
+        seq, prev = tx.head
+        rows: list[tuple[object, ...]] = []
+        booked: list[tuple[str, Award]] = []
+        for member in active:
+            used: dict[str, int] = {}
+            for award, _plugin in plugins.period_awards(member, month, summaries[member.id]):
+                cents = to_cents(quantize(award.points))
+                if cents == 0:
+                    continue
+                used[award.kind] = used.get(award.kind, 0) + 1
+                suffix = "" if used[award.kind] == 1 else f"#{used[award.kind]}"
+                seq += 1
+                row = (
+                    seq,
+                    member.id,
+                    f"{label}:{award.kind}:{member.id}{suffix}",
+                    award.kind,
+                    label,
+                    month.last_day.isoformat(),
+                    cents,
+                    "1",  # period awards are never scaled by the regional coefficient
+                    "1",
+                    award.kind,
+                    version.ruleset.id,
+                    version.ruleset.version,
+                    version.digest,
+                    PERIOD_AWARD,
+                    _CONTROL.sub(" ", award.note)[:200],
+                )
+                digest = chain_hash(prev, entry_bytes(row))
+                rows.append((*row, prev, digest))
+                prev = digest
+                booked.append((member.id, award))
+        tx.append(rows, [])
+        tx.mark_settled(label, seq)
+    return SettleResult(label, already_settled=False, awards=tuple(booked), entries=len(rows))
