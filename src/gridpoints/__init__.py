@@ -21,6 +21,7 @@ from gridpoints.errors import (
     StoreBusyError,
     StoreError,
 )
+from gridpoints.explain import ExplainedEntry, ExplainLine, Explanation
 from gridpoints.ledger import Verification
 from gridpoints.model import Award, Entry, Event, Grade, Member, PeriodSummary
 from gridpoints.outcomes import IngestResult, Rejection
@@ -48,6 +49,9 @@ __all__ = [
     "Engine",
     "Entry",
     "Event",
+    "ExplainLine",
+    "ExplainedEntry",
+    "Explanation",
     "Grade",
     "GradeThresholds",
     "GridpointsError",

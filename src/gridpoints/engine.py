@@ -17,8 +17,9 @@ from gridpoints.closing import ClosedPeriod, close_period, closed_from_row, repo
 from gridpoints.corrections import correct
 from gridpoints.decisions import Decision
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
+from gridpoints.explain import Explanation, explain_entries
 from gridpoints.ledger import Ledger
-from gridpoints.model import Entry, Event, Grade, Member
+from gridpoints.model import Event, Grade, Member
 from gridpoints.outcomes import IngestResult
 from gridpoints.periods import Period
 from gridpoints.pipeline import Pipeline
@@ -28,7 +29,7 @@ from gridpoints.reports import Report, build_report, cents_to_points
 from gridpoints.review import ReviewQueue
 from gridpoints.rules import RuleSet
 from gridpoints.rules._compile import CompiledVersion, RuleBook
-from gridpoints.settlement import SettleResult, settle_month
+from gridpoints.settlement import PERIOD_AWARD, SettleResult, settle_month
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 
@@ -265,11 +266,16 @@ class Engine:
         """Book a month's period awards (resident satisfaction…) once; settling again books nothing."""
         return settle_month(self.store, self.plugins, self.members, self.rulebook, self.tz, period)
 
-    def explain(self, member_id: str, period: str | Period) -> list[Entry]:
-        """The entries behind a member's score, in ledger order."""
+    def explain(self, member_id: str, period: str | Period) -> Explanation:
+        """The entries behind a member's score, in ledger order, each with its event, rule,
+        rule-set version, coefficient, reason and a sentence (``.sentence("zh" | "en")``);
+        ``.lines()`` adds them up per rule, ``.text(lang)`` prints them."""
         self.member(member_id)
-        months = [str(m) for m in Period.parse(period).months()]
-        return self.ledger.entries(member_id=member_id, periods=months)
+        parsed = Period.parse(period)
+        entries = self.ledger.entries(member_id=member_id, periods=[str(m) for m in parsed.months()])
+        ids = sorted({e.event_id for e in entries if e.reason != PERIOD_AWARD})
+        events = {row[0]: Event.from_payload(row[0], row[6]) for row in self.store.event_rows(event_ids=ids)}
+        return explain_entries(member_id, str(parsed), entries, events, self.rulebook)
 
     # -- closing -------------------------------------------------------------------------
 
