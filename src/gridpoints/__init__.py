@@ -34,6 +34,7 @@ from gridpoints.settlement import SettleResult
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 from gridpoints.stores.sqlite import SQLiteStore
+from gridpoints.whatif import WhatIf, WhatIfRow
 
 __all__ = [
     "Appeal",
@@ -79,6 +80,8 @@ __all__ = [
     "StoreError",
     "Verdict",
     "Verification",
+    "WhatIf",
+    "WhatIfRow",
     "hookimpl",
     "hookspec",
     "standard_ruleset",

@@ -32,6 +32,7 @@ from gridpoints.rules._compile import CompiledVersion, RuleBook
 from gridpoints.settlement import PERIOD_AWARD, SettleResult, settle_month
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
+from gridpoints.whatif import Overlay, WhatIf, carry_over, compare, proposed_versions, replay_events
 
 __all__ = ["Engine"]
 
@@ -130,9 +131,15 @@ class Engine:
             raise ConfigurationError(f"store: {store!r} is not a Store, a path or a URL")
         return store
 
-    def _coefficient_lookup(self) -> Callable[[Member, str, str, CompiledVersion], Decimal]:
-        """Compile coefficient look-ups: a table by region when only the built-in answers."""
-        cache = self._coefficient_cache
+    def _coefficient_lookup(
+        self, cache: dict[tuple[object, ...], Decimal] | None = None
+    ) -> Callable[[Member, str, str, CompiledVersion], Decimal]:
+        """Compile coefficient look-ups: a table by region when only the built-in answers.
+
+        ``cache`` defaults to the engine's; a simulation passes its own, because a proposed
+        rule set may reuse a version string with a different coefficient table.
+        """
+        cache = self._coefficient_cache if cache is None else cache
         if self.plugins.implementers("gridpoints_coefficient") == [self._builtin_coefficients]:
             builtin = self._builtin_coefficients
 
@@ -336,6 +343,47 @@ class Engine:
             subjects=None if subject is None else [subject], actions=None if action is None else [action]
         )
         return [Decision.from_row(row) for row in rows]
+    def simulate(
+        self, proposed: RuleSet | Iterable[RuleSet] | str | os.PathLike[str], period: str | Period
+    ) -> WhatIf:
+        """What-if: rescore the period's booked events under ``proposed`` (a RuleSet, its
+        versions, or a TOML file when ``gridpoints.load_rules`` is available) without touching
+        the ledger; one row per assessed member with old and new score, grade and rank."""
+        parsed = Period.parse(period)
+        if isinstance(proposed, (str, os.PathLike)):
+            proposed = self._load_proposal(proposed)
+        rulebook = RuleBook(proposed_versions(proposed, parsed), self.tz)
+        months = [str(m) for m in parsed.months()]
+        scratch = MemoryStore()
+        carry_over(self.store, months, scratch)
+        pipeline = Pipeline(
+            tz=self.tz,
+            rulebook=rulebook,
+            checks=[],
+            coefficient=self._coefficient_lookup({}),
+            members=self._members,
+            clock=self.pipeline.clock,
+        )
+        with scratch.transaction() as tx:
+            result = pipeline.ingest(tx, replay_events(self.store, months))
+        version = rulebook.version_at(parsed.end(self.tz) - timedelta(microseconds=1)) or rulebook.latest
+        proposed_report = build_report(
+            parsed, self.members, Overlay(scratch, self.store, months), self.plugins.grader(version.ruleset)
+        )
+        return compare(self.report(parsed), proposed_report, version.ruleset, result.rejected)
+
+    @staticmethod
+    def _load_proposal(path: str | os.PathLike[str]) -> RuleSet | Iterable[RuleSet]:
+        import gridpoints
+
+        loader = getattr(gridpoints, "load_rules", None)
+        if loader is None:
+            raise ConfigurationError(
+                f"proposed: reading the rule file {os.fspath(path)!r} needs gridpoints.load_rules, "
+                "which this version does not have; pass a RuleSet instead"
+            )
+        loaded: RuleSet | Iterable[RuleSet] = loader(path)
+        return loaded
 
     def close(self) -> None:
         """Release the store's connections."""
