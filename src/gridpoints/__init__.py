@@ -22,6 +22,7 @@ from gridpoints.errors import (
     StoreError,
 )
 from gridpoints.explain import ExplainedEntry, ExplainLine, Explanation
+from gridpoints.export import Table, explanation_table, export, mask_name, report_table
 from gridpoints.ledger import Verification
 from gridpoints.model import Award, Entry, Event, Grade, Member, PeriodSummary
 from gridpoints.outcomes import IngestResult, Rejection
@@ -78,12 +79,17 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreError",
+    "Table",
     "Verdict",
     "Verification",
     "WhatIf",
     "WhatIfRow",
+    "explanation_table",
+    "export",
     "hookimpl",
     "hookspec",
+    "mask_name",
+    "report_table",
     "standard_ruleset",
 ]
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridpoints._manager import PluginFacade, get_plugin_manager
@@ -17,7 +17,8 @@ from gridpoints.closing import ClosedPeriod, close_period, closed_from_row, repo
 from gridpoints.corrections import correct
 from gridpoints.decisions import Decision
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
-from gridpoints.explain import Explanation, explain_entries
+from gridpoints.explain import KIND_LABELS, Explanation, explain_entries
+from gridpoints.export import explanation_table, export, report_table
 from gridpoints.ledger import Ledger
 from gridpoints.model import Event, Grade, Member
 from gridpoints.outcomes import IngestResult
@@ -343,6 +344,42 @@ class Engine:
             subjects=None if subject is None else [subject], actions=None if action is None else [action]
         )
         return [Decision.from_row(row) for row in rows]
+    def kind_labels(self, lang: str = "zh") -> dict[str, str]:
+        """Event kind → label in ``lang``, from the latest rule-set version (the rule without
+        conditions names the kind best: 发现隐患, not 发现重大隐患) and the period awards."""
+        labels = {kind: (zh if lang == "zh" else en) for kind, (zh, en) in KIND_LABELS.items()}
+        for kind, rules in self.rulebook.latest.by_kind.items():
+            rule = next((r.rule for r in rules if r.matcher is None), rules[0].rule)
+            labels[kind] = rule.display(lang)
+        return labels
+
+    def export_report(
+        self,
+        report: Report | str | Period,
+        target: str | os.PathLike[str] | IO[bytes],
+        *,
+        format: str | None = None,
+        lang: str = "zh",
+        mask_names: bool = False,
+    ) -> None:
+        """Write a report (or the report of a period) as csv, json or xlsx; see docs/reports.md."""
+        if not isinstance(report, Report):
+            report = self.report(report)
+        table = report_table(report, lang=lang, mask_names=mask_names, kind_labels=self.kind_labels(lang))
+        export(table, target, format=format)
+
+    def export_explanation(
+        self,
+        member_id: str,
+        period: str | Period,
+        target: str | os.PathLike[str] | IO[bytes],
+        *,
+        format: str | None = None,
+        lang: str = "zh",
+    ) -> None:
+        """Write a member's explanation for a period as csv, json or xlsx."""
+        export(explanation_table(self.explain(member_id, period), lang=lang), target, format=format)
+
     def simulate(
         self, proposed: RuleSet | Iterable[RuleSet] | str | os.PathLike[str], period: str | Period
     ) -> WhatIf:

@@ -1,0 +1,226 @@
+"""Exports of reports and explanations: CSV (UTF-8 with BOM), JSON and xlsx, in zh or en.
+
+A report or an explanation is first turned into a ``Table`` (stable English column keys,
+headers and labels in the chosen language, names optionally masked), then written in one of
+the formats. CSV carries a BOM so Excel shows Chinese intact; JSON keeps numbers as exact
+decimal strings; xlsx needs the optional extra ``gridpoints[xlsx]`` (openpyxl).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import IO
+
+import attrs
+
+from gridpoints.explain import Explanation, reason_label
+from gridpoints.reports import Report
+
+__all__ = ["FORMATS", "Table", "explanation_table", "export", "mask_name", "report_table"]
+
+FORMATS = ("csv", "json", "xlsx")
+Cell = str | int | Decimal | None
+
+_HEADERS: Mapping[str, tuple[str, str]] = {
+    "rank": ("排名", "rank"),
+    "member_id": ("编号", "member id"),
+    "name": ("姓名", "name"),
+    "region": ("区域", "region"),
+    "grid": ("网格", "grid"),
+    "score": ("积分", "score"),
+    "average": ("月均积分", "average monthly score"),
+    "active_months": ("在岗月数", "active months"),
+    "grade": ("等级", "grade"),
+    "percentile": ("百分位", "percentile"),
+    "rank_in_region": ("区域排名", "rank in region"),
+    "rank_in_grid": ("网格排名", "rank in grid"),
+    "titles": ("称号", "titles"),
+    "flags": ("标记", "flags"),
+    "seq": ("序号", "seq"),
+    "day": ("日期", "day"),
+    "event_id": ("事件编号", "event id"),
+    "item": ("项目", "item"),
+    "rule": ("规则", "rule"),
+    "version": ("规则版本", "rule version"),
+    "quantity": ("数量", "quantity"),
+    "coefficient": ("系数", "coefficient"),
+    "points": ("积分", "points"),
+    "reason": ("原因", "reason"),
+    "ref": ("关联", "reference"),
+    "sentence": ("说明", "explanation"),
+    "hash": ("哈希", "hash"),
+}
+_TITLES = {"gold": ("金牌网格员", "gold")}
+_FLAGS = {"accountability": ("问责", "accountability"), "outlier": ("异常", "outlier")}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def mask_name(name: str | None) -> str | None:
+    """Keep the first character, star the rest: 张三 → 张*, 欧阳修 → 欧**, 李 → *."""
+    if not name:
+        return name
+    if len(name) == 1:
+        return "*"
+    return name[0] + "*" * (len(name) - 1)
+
+
+@attrs.frozen
+class Table:
+    """Columns (stable keys and headers in one language) and rows of cells."""
+
+    title: str
+    lang: str
+    keys: tuple[str, ...]
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+    def records(self) -> list[dict[str, Cell]]:
+        """Rows as ``key → cell`` mappings."""
+        return [dict(zip(self.keys, row, strict=True)) for row in self.rows]
+
+
+def _check(lang: str) -> None:
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang: {lang!r} is not 'zh' or 'en'")
+
+
+def report_table(
+    report: Report,
+    *,
+    lang: str = "zh",
+    mask_names: bool = False,
+    kind_labels: Mapping[str, str] | None = None,
+) -> Table:
+    """A report as a table: one column per field, per month (quarters, years) and per kind."""
+    _check(lang)
+    labels = kind_labels or {}
+    kinds = sorted({kind for row in report for kind in row.breakdown})
+    months = [str(m) for m in report.period.months()] if report.period.kind != "month" else []
+    keys = ["rank", "member_id", "name", "region", "grid", "score"]
+    if months:
+        keys += ["average", "active_months"]
+    keys += ["grade", "percentile", "rank_in_region", "rank_in_grid", "titles", "flags"]
+    headers = [_pick(_HEADERS[k], lang) for k in keys]
+    keys += [f"month.{m}" for m in months] + [f"points.{k}" for k in kinds]
+    headers += months
+    headers += [f"{labels.get(k, k)}{'得分' if lang == 'zh' else ' points'}" for k in kinds]
+    rows = []
+    for row in report:
+        cells: list[Cell] = [
+            row.rank,
+            row.member_id,
+            mask_name(row.name) if mask_names else row.name,
+            row.region,
+            row.grid,
+            row.score,
+        ]
+        if months:
+            cells += [row.average, row.active_months]
+        cells += [
+            row.grade.label(lang),
+            row.percentile,
+            row.rank_in_region,
+            row.rank_in_grid,
+            ";".join(_pick(_TITLES.get(t, (t, t)), lang) for t in row.titles),
+            ";".join(_pick(_FLAGS.get(f, (f, f)), lang) for f in row.flags),
+        ]
+        cells += [row.months.get(m, Decimal("0.00")) for m in months]
+        cells += [row.breakdown.get(k, Decimal("0.00")) for k in kinds]
+        rows.append(tuple(cells))
+    return Table(str(report.period), lang, tuple(keys), tuple(headers), tuple(rows))
+
+
+def explanation_table(explanation: Explanation, *, lang: str = "zh") -> Table:
+    """An explanation as a table: one row per entry, with its sentence."""
+    _check(lang)
+    keys = (
+        "seq", "day", "event_id", "item", "rule", "version", "quantity", "coefficient", "points", "reason", "ref",
+        "sentence", "hash",
+    )  # fmt: skip
+    rows = tuple(
+        (
+            e.seq,
+            e.day,
+            e.event_id,
+            e.display(lang),
+            e.rule,
+            f"{e.ruleset} {e.version}",
+            e.quantity,
+            e.coefficient,
+            e.points,
+            reason_label(e.reason, lang),
+            e.ref,
+            e.sentence(lang),
+            e.hash,
+        )
+        for e in explanation
+    )
+    title = f"{explanation.member_id} {explanation.period}"
+    return Table(title, lang, keys, tuple(_pick(_HEADERS[k], lang) for k in keys), rows)
+
+
+def _text(cell: Cell) -> str:
+    return "" if cell is None else str(cell)
+
+
+def _csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.headers)
+    writer.writerows([_text(c) for c in row] for row in table.rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _json(table: Table) -> bytes:
+    document = {
+        "title": table.title,
+        "lang": table.lang,
+        "columns": dict(zip(table.keys, table.headers, strict=True)),
+        "rows": [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in table.records()],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _xlsx(table: Table) -> bytes:
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("xlsx export needs openpyxl: pip install 'gridpoints[xlsx]'") from None
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = table.title[:31].replace(":", "-") or "gridpoints"
+    sheet.append(list(table.headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append(list(row))
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export(table: Table, target: str | os.PathLike[str] | IO[bytes], *, format: str | None = None) -> None:
+    """Write ``table`` to a path or a binary file; ``format`` defaults to the path's suffix."""
+    if format is None:
+        if not isinstance(target, (str, os.PathLike)):
+            raise ValueError("format: give csv, json or xlsx when writing to a file object")
+        format = os.path.splitext(os.fspath(target))[1].lstrip(".").lower()
+    if format not in FORMATS:
+        raise ValueError(f"format: {format!r} is not one of {', '.join(FORMATS)}")
+    data = {"csv": _csv, "json": _json, "xlsx": _xlsx}[format](table)
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, "wb") as handle:
+            handle.write(data)
+    else:
+        target.write(data)
