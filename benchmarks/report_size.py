@@ -1,0 +1,135 @@
+"""How long a monthly report takes on a big SQLite ledger, and how much memory it needs.
+
+Builds (once) a SQLite ledger of ``--entries`` entries for ``--members`` members in one month
+(2026-10), through the ordinary ingest path, then builds that month's report in a fresh
+process and prints the seconds and the peak RSS of that process. Standalone: run it by hand,
+it is not part of the test suite.
+
+    python benchmarks/report_size.py                      # 10,000 members, 1,000,000 entries
+    python benchmarks/report_size.py --members 1000 --entries 100000 --db /tmp/small.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import gridpoints as gp
+from gridpoints.demo import demo_members
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONTH = "2026-10"
+#: Kinds cycled through per member; mostly patrols, like a real month. None has conditions that
+#: need attributes, and none is reportable, so every event books exactly one entry.
+KINDS = ("patrol",) * 6 + ("service", "activity", "late_report", "rating")
+
+
+def events(members: list[gp.Member], per_member: int) -> Iterator[gp.Event]:
+    """``per_member`` events for each member, spread over October 2026, deterministic."""
+    first = datetime(2026, 10, 1, 8, tzinfo=SHANGHAI)
+    for number, member in enumerate(members):
+        for i in range(per_member):
+            kind = KINDS[(i + number) % len(KINDS)]
+            moment = first + timedelta(days=i % 30, minutes=(i * 7 + number) % 600)
+            attributes = {"stars": 1 + (number + i) % 5} if kind == "rating" else {}
+            yield gp.Event(f"{member.id}-{i:05d}", member.id, kind, moment, attributes=attributes)
+
+
+def _status_mib(field: str) -> float | None:
+    """A ``VmHWM``/``VmRSS`` line of /proc/self/status in MiB (None off Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size in MiB.
+
+    VmHWM, not ``ru_maxrss``: Linux carries the parent's high-water mark into ``ru_maxrss``
+    across fork and exec, which would charge the build's memory to the report.
+    """
+    found = _status_mib("VmHWM")
+    return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak() -> None:
+    """Restart the high-water mark at the current RSS (Linux ≥ 4.0), so the peak is the report's."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
+def build(path: str, members: int, entries: int) -> None:
+    """Create the ledger at ``path`` through ``Engine.ingest`` (checks off: the data is clean)."""
+    start = time.perf_counter()
+    with gp.Engine(path, checks=False, load_entrypoints=False) as engine:
+        people = demo_members(members)
+        engine.add_members(people)
+        result = engine.ingest(events(people, entries // members))
+        assert not result.rejected and not result.held, result.rejected[:3]
+        print(f"built {engine.ledger.head()[0]:,} entries in {time.perf_counter() - start:.1f} s "
+              f"(peak RSS of the build {peak_rss_mib():.0f} MiB)")
+
+
+def report(path: str) -> dict[str, float]:
+    """Open the ledger and build the month's report; return timings and memory (in this process)."""
+    with gp.Engine(path, checks=False, load_entrypoints=False) as engine:
+        reset_peak()
+        before = _status_mib("VmRSS") or peak_rss_mib()
+        start = time.perf_counter()
+        rows = engine.report(MONTH)
+        seconds = time.perf_counter() - start
+        summary = rows.summary()
+        return {
+            "rows": len(rows),
+            "seconds": seconds,
+            "rss_before_mib": before,
+            "peak_rss_mib": peak_rss_mib(),
+            "entries": engine.ledger.head()[0],
+            "mean": float(summary.mean or 0),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--db", help="ledger file (built if missing; default a temporary file)")
+    parser.add_argument("--report-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.report_only:
+        print(json.dumps(report(args.db)))
+        return
+    path = args.db or os.path.join(tempfile.mkdtemp(prefix="gp-bench-"), "ledger.db")
+    if not os.path.exists(path):
+        build(path, args.members, args.entries)
+    # A fresh process, so its peak RSS is the report's alone, not the build's.
+    out = subprocess.run(
+        [sys.executable, __file__, "--report-only", "--db", path], capture_output=True, text=True, check=True
+    )
+    figures = json.loads(out.stdout)
+    print(
+        f"report {MONTH}: {figures['rows']:,} members from a ledger of {figures['entries']:,} entries "
+        f"in {figures['seconds']:.2f} s; RSS {figures['rss_before_mib']:.0f} MiB before the report, "
+        f"peak {figures['peak_rss_mib']:.0f} MiB during it"
+    )
+
+
+if __name__ == "__main__":
+    main()
