@@ -83,8 +83,10 @@ def build(path: str, members: int, entries: int) -> None:
         engine.add_members(people)
         result = engine.ingest(events(people, entries // members))
         assert not result.rejected and not result.held, result.rejected[:3]
-        print(f"built {engine.ledger.head()[0]:,} entries in {time.perf_counter() - start:.1f} s "
-              f"(peak RSS of the build {peak_rss_mib():.0f} MiB)")
+        print(
+            f"built {engine.ledger.head()[0]:,} entries in {time.perf_counter() - start:.1f} s "
+            f"(peak RSS of the build {peak_rss_mib():.0f} MiB)"
+        )
 
 
 def report(path: str) -> dict[str, float]:

@@ -24,7 +24,7 @@ def engine(make_engine: Make) -> gp.Engine:
         [
             gp.Member(id="M001", region="urban", name="小李", grid="G1"),
             gp.Member(id="M002", region="rural", name="欧阳修"),
-            gp.Member(id="M003", region="urban", name="张三, \"老张\"", grid="G1"),
+            gp.Member(id="M003", region="urban", name='张三, "老张"', grid="G1"),
         ]
     )
     engine.ingest(xiao_li_month())

@@ -380,9 +380,7 @@ class Engine:
         """Write a member's explanation for a period as csv, json or xlsx."""
         export(explanation_table(self.explain(member_id, period), lang=lang), target, format=format)
 
-    def simulate(
-        self, proposed: RuleSet | Iterable[RuleSet] | str | os.PathLike[str], period: str | Period
-    ) -> WhatIf:
+    def simulate(self, proposed: RuleSet | Iterable[RuleSet] | str | os.PathLike[str], period: str | Period) -> WhatIf:
         """What-if: rescore the period's booked events under ``proposed`` (a RuleSet, its
         versions, or a TOML file when ``gridpoints.load_rules`` is available) without touching
         the ledger; one row per assessed member with old and new score, grade and rank."""

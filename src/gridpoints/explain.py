@@ -78,9 +78,7 @@ class ExplainedEntry(Entry):
         if self.reason == "rule":
             detail = f"规则 {version}" if zh else f"rule {version}"
         elif self.reason == "cap":
-            detail = (
-                f"超出上限 {self.cap}，规则 {version}" if zh else f"over the cap of {self.cap}, rule {version}"
-            )
+            detail = f"超出上限 {self.cap}，规则 {version}" if zh else f"over the cap of {self.cap}, rule {version}"
         elif self.reason == "derived":
             detail = (
                 f"事件 {self.ref} 超过上报时限，规则 {version}"

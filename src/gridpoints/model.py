@@ -270,7 +270,7 @@ class PeriodSummary:
     """What period-award plugins see of one member's month before it is settled.
 
     ``quantities`` and ``points`` are per event kind (booked entries only); ``ratings`` are the
-    ``stars`` of the month's booked ``rating`` events, in booking order.
+    ``stars`` of the month's booked ``rating`` events, in order of occurrence.
     """
 
     member_id: str

@@ -41,6 +41,7 @@ def stars_of(attributes: Mapping[str, object]) -> int | None:
         value = int(value)
     return _STARS.get(value) if isinstance(value, (int, str)) else None
 
+
 _MICROSECOND = timedelta(microseconds=1)
 ONE = Decimal(1)
 #: How far ahead of the clock an event may claim to have happened (clock skew between devices).
