@@ -32,10 +32,13 @@ def events(draw: st.DrawFn, ids: st.SearchStrategy[str] | None = None) -> gp.Eve
     attributes: dict[str, object] = {}
     if draw(st.booleans()):
         attributes["severity"] = draw(st.sampled_from(["major", "serious", "general"]))
+    kind = draw(st.sampled_from(KINDS))
+    if kind == "rating":  # ratings without valid stars are rejected at ingest
+        attributes["stars"] = draw(st.integers(1, 5))
     return gp.Event(
         id=draw(ids) if ids is not None else draw(st.uuids()).hex,
         member_id=draw(st.sampled_from([m.id for m in MEMBERS])),
-        kind=draw(st.sampled_from(KINDS)),
+        kind=kind,
         occurred_at=occurred,
         quantity=draw(st.integers(1, 3) | st.decimals("0.01", "5", places=2)),
         reported_at=None if delay is None else occurred + timedelta(minutes=delay),
