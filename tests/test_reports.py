@@ -205,6 +205,20 @@ def test_percentiles_of_a_single_member_and_of_ties() -> None:
     assert percentiles({"a": Decimal(5), "b": Decimal(5)}) == {"a": Decimal("0.0"), "b": Decimal("0.0")}
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.dictionaries(st.text("abcdef", min_size=1, max_size=3), st.integers(-50, 50).map(Decimal), min_size=1))
+def test_percentile_orders_like_the_score_and_ties_share_it(scores: dict[str, Decimal]) -> None:
+    shares = percentiles(scores)
+    ranks = gp.reports.competition_ranks(scores)
+    for a in scores:
+        assert Decimal(0) <= shares[a] <= Decimal(100)
+        for b in scores:
+            if scores[a] > scores[b]:
+                assert shares[a] > shares[b] and ranks[a] < ranks[b]
+            elif scores[a] == scores[b]:
+                assert shares[a] == shares[b] and ranks[a] == ranks[b]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(

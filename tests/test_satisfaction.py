@@ -167,3 +167,48 @@ def test_only_months_settle(make_engine: Make) -> None:
     engine = make_engine()
     with pytest.raises(ValueError, match="settle months"):
         engine.settle("2026-Q4")
+
+
+SETTLER = """
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+import gridpoints as gp
+now = datetime(2027, 1, 1, tzinfo=ZoneInfo("UTC"))
+with gp.Engine(sys.argv[1], load_entrypoints=False, checks=False, clock=lambda: now) as engine:
+    print(engine.settle("2026-11").entries)
+"""
+
+
+def test_processes_settling_at_once_book_the_awards_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = str(tmp_path / "points.db")
+    with gp.Engine(path, load_entrypoints=False, checks=False, clock=lambda: NOW) as engine:
+        engine.add_members([gp.Member(id=f"M{i}", region="urban") for i in range(20)])
+        for i in range(20):
+            _rate(engine, f"M{i}", [5] * 5)
+    command = [sys.executable, "-c", SETTLER, path]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    booked = sorted(int(run.communicate(timeout=120)[0]) for run in runs)
+    assert booked == [0, 0, 20]
+    with gp.Engine(path, load_entrypoints=False, checks=False, clock=lambda: NOW) as engine:
+        assert engine.ledger.verify() and engine.ledger.head()[0] == 100 + 20
+
+
+def test_a_failing_award_plugin_books_nothing_and_leaves_the_month_open(make_engine: Make) -> None:
+    class Broken:
+        @gp.hookimpl
+        def gridpoints_period_awards(self, member: gp.Member) -> list[gp.Award]:
+            if member.id == "B":
+                raise RuntimeError("boom")
+            return []
+
+    engine = make_engine(checks=False, plugins=[Broken()])
+    engine.add_members([gp.Member(id="A", region="urban"), gp.Member(id="B", region="urban")])
+    _rate(engine, "A", [5] * 5)
+    head = engine.ledger.head()
+    with pytest.raises(gp.PluginError, match="boom"):
+        engine.settle("2026-11")
+    assert engine.ledger.head() == head and engine.store.settled_periods() == set()
