@@ -22,25 +22,11 @@ from gridpoints.errors import PluginError
 from gridpoints.ledger import entry_tail
 from gridpoints.model import Event, Member, payload_of
 from gridpoints.outcomes import IngestResult, Rejection
+from gridpoints.ratings import RATING_KIND, stars_of
 from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
 from gridpoints.stores import CapKey, Transaction
 
-__all__ = ["RATING_KIND", "Pipeline", "stars_of"]
-
-#: Residents' ratings: scored 0 each, turned into a period award when the month is settled.
-RATING_KIND = "rating"
-_STARS = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
-
-
-def stars_of(attributes: Mapping[str, object]) -> int | None:
-    """The stars (1–5) of a rating: an int or a one-digit string (as CSV gives it); else None."""
-    value = attributes.get("stars")
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = int(value)
-    return _STARS.get(value) if isinstance(value, (int, str)) else None
-
+__all__ = ["Pipeline"]
 
 _MICROSECOND = timedelta(microseconds=1)
 ONE = Decimal(1)

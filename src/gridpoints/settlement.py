@@ -20,7 +20,7 @@ from gridpoints._manager import PluginFacade
 from gridpoints.ledger import chain_hash, entry_bytes
 from gridpoints.model import Award, Event, Member, PeriodSummary
 from gridpoints.periods import Period
-from gridpoints.pipeline import RATING_KIND, stars_of
+from gridpoints.ratings import RATING_KIND, stars_of
 from gridpoints.reports import cents_to_points
 from gridpoints.rules._compile import RuleBook
 from gridpoints.stores import Store

@@ -21,10 +21,10 @@ import attrs
 from gridpoints._decimal import quantize, to_decimal
 from gridpoints._markers import hookimpl
 from gridpoints.model import Award, PeriodSummary
+from gridpoints.ratings import RATING_KIND
 
 __all__ = ["RATING_KIND", "SATISFACTION_KIND", "SatisfactionAward", "gridpoints_period_awards"]
 
-RATING_KIND = "rating"
 SATISFACTION_KIND = "satisfaction"
 
 
