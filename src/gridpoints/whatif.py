@@ -20,8 +20,8 @@ from gridpoints.outcomes import Rejection
 from gridpoints.periods import Period
 from gridpoints.reports import Report
 from gridpoints.rules import RuleSet
-from gridpoints.stores import Store
-from gridpoints.stores.memory import EVENT_REASONS, MemoryStore
+from gridpoints.stores import EVENT_REASONS, Store
+from gridpoints.stores.memory import MemoryStore
 
 __all__ = ["Overlay", "WhatIf", "WhatIfRow", "carry_over", "compare", "proposed_versions", "replay_events"]
 

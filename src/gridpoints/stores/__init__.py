@@ -11,6 +11,7 @@ from gridpoints.model import Member
 
 __all__ = [
     "EVENT_COLUMNS",
+    "EVENT_REASONS",
     "PERIOD_CLOSE_COLUMNS",
     "SCHEMA_VERSION",
     "CapKey",
@@ -36,6 +37,11 @@ EVENT_COLUMNS = (
     "hold_reason",
     "hold_ref",
 )
+
+#: Entry reasons that score an event itself (its rule award, a capped award, a deduction derived
+#: from it, or a correction's replacement); other reasons (period awards, reversals, decisions)
+#: stand beside events. Quantities in a period summary count only these.
+EVENT_REASONS = frozenset({"rule", "cap", "derived", "correction"})
 
 EventRow = tuple[str, str, str, int, str, str, str, str, str, str]
 #: Columns of table ``period_closes``: the month, the seq of its ``close`` decision entry, the

@@ -10,7 +10,7 @@ from typing import Any
 from gridpoints.errors import ConfigurationError, StoreError
 from gridpoints.ledger import GENESIS
 from gridpoints.model import Member
-from gridpoints.stores import CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow
+from gridpoints.stores import EVENT_REASONS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow
 
 __all__ = ["MemoryStore"]
 
@@ -20,8 +20,6 @@ _KIND = 3
 _CENTS = 6
 _QUANTITY = 8
 _REASON = 13
-#: Entry reasons that stand for an event's own scoring (quantities count only these).
-EVENT_REASONS = frozenset({"rule", "cap", "derived"})
 
 
 class _MemoryTransaction:

@@ -15,6 +15,7 @@ from gridpoints.ledger import ENTRY_COLUMNS, GENESIS
 from gridpoints.model import Member
 from gridpoints.stores import (
     EVENT_COLUMNS,
+    EVENT_REASONS,
     PERIOD_CLOSE_COLUMNS,
     SCHEMA_VERSION,
     CapKey,
@@ -78,6 +79,7 @@ CREATE TABLE IF NOT EXISTS ruleset_versions (
 """
 
 _CHUNK = 500
+_EVENT_REASONS = sorted(EVENT_REASONS)
 _ENTRY_INSERT = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})"
 _EVENT_INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
 _ENTRY_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
@@ -397,10 +399,10 @@ class SQLiteStore:
         months = list(periods)
         sql = (
             f"SELECT member_id, kind, quantity, COUNT(*) FROM entries WHERE period IN ({_marks(months)}) "
-            "AND reason IN ('rule', 'cap', 'derived') GROUP BY member_id, kind, quantity"
+            f"AND reason IN ({_marks(_EVENT_REASONS)}) GROUP BY member_id, kind, quantity"
         )
         totals: dict[str, dict[str, Decimal]] = {}
-        for member, kind, quantity, count in self._conn.execute(sql, months):
+        for member, kind, quantity, count in self._conn.execute(sql, [*months, *_EVENT_REASONS]):
             kinds = totals.setdefault(member, {})
             kinds[kind] = kinds.get(kind, Decimal(0)) + Decimal(quantity) * count
         return totals
