@@ -129,3 +129,15 @@ def test_bad_format_and_language_are_refused(engine: gp.Engine, tmp_path: Path) 
     with pytest.raises(ValueError, match="lang"):
         engine.export_report("2026-11", tmp_path / "r.csv", lang="fr")
     assert not (tmp_path / "r.csv").exists() and not (tmp_path / "report.pdf").exists()
+
+
+def test_the_monthly_results_example_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "examples" / "monthly_results.py"
+    out = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, check=True)
+    assert "合计" in out.stdout and "under the Jiangsu table" in out.stdout
+    header, *rows = _read_csv((tmp_path / "report-2026-10.csv").read_bytes())
+    assert len(rows) == 500 and header[0] == "排名"
+    assert all(row[2].endswith("*") for row in rows)  # names masked
