@@ -89,8 +89,12 @@ def build(path: str, members: int, entries: int) -> None:
         )
 
 
-def report(path: str) -> dict[str, float]:
-    """Open the ledger and build the month's report; return timings and memory (in this process)."""
+def report(path: str, extras: bool) -> dict[str, float]:
+    """Open the ledger and build the month's report; return timings and memory (in this process).
+
+    With ``extras``, then also explain one member and simulate the month under the standard rules
+    (read-only; the peak is reset before each).
+    """
     with gp.Engine(path, checks=False, load_entrypoints=False) as engine:
         reset_peak()
         before = _status_mib("VmRSS") or peak_rss_mib()
@@ -98,7 +102,7 @@ def report(path: str) -> dict[str, float]:
         rows = engine.report(MONTH)
         seconds = time.perf_counter() - start
         summary = rows.summary()
-        return {
+        figures = {
             "rows": len(rows),
             "seconds": seconds,
             "rss_before_mib": before,
@@ -106,6 +110,18 @@ def report(path: str) -> dict[str, float]:
             "entries": engine.ledger.head()[0],
             "mean": float(summary.mean or 0),
         }
+        if extras:
+            start = time.perf_counter()
+            explained = engine.explain(rows.rows[0].member_id, MONTH)
+            figures["explain_seconds"] = time.perf_counter() - start
+            figures["explain_entries"] = len(explained)
+            reset_peak()
+            start = time.perf_counter()
+            what_if = engine.simulate(gp.standard_ruleset(), MONTH)
+            figures["simulate_seconds"] = time.perf_counter() - start
+            figures["simulate_peak_rss_mib"] = peak_rss_mib()
+            figures["simulate_changed"] = len(what_if.changed())
+        return figures
 
 
 def main() -> None:
@@ -113,24 +129,30 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--db", help="ledger file (built if missing; default a temporary file)")
+    parser.add_argument("--extras", action="store_true", help="also time explain and simulate (what-if)")
     parser.add_argument("--report-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.report_only:
-        print(json.dumps(report(args.db)))
+        print(json.dumps(report(args.db, args.extras)))
         return
     path = args.db or os.path.join(tempfile.mkdtemp(prefix="gp-bench-"), "ledger.db")
     if not os.path.exists(path):
         build(path, args.members, args.entries)
     # A fresh process, so its peak RSS is the report's alone, not the build's.
-    out = subprocess.run(
-        [sys.executable, __file__, "--report-only", "--db", path], capture_output=True, text=True, check=True
-    )
+    command = [sys.executable, __file__, "--report-only", "--db", path] + (["--extras"] if args.extras else [])
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
     figures = json.loads(out.stdout)
     print(
         f"report {MONTH}: {figures['rows']:,} members from a ledger of {figures['entries']:,} entries "
         f"in {figures['seconds']:.2f} s; RSS {figures['rss_before_mib']:.0f} MiB before the report, "
         f"peak {figures['peak_rss_mib']:.0f} MiB during it"
     )
+    if args.extras:
+        print(f"explain: {figures['explain_entries']:.0f} entries in {figures['explain_seconds'] * 1000:.1f} ms")
+        print(
+            f"simulate under the same rules: {figures['simulate_seconds']:.1f} s, peak RSS "
+            f"{figures['simulate_peak_rss_mib']:.0f} MiB, {figures['simulate_changed']:.0f} rows changed"
+        )
 
 
 if __name__ == "__main__":

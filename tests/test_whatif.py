@@ -114,3 +114,23 @@ def test_a_rule_file_needs_the_loader(engine: gp.Engine) -> None:
 def test_a_proposal_must_be_rule_sets(engine: gp.Engine) -> None:
     with pytest.raises(TypeError, match="proposed"):
         engine.simulate([], "2026-11")  # type: ignore[arg-type]
+
+
+def test_a_proposed_cap_holds_across_the_pipeline_chunks() -> None:
+    from datetime import timedelta
+
+    from tests.conftest import NOW
+
+    engine = gp.Engine(checks=False, load_entrypoints=False, clock=lambda: NOW)
+    engine.add_members([gp.Member(id="A", region="urban"), gp.Member(id="B", region="urban")])
+    start = at(1, 0)
+    # 6,000 patrols: more than one pipeline chunk (5,000), all in November.
+    engine.ingest(gp.Event(f"p{i}", "A", "patrol", start + timedelta(minutes=6 * i)) for i in range(6000))
+    engine.ingest([gp.Event("b", "B", "patrol", at(2))])
+    capped = [
+        gp.Rule("patrol", 5, cap={"month": 1000}, id="patrol.1") if r.kind == "patrol" else r
+        for r in gp.standard_ruleset().rules
+    ]
+    result = engine.simulate(gp.RuleSet("capped", "1", date(2026, 1, 1), capped), "2026-11")
+    assert (result.row("A").old_score, result.row("A").new_score) == (Decimal(30000), Decimal(1000))
+    assert result.row("B").new_score == Decimal(5)

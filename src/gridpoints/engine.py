@@ -33,7 +33,7 @@ from gridpoints.rules._compile import CompiledVersion, RuleBook
 from gridpoints.settlement import PERIOD_AWARD, SettleResult, settle_month
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
-from gridpoints.whatif import Overlay, WhatIf, carry_over, compare, proposed_versions, replay_events
+from gridpoints.whatif import Overlay, ScoreSink, WhatIf, carry_over, compare, proposed_versions, replay_events
 
 __all__ = ["Engine"]
 
@@ -389,8 +389,8 @@ class Engine:
             proposed = self._load_proposal(proposed)
         rulebook = RuleBook(proposed_versions(proposed, parsed), self.tz)
         months = [str(m) for m in parsed.months()]
-        scratch = MemoryStore()
-        carry_over(self.store, months, scratch)
+        sink = ScoreSink()
+        carry_over(self.store, months, sink)
         pipeline = Pipeline(
             tz=self.tz,
             rulebook=rulebook,
@@ -399,11 +399,10 @@ class Engine:
             members=self._members,
             clock=self.pipeline.clock,
         )
-        with scratch.transaction() as tx:
-            result = pipeline.ingest(tx, replay_events(self.store, months))
+        result = pipeline.ingest(sink, replay_events(self.store, months))
         version = rulebook.version_at(parsed.end(self.tz) - timedelta(microseconds=1)) or rulebook.latest
         proposed_report = build_report(
-            parsed, self.members, Overlay(scratch, self.store, months), self.plugins.grader(version.ruleset)
+            parsed, self.members, Overlay(sink, self.store, months), self.plugins.grader(version.ruleset)
         )
         return compare(self.report(parsed), proposed_report, version.ruleset, result.rejected)
 

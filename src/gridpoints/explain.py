@@ -30,6 +30,7 @@ _REASONS: Mapping[str, tuple[str, str]] = {
     "period_award": ("周期奖励", "period award"),
     "reversal": ("冲正", "reversal"),
     "correction": ("更正", "correction"),
+    "decision": ("决定", "decision"),
 }
 _RATINGS_NOTE = re.compile(r"^ratings=(\d+) average=([0-9.]+)$")
 

@@ -1,10 +1,11 @@
 """What-if (积分分析会): rescore a period's booked events under a proposed rule set.
 
-Nothing touches the engine's ledger. The period's booked events are streamed from the store,
+Nothing touches the engine's ledger. The period's booked events are streamed from the store and
 run through a throwaway ``Pipeline`` (the proposed rules, the engine's coefficients, no checks:
-the events already passed review) into a ``MemoryStore``; entries that no rule produced
-(period awards, reversals, corrections) are carried over unchanged. The proposed report is
-then built by the same ``build_report`` as a real one and compared row by row.
+the events already passed review) into a ``ScoreSink``, a write-only transaction that keeps
+only sums per member, month and kind — memory grows with members, not with events. Entries
+that score no event (period awards, reversals, decisions) are carried over unchanged. The
+proposed report is then built by the same ``build_report`` as a real one and compared row by row.
 """
 
 from __future__ import annotations
@@ -14,16 +15,25 @@ from decimal import Decimal
 
 import attrs
 
-from gridpoints.ledger import chain_hash, entry_bytes
+from gridpoints.errors import StoreError
+from gridpoints.ledger import GENESIS
 from gridpoints.model import Event, Grade
 from gridpoints.outcomes import Rejection
 from gridpoints.periods import Period
 from gridpoints.reports import Report
 from gridpoints.rules import RuleSet
-from gridpoints.stores import EVENT_REASONS, Store
-from gridpoints.stores.memory import MemoryStore
+from gridpoints.stores import EVENT_REASONS, CapKey, EventRow, Store
 
-__all__ = ["Overlay", "WhatIf", "WhatIfRow", "carry_over", "compare", "proposed_versions", "replay_events"]
+__all__ = [
+    "Overlay",
+    "ScoreSink",
+    "WhatIf",
+    "WhatIfRow",
+    "carry_over",
+    "compare",
+    "proposed_versions",
+    "replay_events",
+]
 
 
 @attrs.frozen
@@ -101,48 +111,121 @@ def replay_events(store: Store, months: Sequence[str]) -> Iterator[Event]:
         yield Event.from_payload(event_id, payload)
 
 
-def carry_over(store: Store, months: Sequence[str], target: MemoryStore) -> None:
-    """Copy the months' entries that no rule produced (period awards…) into ``target``, re-chained."""
-    with target.transaction() as tx:
-        seq, prev = tx.head
-        rows: list[tuple[object, ...]] = []
-        for row in store.entry_rows(periods=months):
-            if row[13] in EVENT_REASONS:
-                continue
-            seq += 1
-            body = (seq, *row[1:15])
-            digest = chain_hash(prev, entry_bytes(body))
-            rows.append((*body, prev, digest))
-            prev = digest
-        tx.append(rows, [])
+class ScoreSink:
+    """A write-only ``Transaction`` for simulations: it keeps sums, not entries.
+
+    It starts empty, so it knows no event ids, no history and no cap totals (the pipeline keeps
+    running cap totals for the whole call itself). It answers the report aggregates.
+    """
+
+    def __init__(self) -> None:
+        self.head: tuple[int, str] = (0, GENESIS)
+        self._cents: dict[tuple[str, str, str], int] = {}
+
+    def add(self, member_id: str, month: str, kind: str, cents: int) -> None:
+        """Count ``cents`` for a member's kind in a month."""
+        key = (member_id, month, kind)
+        self._cents[key] = self._cents.get(key, 0) + cents
+
+    # -- Transaction -------------------------------------------------------------------
+
+    def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Nothing is stored, so nothing is known."""
+        return {}
+
+    def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
+        """No history: simulations run without checks."""
+        return []
+
+    def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
+        """No earlier entries."""
+        return {}
+
+    def append(self, entries: Sequence[tuple[object, ...]], events: Sequence[EventRow]) -> None:
+        """Add the entries' points to the sums; drop everything else."""
+        for row in entries:
+            self.add(str(row[1]), str(row[4]), str(row[3]), int(row[6]))  # type: ignore[call-overload]
+        if entries:
+            self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
+
+    def set_status(self, event_id: str, status: str) -> None:
+        """Simulations decide nothing."""
+        raise StoreError("a simulation cannot change an event's status")
+
+    def is_settled(self, period: str) -> bool:
+        """Simulations settle nothing."""
+        return False
+
+    def mark_settled(self, period: str, head_seq: int) -> None:
+        """Simulations settle nothing."""
+        raise StoreError("a simulation cannot settle a month")
+
+    # -- aggregates ----------------------------------------------------------------------
+
+    def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
+        """member → hundredths over the months."""
+        months = set(periods)
+        result: dict[str, int] = {}
+        for (member, month, _kind), cents in self._cents.items():
+            if month in months and (member_id is None or member == member_id):
+                result[member] = result.get(member, 0) + cents
+        return result
+
+    def totals_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
+        """member → kind → hundredths over the months."""
+        months = set(periods)
+        result: dict[str, dict[str, int]] = {}
+        for (member, month, kind), cents in self._cents.items():
+            if month in months:
+                kinds = result.setdefault(member, {})
+                kinds[kind] = kinds.get(kind, 0) + cents
+        return result
+
+    def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
+        """member → month → hundredths over the months."""
+        months = set(periods)
+        result: dict[str, dict[str, int]] = {}
+        for (member, month, _kind), cents in self._cents.items():
+            if month in months:
+                by_month = result.setdefault(member, {})
+                by_month[month] = by_month.get(month, 0) + cents
+        return result
+
+
+def carry_over(store: Store, months: Sequence[str], sink: ScoreSink) -> None:
+    """Add the months' entries that score no event (period awards, reversals…) to ``sink``."""
+    for row in store.entry_rows(periods=months):
+        if row[13] not in EVENT_REASONS:
+            sink.add(str(row[1]), str(row[4]), str(row[3]), int(row[6]))  # type: ignore[call-overload]
 
 
 class Overlay:
     """Aggregates of the simulated months from ``simulated``; any other month from ``real``."""
 
-    def __init__(self, simulated: MemoryStore, real: Store, months: Iterable[str]) -> None:
+    def __init__(self, simulated: ScoreSink, real: Store, months: Iterable[str]) -> None:
         self.simulated = simulated
         self.real = real
         self.months = frozenset(months)
 
-    def _source(self, periods: Iterable[str]) -> tuple[Store, list[str]]:
+    def _simulated(self, periods: Iterable[str]) -> tuple[bool, list[str]]:
         wanted = list(periods)
-        return (self.simulated if set(wanted) <= self.months else self.real), wanted
+        return set(wanted) <= self.months, wanted
 
     def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> Mapping[str, int]:
         """member → hundredths."""
-        source, wanted = self._source(periods)
+        simulated, wanted = self._simulated(periods)
+        source = self.simulated if simulated else self.real
         return source.totals(wanted, member_id=member_id)
 
     def totals_by_kind(self, periods: Iterable[str]) -> Mapping[str, Mapping[str, int]]:
         """member → kind → hundredths."""
-        source, wanted = self._source(periods)
-        return source.totals_by_kind(wanted)
+        simulated, wanted = self._simulated(periods)
+        return self.simulated.totals_by_kind(wanted) if simulated else self.real.totals_by_kind(wanted)
 
     def totals_by_month(self, periods: Iterable[str]) -> Mapping[str, Mapping[str, int]]:
         """member → month → hundredths."""
-        source, wanted = self._source(periods)
-        return source.totals_by_month(wanted)
+        simulated, wanted = self._simulated(periods)
+        return self.simulated.totals_by_month(wanted) if simulated else self.real.totals_by_month(wanted)
 
 
 def compare(current: Report, proposed: Report, ruleset: RuleSet, unscored: Sequence[Rejection]) -> WhatIf:
