@@ -163,10 +163,14 @@ def test_ratings_without_valid_stars_are_rejected(make_engine: Make) -> None:
     assert "attributes.stars" in result.rejected[1].message
 
 
-def test_only_months_settle(make_engine: Make) -> None:
+def test_only_ended_months_settle(make_engine: Make) -> None:
     engine = make_engine()
     with pytest.raises(ValueError, match="settle months"):
         engine.settle("2026-Q4")
+    with pytest.raises(ValueError, match="not ended"):
+        engine.settle("2027-06")  # NOW is 2027-06-01 00:00 Shanghai
+    assert engine.settle("2027-05").entries == 0
+    assert engine.store.settled_periods() == {"2027-05"}
 
 
 SETTLER = """

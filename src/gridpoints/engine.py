@@ -271,8 +271,11 @@ class Engine:
                     flags[member_id].append(flag)
         return flags
     def settle(self, period: str | Period) -> SettleResult:
-        """Book a month's period awards (resident satisfaction…) once; settling again books nothing."""
-        return settle_month(self.store, self.plugins, self.members, self.rulebook, self.tz, period)
+        """Book an ended month's period awards (resident satisfaction…) once; settling again books
+        nothing. A month that has not ended by the engine's clock is a ValueError."""
+        return settle_month(
+            self.store, self.plugins, self.members, self.rulebook, self.tz, period, self.pipeline.clock()
+        )
 
     def explain(self, member_id: str, period: str | Period) -> Explanation:
         """The entries behind a member's score, in ledger order, each with its event, rule,

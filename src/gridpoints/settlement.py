@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 import attrs
 
@@ -70,11 +70,18 @@ def settle_month(
     rulebook: RuleBook,
     tz: tzinfo,
     period: str | Period,
+    now: datetime,
 ) -> SettleResult:
-    """Book month ``period``'s period awards unless it was settled already."""
+    """Book month ``period``'s period awards unless it was settled already.
+
+    A month that has not ended by ``now`` is refused: its ratings are not all in yet, and a
+    settled month is never settled again.
+    """
     month = Period.parse(period)
     if month.kind != "month":
         raise ValueError(f"period: {period} is a {month.kind}; settle months one at a time")
+    if now < month.end(tz):
+        raise ValueError(f"period: {month} has not ended yet (now {now.astimezone(tz).isoformat()})")
     label = str(month)
     active = [m for m in members if m.active_between(month.first_day, month.last_day)]
     version = rulebook.version_at(month.end(tz) - timedelta(microseconds=1)) or rulebook.versions[0]
