@@ -99,3 +99,36 @@ def test_explain_checks_its_arguments(make_engine: Make) -> None:
     with pytest.raises(ValueError, match="lang"):
         engine.explain("A", "2026-11").text("fr")
     assert engine.explain("A", "2026-Q4").text("en") == "A 2026-Q4\ntotal 0"
+
+
+def test_appeals_corrections_decisions_and_late_bookings_read_as_sentences(make_engine: Make) -> None:
+    engine = make_engine(checks=False)
+    engine.add_members([gp.Member(id="A", region="urban")])
+    engine.ingest([gp.Event("p", "A", "patrol", at(3)), gp.Event("m", "A", "mediation", at(4))])
+    mediation = next(e for e in engine.explain("A", "2026-11") if e.event_id == "m")
+    engine.appeal(mediation.seq, by="A", reason="not mine").uphold(by="office")
+    engine.correct("p", gp.Event("ps", "A", "service", at(3)), by="office", reason="was a service")
+    engine.close_period("2026-11", by="office")
+    engine.ingest([gp.Event("late", "A", "patrol", at(20))])
+    november = engine.explain("A", "2026-11")
+    assert november.text("zh", detail=True).splitlines()[1:] == [
+        "2026-11-03 巡查 ×1 = +5（规则 standard 2026.1）",
+        "2026-11-04 调解纠纷 ×1 = +15（规则 standard 2026.1）",
+        "2027-06-01 决定：提出申诉 = 0（决定，事件 m）",
+        f"2026-11-04 调解纠纷 = -15（冲正：冲销第 {mediation.seq} 条记录）",
+        "2027-06-01 决定：申诉成立 = 0（决定，事件 m）",
+        "2026-11-03 巡查 = -5（冲正：冲销第 1 条记录）",
+        "2026-11-03 民生服务 ×1 = +10（更正，替换事件 p，规则 standard 2026.1）",
+        "2027-06-01 决定：更正 = 0（决定，事件 p）",
+        "合计 +10",
+    ]
+    # Lines add up points; decisions (zero points, the audit trail) are left out of them.
+    assert [line.reason for line in november.lines()] == ["rule", "rule", "reversal", "reversal", "correction"]
+    assert november.lines()[2].sentence("en") == "dispute mediated ×1 = -15 (reversal, rule standard 2026.1)"
+    (late,) = engine.explain("A", "2026-12")
+    assert late.sentence("zh") == "2026-11-20 巡查 ×1 = +5（规则 standard 2026.1，补记 2026-11 月）"
+    assert late.sentence("en") == "2026-11-20 patrol ×1 = +5 (rule standard 2026.1, booked late for 2026-11)"
+    # Still usable like the list explain used to return.
+    both = engine.explain("A", "2026-11") + engine.explain("A", "2026-12")
+    assert isinstance(both, list) and len(both) == len(november) + 1 and both[-1].event_id == "late"
+    assert november[1:3] == tuple(november)[1:3]

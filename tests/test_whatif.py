@@ -134,3 +134,43 @@ def test_a_proposed_cap_holds_across_the_pipeline_chunks() -> None:
     result = engine.simulate(gp.RuleSet("capped", "1", date(2026, 1, 1), capped), "2026-11")
     assert (result.row("A").old_score, result.row("A").new_score) == (Decimal(30000), Decimal(1000))
     assert result.row("B").new_score == Decimal(5)
+
+
+def test_reversals_cancel_the_simulated_points_not_the_old_ones(make_engine: Make) -> None:
+    engine = make_engine(checks=False)
+    engine.add_members([gp.Member(id="A", region="urban"), gp.Member(id="B", region="urban")])
+    engine.ingest(
+        [
+            *_events("A", "patrol", 10),
+            gp.Event("am", "A", "mediation", at(12)),
+            gp.Event("ah", "A", "hazard", at(13), reported_at=at(16)),  # +10 and a derived −3
+            gp.Event("bm", "B", "mediation", at(12)),
+        ]
+    )
+    # An upheld appeal against A's mediation and against A's derived late-report deduction.
+    entries = {(e.event_id, e.reason): e for e in engine.explain("A", "2026-11")}
+    engine.appeal(entries["am", "rule"].seq, by="A", reason="not mine").uphold(by="office")
+    engine.appeal(entries["ah", "derived"].seq, by="A", reason="reported in time").uphold(by="office")
+    # B's mediation was really a service: corrected.
+    engine.correct("bm", gp.Event("bs", "B", "service", at(12)), by="office", reason="a service")
+    assert (engine.score("A", "2026-11"), engine.score("B", "2026-11")) == (60, 10)
+    same = engine.simulate(gp.standard_ruleset(), "2026-11")
+    assert not same.changed()
+    result = engine.simulate(jiangsu(), "2026-11")
+    # Neither the reversed mediation nor the corrected one counts under the proposal either.
+    assert (result.row("A").new_score, result.row("B").new_score) == (Decimal(60), Decimal(10))
+
+
+def test_a_closed_month_and_the_late_events_booked_after_it(make_engine: Make) -> None:
+    engine = make_engine(checks=False)
+    engine.add_members([gp.Member(id="A", region="urban")])
+    engine.ingest([*_events("A", "patrol", 4), gp.Event("m", "A", "mediation", at(8))])
+    engine.close_period("2026-11", by="office")
+    engine.ingest([gp.Event("late", "A", "mediation", at(20)), gp.Event("dec", "A", "patrol", at(3, month=12))])
+    assert (engine.score("A", "2026-11"), engine.score("A", "2026-12")) == (35, 20)
+    for month in ("2026-11", "2026-12", "2026-Q4"):
+        assert not engine.simulate(gp.standard_ruleset(), month).changed(), month
+    november = engine.simulate(jiangsu(), "2026-11").row("A")
+    december = engine.simulate(jiangsu(), "2026-12").row("A")
+    assert (november.old_score, november.new_score) == (Decimal(35), Decimal(30))
+    assert (december.old_score, december.new_score) == (Decimal(20), Decimal(15))  # the late mediation

@@ -33,7 +33,7 @@ from gridpoints.rules._compile import CompiledVersion, RuleBook
 from gridpoints.settlement import PERIOD_AWARD, SettleResult, settle_month
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
-from gridpoints.whatif import Overlay, ScoreSink, WhatIf, carry_over, compare, proposed_versions, replay_events
+from gridpoints.whatif import Proposal, WhatIf, simulate
 
 __all__ = ["Engine"]
 
@@ -383,44 +383,11 @@ class Engine:
         """Write a member's explanation for a period as csv, json or xlsx."""
         export(explanation_table(self.explain(member_id, period), lang=lang), target, format=format)
 
-    def simulate(self, proposed: RuleSet | Iterable[RuleSet] | str | os.PathLike[str], period: str | Period) -> WhatIf:
+    def simulate(self, proposed: Proposal, period: str | Period) -> WhatIf:
         """What-if: rescore the period's booked events under ``proposed`` (a RuleSet, its
         versions, or a TOML file when ``gridpoints.load_rules`` is available) without touching
         the ledger; one row per assessed member with old and new score, grade and rank."""
-        parsed = Period.parse(period)
-        if isinstance(proposed, (str, os.PathLike)):
-            proposed = self._load_proposal(proposed)
-        rulebook = RuleBook(proposed_versions(proposed, parsed), self.tz)
-        months = [str(m) for m in parsed.months()]
-        sink = ScoreSink()
-        carry_over(self.store, months, sink)
-        pipeline = Pipeline(
-            tz=self.tz,
-            rulebook=rulebook,
-            checks=[],
-            coefficient=self._coefficient_lookup({}),
-            members=self._members,
-            clock=self.pipeline.clock,
-        )
-        result = pipeline.ingest(sink, replay_events(self.store, months))
-        version = rulebook.version_at(parsed.end(self.tz) - timedelta(microseconds=1)) or rulebook.latest
-        proposed_report = build_report(
-            parsed, self.members, Overlay(sink, self.store, months), self.plugins.grader(version.ruleset)
-        )
-        return compare(self.report(parsed), proposed_report, version.ruleset, result.rejected)
-
-    @staticmethod
-    def _load_proposal(path: str | os.PathLike[str]) -> RuleSet | Iterable[RuleSet]:
-        import gridpoints
-
-        loader = getattr(gridpoints, "load_rules", None)
-        if loader is None:
-            raise ConfigurationError(
-                f"proposed: reading the rule file {os.fspath(path)!r} needs gridpoints.load_rules, "
-                "which this version does not have; pass a RuleSet instead"
-            )
-        loaded: RuleSet | Iterable[RuleSet] = loader(path)
-        return loaded
+        return simulate(self, proposed, period, self._coefficient_lookup({}))
 
     def close(self) -> None:
         """Release the store's connections."""

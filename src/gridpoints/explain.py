@@ -8,8 +8,9 @@ an ``Entry`` with labels and the event attached), call ``lines()`` for one line 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import overload
 
 import attrs
 
@@ -22,6 +23,18 @@ __all__ = ["ExplainLine", "ExplainedEntry", "Explanation", "explain_entries", "f
 #: Labels of entry kinds that come from no rule: period awards and the like.
 KIND_LABELS: Mapping[str, tuple[str, str]] = {
     "satisfaction": ("群众满意度", "resident satisfaction"),
+    "decision": ("决定", "decision"),
+}
+#: Labels of decision actions (the ``rule`` of a ``decision`` entry).
+ACTION_LABELS: Mapping[str, tuple[str, str]] = {
+    "approve": ("审核通过", "approved"),
+    "reject": ("审核驳回", "rejected"),
+    "appeal": ("提出申诉", "appeal opened"),
+    "appeal_review": ("申诉初审", "appeal reviewed"),
+    "uphold": ("申诉成立", "appeal upheld"),
+    "dismiss": ("申诉驳回", "appeal dismissed"),
+    "correct": ("更正", "corrected"),
+    "close": ("结账", "month closed"),
 }
 _REASONS: Mapping[str, tuple[str, str]] = {
     "rule": ("规则", "rule"),
@@ -70,22 +83,36 @@ class ExplainedEntry(Entry):
         """One human-readable line, e.g. ``2026-11-03 巡查 ×1 = +5（规则 standard 2026.1）``."""
         zh = _check_lang(lang) == "zh"
         version = f"{self.ruleset} {self.version}"
+        rule_text = f"规则 {version}" if zh else f"rule {version}"
         head = f"{self.day} {self.display(lang)}" if day else self.display(lang)
-        if self.reason in ("rule", "cap"):
+        if self.reason == "decision":
+            action = ACTION_LABELS.get(self.rule, (self.rule, self.rule))
+            head += f"：{action[0]}" if zh else f": {action[1]}"
+        if self.reason in ("rule", "cap", "correction"):
             head += f" ×{self.quantity}"
             if self.coefficient != 1:
                 head += f" ×{'系数' if zh else 'coefficient '}{canonical(self.coefficient)}"
         result = f"{head} = {format_points(self.points)}"
         if self.reason == "rule":
-            detail = f"规则 {version}" if zh else f"rule {version}"
+            detail = rule_text
         elif self.reason == "cap":
-            detail = f"超出上限 {self.cap}，规则 {version}" if zh else f"over the cap of {self.cap}, rule {version}"
+            detail = f"超出上限 {self.cap}，{rule_text}" if zh else f"over the cap of {self.cap}, {rule_text}"
         elif self.reason == "derived":
             detail = (
-                f"事件 {self.ref} 超过上报时限，规则 {version}"
+                f"事件 {self.ref} 超过上报时限，{rule_text}"
                 if zh
-                else f"event {self.ref} reported after the deadline, rule {version}"
+                else f"event {self.ref} reported after the deadline, {rule_text}"
             )
+        elif self.reason == "correction":
+            replaced = self.ref
+            detail = f"更正，替换事件 {replaced}，{rule_text}" if zh else f"correction of event {replaced}, {rule_text}"
+        elif self.reason == "reversal":
+            target = self.ref.removeprefix("seq:")
+            detail = f"冲正：冲销第 {target} 条记录" if zh else f"reversal of entry {target}"
+        elif self.reason == "decision":
+            detail = reason_label("decision", lang)
+            if self.event_id:
+                detail += f"，事件 {self.event_id}" if zh else f", event {self.event_id}"
         elif self.reason == "period_award":
             detail = reason_label("period_award", lang)
             found = _RATINGS_NOTE.match(self.ref)
@@ -98,6 +125,9 @@ class ExplainedEntry(Entry):
                 detail += f"：{self.ref}" if zh else f": {self.ref}"
         else:
             detail = f"{reason_label(self.reason, lang)} {self.ref}".strip()
+        if self.ref.startswith("period:") and self.reason in ("rule", "cap", "correction"):
+            month = self.ref.removeprefix("period:")
+            detail += f"，补记 {month} 月" if zh else f", booked late for {month}"
         return f"{result}（{detail}）" if zh else f"{result} ({detail})"
 
 
@@ -137,8 +167,12 @@ class ExplainLine:
 
 
 @attrs.frozen
-class Explanation:
-    """The entries behind a member's score for a period, in ledger order."""
+class Explanation(Sequence[ExplainedEntry]):
+    """The entries behind a member's score for a period, in ledger order.
+
+    A read-only sequence of ``ExplainedEntry`` (``+`` with another sequence of entries gives a
+    list, as when ``explain`` returned plain lists).
+    """
 
     member_id: str
     period: str
@@ -150,8 +184,20 @@ class Explanation:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def __getitem__(self, index: int) -> ExplainedEntry:
+    @overload
+    def __getitem__(self, index: int) -> ExplainedEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[ExplainedEntry, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> ExplainedEntry | tuple[ExplainedEntry, ...]:
         return self.entries[index]
+
+    def __add__(self, other: Iterable[Entry]) -> list[Entry]:
+        return [*self.entries, *other]
+
+    def __radd__(self, other: Iterable[Entry]) -> list[Entry]:
+        return [*other, *self.entries]
 
     @property
     def total(self) -> Decimal:
@@ -159,9 +205,15 @@ class Explanation:
         return sum((e.points for e in self.entries), Decimal("0.00"))
 
     def lines(self) -> list[ExplainLine]:
-        """One line per (rule, version, coefficient, reason), in order of first appearance."""
+        """One line per (rule, version, coefficient, reason), in order of first appearance.
+
+        Decision entries (zero points, the audit trail of review, appeals and closing) are left
+        out of the lines; ``text(detail=True)`` shows them.
+        """
         groups: dict[tuple[str, str, str, Decimal, str], list[ExplainedEntry]] = {}
         for entry in self.entries:
+            if entry.reason == "decision":
+                continue
             key = (entry.rule, entry.ruleset, entry.version, entry.coefficient, entry.reason)
             groups.setdefault(key, []).append(entry)
         return [

@@ -4,36 +4,38 @@ Nothing touches the engine's ledger. The period's booked events are streamed fro
 run through a throwaway ``Pipeline`` (the proposed rules, the engine's coefficients, no checks:
 the events already passed review) into a ``ScoreSink``, a write-only transaction that keeps
 only sums per member, month and kind — memory grows with members, not with events. Entries
-that score no event (period awards, reversals, decisions) are carried over unchanged. The
-proposed report is then built by the same ``build_report`` as a real one and compared row by row.
+that score no event (period awards, decisions) are carried over unchanged; reversals are
+re-applied to the simulated points (see ``gridpoints.simulation``). The proposed report is then
+built by the same ``build_report`` as a real one and compared row by row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
-from gridpoints.errors import StoreError
-from gridpoints.ledger import GENESIS
-from gridpoints.model import Event, Grade
+from gridpoints.errors import ConfigurationError
+from gridpoints.model import Grade
 from gridpoints.outcomes import Rejection
 from gridpoints.periods import Period
-from gridpoints.reports import Report
+from gridpoints.pipeline import CoefficientLookup, Pipeline
+from gridpoints.reports import Report, build_report
 from gridpoints.rules import RuleSet
-from gridpoints.stores import EVENT_REASONS, CapKey, EventRow, Store
+from gridpoints.rules._compile import RuleBook
+from gridpoints.simulation import Overlay, ScoreSink, apply_reversals, carry_over, replay_events
 
-__all__ = [
-    "Overlay",
-    "ScoreSink",
-    "WhatIf",
-    "WhatIfRow",
-    "carry_over",
-    "compare",
-    "proposed_versions",
-    "replay_events",
-]
+if TYPE_CHECKING:
+    from gridpoints.engine import Engine
+
+__all__ = ["Proposal", "WhatIf", "WhatIfRow", "compare", "proposed_versions", "simulate"]
+
+#: What ``Engine.simulate`` takes: a rule set, its versions, or a TOML rule file.
+Proposal = RuleSet | Iterable[RuleSet] | str | os.PathLike[str]
 
 
 @attrs.frozen
@@ -93,139 +95,21 @@ class WhatIf:
         return [row for row in self.rows if row.old_grade is not row.new_grade]
 
 
-def proposed_versions(proposed: RuleSet | Iterable[RuleSet], period: Period) -> list[RuleSet]:
-    """The proposal's versions, the first made effective no later than the period's first day,
-    so a proposal dated in the future still applies to the period being discussed."""
+#: The proposal's first version is taken to be in effect from here on, for every replayed event.
+PROPOSAL_START = date(1900, 1, 1)
+
+
+def proposed_versions(proposed: RuleSet | Iterable[RuleSet]) -> list[RuleSet]:
+    """The proposal's versions, the first made effective from ``PROPOSAL_START``: a proposal
+    dated next year still applies to every event replayed (late events of a closed month
+    included, which occurred before the period being discussed)."""
     versions = [proposed] if isinstance(proposed, RuleSet) else list(proposed)
     if not versions or not all(isinstance(v, RuleSet) for v in versions):
         raise TypeError(f"proposed: {proposed!r} is not a RuleSet, a list of RuleSet versions or a TOML path")
     versions.sort(key=lambda v: v.effective_from)
-    if versions[0].effective_from > period.first_day:
-        versions[0] = attrs.evolve(versions[0], effective_from=period.first_day)
+    if versions[0].effective_from > PROPOSAL_START:
+        versions[0] = attrs.evolve(versions[0], effective_from=PROPOSAL_START)
     return versions
-
-
-def replay_events(store: Store, months: Sequence[str]) -> Iterator[Event]:
-    """The booked events of the months, streamed from the store."""
-    for event_id, payload in store.booked_events(months):
-        yield Event.from_payload(event_id, payload)
-
-
-class ScoreSink:
-    """A write-only ``Transaction`` for simulations: it keeps sums, not entries.
-
-    It starts empty, so it knows no event ids, no history and no cap totals (the pipeline keeps
-    running cap totals for the whole call itself). It answers the report aggregates.
-    """
-
-    def __init__(self) -> None:
-        self.head: tuple[int, str] = (0, GENESIS)
-        self._cents: dict[tuple[str, str, str], int] = {}
-
-    def add(self, member_id: str, month: str, kind: str, cents: int) -> None:
-        """Count ``cents`` for a member's kind in a month."""
-        key = (member_id, month, kind)
-        self._cents[key] = self._cents.get(key, 0) + cents
-
-    # -- Transaction -------------------------------------------------------------------
-
-    def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """Nothing is stored, so nothing is known."""
-        return {}
-
-    def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
-        """No history: simulations run without checks."""
-        return []
-
-    def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
-        """No earlier entries."""
-        return {}
-
-    def append(self, entries: Sequence[tuple[object, ...]], events: Sequence[EventRow]) -> None:
-        """Add the entries' points to the sums; drop everything else."""
-        for row in entries:
-            self.add(str(row[1]), str(row[4]), str(row[3]), int(row[6]))  # type: ignore[call-overload]
-        if entries:
-            self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
-
-    def set_status(self, event_id: str, status: str) -> None:
-        """Simulations decide nothing."""
-        raise StoreError("a simulation cannot change an event's status")
-
-    def is_settled(self, period: str) -> bool:
-        """Simulations settle nothing."""
-        return False
-
-    def mark_settled(self, period: str, head_seq: int) -> None:
-        """Simulations settle nothing."""
-        raise StoreError("a simulation cannot settle a month")
-
-    # -- aggregates ----------------------------------------------------------------------
-
-    def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
-        """member → hundredths over the months."""
-        months = set(periods)
-        result: dict[str, int] = {}
-        for (member, month, _kind), cents in self._cents.items():
-            if month in months and (member_id is None or member == member_id):
-                result[member] = result.get(member, 0) + cents
-        return result
-
-    def totals_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
-        """member → kind → hundredths over the months."""
-        months = set(periods)
-        result: dict[str, dict[str, int]] = {}
-        for (member, month, kind), cents in self._cents.items():
-            if month in months:
-                kinds = result.setdefault(member, {})
-                kinds[kind] = kinds.get(kind, 0) + cents
-        return result
-
-    def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
-        """member → month → hundredths over the months."""
-        months = set(periods)
-        result: dict[str, dict[str, int]] = {}
-        for (member, month, _kind), cents in self._cents.items():
-            if month in months:
-                by_month = result.setdefault(member, {})
-                by_month[month] = by_month.get(month, 0) + cents
-        return result
-
-
-def carry_over(store: Store, months: Sequence[str], sink: ScoreSink) -> None:
-    """Add the months' entries that score no event (period awards, reversals…) to ``sink``."""
-    for row in store.entry_rows(periods=months):
-        if row[13] not in EVENT_REASONS:
-            sink.add(str(row[1]), str(row[4]), str(row[3]), int(row[6]))  # type: ignore[call-overload]
-
-
-class Overlay:
-    """Aggregates of the simulated months from ``simulated``; any other month from ``real``."""
-
-    def __init__(self, simulated: ScoreSink, real: Store, months: Iterable[str]) -> None:
-        self.simulated = simulated
-        self.real = real
-        self.months = frozenset(months)
-
-    def _simulated(self, periods: Iterable[str]) -> tuple[bool, list[str]]:
-        wanted = list(periods)
-        return set(wanted) <= self.months, wanted
-
-    def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> Mapping[str, int]:
-        """member → hundredths."""
-        simulated, wanted = self._simulated(periods)
-        source = self.simulated if simulated else self.real
-        return source.totals(wanted, member_id=member_id)
-
-    def totals_by_kind(self, periods: Iterable[str]) -> Mapping[str, Mapping[str, int]]:
-        """member → kind → hundredths."""
-        simulated, wanted = self._simulated(periods)
-        return self.simulated.totals_by_kind(wanted) if simulated else self.real.totals_by_kind(wanted)
-
-    def totals_by_month(self, periods: Iterable[str]) -> Mapping[str, Mapping[str, int]]:
-        """member → month → hundredths."""
-        simulated, wanted = self._simulated(periods)
-        return self.simulated.totals_by_month(wanted) if simulated else self.real.totals_by_month(wanted)
 
 
 def compare(current: Report, proposed: Report, ruleset: RuleSet, unscored: Sequence[Rejection]) -> WhatIf:
@@ -247,3 +131,47 @@ def compare(current: Report, proposed: Report, ruleset: RuleSet, unscored: Seque
     ]
     rows.sort(key=lambda r: (r.new_rank, r.member_id))
     return WhatIf(str(current.period), ruleset.id, ruleset.version, tuple(rows), tuple(unscored))
+
+
+def _load(path: str | os.PathLike[str]) -> RuleSet | Iterable[RuleSet]:
+    """A TOML rule file's versions, through ``gridpoints.load_rules`` when it is available."""
+    import gridpoints
+
+    loader: Callable[[str | os.PathLike[str]], Iterable[RuleSet]] | None = getattr(gridpoints, "load_rules", None)
+    if loader is None:
+        raise ConfigurationError(
+            f"proposed: reading the rule file {os.fspath(path)!r} needs gridpoints.load_rules, "
+            "which this version does not have; pass a RuleSet instead"
+        )
+    return loader(path)
+
+
+def simulate(engine: Engine, proposed: Proposal, period: str | Period, coefficient: CoefficientLookup) -> WhatIf:
+    """Rescore ``period``'s booked events under ``proposed`` (see the module doc).
+
+    ``coefficient`` is the engine's coefficient look-up with a fresh cache: a proposal may reuse a
+    version string with a different coefficient table.
+    """
+    parsed = Period.parse(period)
+    if isinstance(proposed, (str, os.PathLike)):
+        proposed = _load(proposed)
+    rulebook = RuleBook(proposed_versions(proposed), engine.tz)
+    months = [str(m) for m in parsed.months()]
+    closed = {str(row[0]) for row in engine.store.period_closes()} - set(months)
+    sink = ScoreSink(closed)
+    pending = carry_over(engine.store, months, sink)
+    pipeline = Pipeline(
+        tz=engine.tz,
+        rulebook=rulebook,
+        checks=[],
+        coefficient=coefficient,
+        members={m.id: m for m in engine.members},
+        clock=engine.pipeline.clock,
+    )
+    result = pipeline.ingest(sink, replay_events(engine.store, months))
+    apply_reversals(sink, pending)
+    version = rulebook.version_at(parsed.end(engine.tz) - timedelta(microseconds=1)) or rulebook.latest
+    proposed_report = build_report(
+        parsed, engine.members, Overlay(sink, engine.store, months), engine.plugins.grader(version.ruleset)
+    )
+    return compare(engine.report(parsed), proposed_report, version.ruleset, result.rejected)

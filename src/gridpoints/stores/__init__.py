@@ -156,7 +156,9 @@ class Store(Protocol):
         """``member → kind → summed quantity`` of event entries (reasons rule, cap, derived)."""
 
     def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
-        """``(event_id, payload)`` of booked events of the months, by occurred time then id, streamed."""
+        """``(event_id, payload)`` of booked events whose own entries (reasons in ``EVENT_REASONS``)
+        lie in the months — a late event of a closed month counts where it was booked — ordered by
+        occurred time then id, streamed."""
 
     def settled_periods(self) -> set[str]:
         """Months already settled (their period awards booked)."""

@@ -256,10 +256,13 @@ class MemoryStore:
     def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
         months = set(periods)
         wanted = None if kinds is None else set(kinds)
+        ids = {str(r[2]) for r in self._entries if r[_P] in months and r[_REASON] in EVENT_REASONS}
         rows = [
             r
-            for r in self._events.values()
-            if r[5] == "booked" and r[4] in months and (wanted is None or r[2] in wanted)
+            for event_id in ids
+            if (r := self._events.get(event_id)) is not None
+            and r[5] == "booked"
+            and (wanted is None or r[2] in wanted)
         ]
         for row in sorted(rows, key=lambda r: (r[3], r[0])):
             yield row[0], row[6]

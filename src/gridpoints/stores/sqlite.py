@@ -50,7 +50,6 @@ CREATE TABLE IF NOT EXISTS events (
     hold_ref TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_member_time ON events (member_id, occurred_us);
 CREATE INDEX IF NOT EXISTS events_status ON events (status) WHERE status = 'held';
-CREATE INDEX IF NOT EXISTS events_period_kind ON events (period, kind);
 CREATE TABLE IF NOT EXISTS settlements (
     period TEXT PRIMARY KEY, head_seq INTEGER NOT NULL, settled_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS members (
@@ -408,13 +407,19 @@ class SQLiteStore:
         return totals
 
     def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        # By where the event's own entries were booked, not by its own month: a late event of a
+        # closed month belongs to the open month it was booked in.
         months = list(periods)
-        sql = f"SELECT event_id, payload FROM events WHERE status = 'booked' AND period IN ({_marks(months)})"
-        params = months
+        sql = (
+            "SELECT event_id, payload FROM events WHERE status = 'booked' AND event_id IN "
+            f"(SELECT event_id FROM entries WHERE period IN ({_marks(months)}) "
+            f"AND reason IN ({_marks(_EVENT_REASONS)}))"
+        )
+        params = [*months, *_EVENT_REASONS]
         if kinds is not None:
             wanted = list(kinds)
             sql += f" AND kind IN ({_marks(wanted)})"
-            params = [*months, *wanted]
+            params += wanted
         cursor = self._conn.execute(sql + " ORDER BY occurred_us, event_id", params)
         while rows := cursor.fetchmany(10_000):
             yield from rows
