@@ -251,3 +251,19 @@ def test_store_aggregates_match_the_entries(events: list[tuple[str, str, int, in
         ranks = sorted(report, key=lambda r: -r.score)
         assert all(a.rank <= b.rank for a, b in itertools.pairwise(ranks))
         engine.close()
+
+
+def test_a_closed_months_frozen_report_keeps_every_column(make_engine: Make) -> None:
+    engine = _engine(make_engine, [gp.Member(id=f"M{i}", region="urban", name=f"名{i}") for i in range(3)])
+    for i, points in enumerate([90, 70, 40]):
+        give(engine, f"M{i}", "2026-11", points)
+    engine.ingest([gp.Event(f"r{i}", "M0", "rating", at(2), attributes={"stars": 5}) for i in range(5)])
+    engine.close_period("2026-11", by="office")  # settles first
+    frozen = engine.report("2026-11")
+    assert frozen.settled
+    row = frozen.row("M0")
+    assert (row.score, row.percentile, row.name) == (Decimal("100.00"), Decimal("100.0"), "名0")
+    expected = {"patrol": Decimal("90.00"), "rating": Decimal("0.00"), "satisfaction": Decimal("10.00")}
+    assert dict(row.breakdown) == expected
+    engine.ingest([gp.Event("late", "M2", "patrol", at(20), quantity=10)])  # booked into December
+    assert engine.report("2026-11") == frozen

@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import attrs
+
 from gridpoints._manager import PluginFacade, get_plugin_manager
 from gridpoints.appeals import Appeal, AppealDesk
 from gridpoints.booking import Booking
@@ -225,7 +227,8 @@ class Engine:
         if parsed.kind == "month":
             closed = self.store.period_closes(periods=[str(parsed)])
             if closed:
-                return report_from_json(closed[0][4])
+                frozen = report_from_json(closed[0][4])
+                return attrs.evolve(frozen, settled=str(parsed) in self.store.settled_periods())
         return self._live_report(parsed)
 
     def annual(self, year: int | str) -> Report:
