@@ -197,8 +197,9 @@ def build_report(
     *,
     settled: bool = False,
 ) -> Report:
-    """Assemble a report from store aggregates (two GROUP BY queries, plus one per earlier month
-    for accountability when someone is unqualified).
+    """Assemble a report from store aggregates: points per member and kind (one GROUP BY), per
+    member and month for quarters and years, and one total per earlier month for accountability
+    when someone is unqualified.
 
     ``flagger`` adds audit flags (the checks' ``period_flags``) after ``accountability``.
     """
