@@ -19,7 +19,7 @@ from gridpoints.closing import ClosedPeriod, close_period, closed_from_row, repo
 from gridpoints.corrections import correct
 from gridpoints.decisions import Decision
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
-from gridpoints.explain import KIND_LABELS, Explanation, explain_entries
+from gridpoints.explain import Explanation, explain_entries, kind_labels
 from gridpoints.export import explanation_table, export, report_table
 from gridpoints.ledger import Ledger
 from gridpoints.model import Event, Grade, Member
@@ -273,6 +273,7 @@ class Engine:
                 if member_id in scores and flag not in flags.setdefault(member_id, []):
                     flags[member_id].append(flag)
         return flags
+
     def settle(self, period: str | Period) -> SettleResult:
         """Book an ended month's period awards (resident satisfaction…) once; settling again books
         nothing. A month that has not ended by the engine's clock is a ValueError."""
@@ -350,14 +351,10 @@ class Engine:
             subjects=None if subject is None else [subject], actions=None if action is None else [action]
         )
         return [Decision.from_row(row) for row in rows]
+
     def kind_labels(self, lang: str = "zh") -> dict[str, str]:
-        """Event kind → label in ``lang``, from the latest rule-set version (the rule without
-        conditions names the kind best: 发现隐患, not 发现重大隐患) and the period awards."""
-        labels = {kind: (zh if lang == "zh" else en) for kind, (zh, en) in KIND_LABELS.items()}
-        for kind, rules in self.rulebook.latest.by_kind.items():
-            rule = next((r.rule for r in rules if r.matcher is None), rules[0].rule)
-            labels[kind] = rule.display(lang)
-        return labels
+        """Event kind → label in ``lang`` (see ``gridpoints.explain.kind_labels``)."""
+        return kind_labels(self.rulebook, lang)
 
     def export_report(
         self,

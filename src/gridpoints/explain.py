@@ -18,7 +18,7 @@ from gridpoints._decimal import canonical
 from gridpoints.model import Entry, Event
 from gridpoints.rules._compile import RuleBook
 
-__all__ = ["ExplainLine", "ExplainedEntry", "Explanation", "explain_entries", "format_points"]
+__all__ = ["ExplainLine", "ExplainedEntry", "Explanation", "explain_entries", "format_points", "kind_labels"]
 
 #: Labels of entry kinds that come from no rule: period awards and the like.
 KIND_LABELS: Mapping[str, tuple[str, str]] = {
@@ -239,6 +239,17 @@ class Explanation(Sequence[ExplainedEntry]):
         total = f"合计 {format_points(self.total)}" if zh else f"total {format_points(self.total)}"
         title = f"{self.member_id} {self.period}"
         return "\n".join([title, *body, total])
+
+
+def kind_labels(rulebook: RuleBook, lang: str = "zh") -> dict[str, str]:
+    """Event kind → label in ``lang``, from the latest rule-set version (the rule without
+    conditions names the kind best: 发现隐患, not 发现重大隐患) and the period awards."""
+    _check_lang(lang)
+    labels = {kind: (zh if lang == "zh" else en) for kind, (zh, en) in KIND_LABELS.items()}
+    for kind, rules in rulebook.latest.by_kind.items():
+        rule = next((r.rule for r in rules if r.matcher is None), rules[0].rule)
+        labels[kind] = rule.display(lang)
+    return labels
 
 
 def _labels(rulebook: RuleBook, entry: Entry) -> tuple[str, str, str]:

@@ -86,6 +86,7 @@ class _MemoryTransaction:
 
     def mark_settled(self, period: str, head_seq: int) -> None:
         self.settled[period] = head_seq
+
     def entry_rows(
         self,
         *,

@@ -207,6 +207,7 @@ class _SQLiteTransaction:
             self._conn.execute(f"INSERT INTO period_closes VALUES ({', '.join('?' * 5)})", row)
         except sqlite3.IntegrityError:
             raise StoreError(f"period {row[0]} is already closed") from None
+
     def is_settled(self, period: str) -> bool:
         return self._conn.execute("SELECT 1 FROM settlements WHERE period = ?", (period,)).fetchone() is not None
 
