@@ -141,3 +141,10 @@ def test_the_monthly_results_example_runs(tmp_path: Path) -> None:
     header, *rows = _read_csv((tmp_path / "report-2026-10.csv").read_bytes())
     assert len(rows) == 500 and header[0] == "排名"
     assert all(row[2].endswith("*") for row in rows)  # names masked
+
+
+def test_xlsx_sheet_names_lose_the_characters_excel_forbids(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    table = gp.Table("区/1:[a]?*", "zh", ("k",), ("键",), (("v",),))
+    gp.export(table, tmp_path / "t.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx").active.title == "区-1--a---"

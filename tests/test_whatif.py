@@ -174,3 +174,22 @@ def test_a_closed_month_and_the_late_events_booked_after_it(make_engine: Make) -
     december = engine.simulate(jiangsu(), "2026-12").row("A")
     assert (november.old_score, november.new_score) == (Decimal(35), Decimal(30))
     assert (december.old_score, december.new_score) == (Decimal(20), Decimal(15))  # the late mediation
+
+
+def test_a_what_if_exports_side_by_side(engine: gp.Engine, tmp_path: Path) -> None:
+    import csv
+
+    result = engine.simulate(jiangsu(), "2026-11")
+    gp.export(gp.whatif_table(result, lang="zh"), tmp_path / "w.csv")
+    with open(tmp_path / "w.csv", encoding="utf-8-sig", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header[:6] == ["编号", "姓名", "区域", "现积分", "新积分", "变化"]
+    med = next(r for r in rows if r[0] == "MED")
+    assert (med[3], med[4], med[5], med[6], med[7]) == ("80.00", "70.00", "-10.00", "优秀", "合格")
+    assert [r[0] for r in rows] == [r.member_id for r in result]
+    pytest.importorskip("openpyxl")
+    gp.export(gp.whatif_table(result, lang="en"), tmp_path / "w.xlsx")
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "w.xlsx").active
+    assert sheet is not None and sheet.title == "2026-11 jiangsu 2027.1"

@@ -22,7 +22,7 @@ from gridpoints.errors import (
     StoreError,
 )
 from gridpoints.explain import ExplainedEntry, ExplainLine, Explanation
-from gridpoints.export import Table, explanation_table, export, mask_name, report_table
+from gridpoints.export import Table, explanation_table, export, mask_name, report_table, whatif_table
 from gridpoints.ledger import Verification
 from gridpoints.model import Award, Entry, Event, Grade, Member, PeriodSummary
 from gridpoints.outcomes import IngestResult, Rejection
@@ -91,6 +91,7 @@ __all__ = [
     "mask_name",
     "report_table",
     "standard_ruleset",
+    "whatif_table",
 ]
 
 __version__ = "0.1.0"

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import IO
@@ -20,8 +21,9 @@ import attrs
 
 from gridpoints.explain import Explanation, reason_label
 from gridpoints.reports import Report
+from gridpoints.whatif import WhatIf
 
-__all__ = ["FORMATS", "Table", "explanation_table", "export", "mask_name", "report_table"]
+__all__ = ["FORMATS", "Table", "explanation_table", "export", "mask_name", "report_table", "whatif_table"]
 
 FORMATS = ("csv", "json", "xlsx")
 Cell = str | int | Decimal | None
@@ -54,6 +56,13 @@ _HEADERS: Mapping[str, tuple[str, str]] = {
     "ref": ("关联", "reference"),
     "sentence": ("说明", "explanation"),
     "hash": ("哈希", "hash"),
+    "old_score": ("现积分", "old score"),
+    "new_score": ("新积分", "new score"),
+    "delta": ("变化", "change"),
+    "old_grade": ("现等级", "old grade"),
+    "new_grade": ("新等级", "new grade"),
+    "old_rank": ("现排名", "old rank"),
+    "new_rank": ("新排名", "new rank"),
 }
 _TITLES = {"gold": ("金牌网格员", "gold")}
 _FLAGS = {"accountability": ("问责", "accountability"), "outlier": ("异常", "outlier")}
@@ -138,6 +147,32 @@ def report_table(
     return Table(str(report.period), lang, tuple(keys), tuple(headers), tuple(rows))
 
 
+def whatif_table(result: WhatIf, *, lang: str = "zh", mask_names: bool = False) -> Table:
+    """A what-if as a table: one row per member, current and proposed side by side."""
+    _check(lang)
+    keys = (
+        "member_id", "name", "region", "old_score", "new_score", "delta", "old_grade", "new_grade", "old_rank",
+        "new_rank",
+    )  # fmt: skip
+    rows = tuple(
+        (
+            r.member_id,
+            mask_name(r.name) if mask_names else r.name,
+            r.region,
+            r.old_score,
+            r.new_score,
+            r.delta,
+            r.old_grade.label(lang),
+            r.new_grade.label(lang),
+            r.old_rank,
+            r.new_rank,
+        )
+        for r in result
+    )
+    title = f"{result.period} {result.ruleset} {result.version}"
+    return Table(title, lang, keys, tuple(_pick(_HEADERS[k], lang) for k in keys), rows)
+
+
 def explanation_table(explanation: Explanation, *, lang: str = "zh") -> Table:
     """An explanation as a table: one row per entry, with its sentence."""
     _check(lang)
@@ -198,7 +233,8 @@ def _xlsx(table: Table) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = table.title[:31].replace(":", "-") or "gridpoints"
+    # Excel forbids : \ / ? * [ ] in sheet names and allows 31 characters.
+    sheet.title = re.sub(r"[:\\/?*\[\]]", "-", table.title)[:31] or "gridpoints"
     sheet.append(list(table.headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
