@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 import gridpoints as gp
+from gridpoints.ratings import RATING_KIND, stars_of
 
 __all__ = [
     "DEFAULT_MEMBER_IDS",
@@ -225,6 +226,7 @@ def events(
     ``ruleset`` the attributes its conditions test are drawn from the values they mention, so
     every rule can match. Quantities are 1..``max_quantity`` or decimals with 2 places;
     ``reported_at`` is absent or up to 3 days late; times are written in ``tz`` or in UTC.
+    ``rating`` events always carry valid ``stars`` (1–5).
     Ids are unique hex strings unless ``ids`` is given. ``days`` keeps events in the period's
     first ``days`` days, so caps and checks that count per day get busy.
 
@@ -262,10 +264,13 @@ def events(
         if draw(st.booleans()):
             attributes["evidence"] = "photo.jpg"
         quantity: int | Decimal = draw(st.integers(1, max_quantity) | st.decimals("0.01", max_quantity, places=2))
+        kind = draw(st.sampled_from(kind_values))
+        if kind == RATING_KIND and stars_of(attributes) is None:
+            attributes["stars"] = draw(st.integers(1, 5))  # ingest refuses ratings without 1–5 stars
         return gp.Event(
             id=draw(id_strategy),
             member_id=draw(st.sampled_from(member_ids)),
-            kind=draw(st.sampled_from(kind_values)),
+            kind=kind,
             occurred_at=occurred,
             quantity=quantity,
             reported_at=None if delay is None else occurred + timedelta(minutes=delay),
