@@ -376,7 +376,7 @@ def test_a_locality_check_can_flag_months_and_its_errors_name_it() -> None:
         def gridpoints_checks(self) -> list[gp.Check]:
             return [self.check]
 
-    assert build(plugins=[Plugin(Watch("watch"))]).report("2026-11").row("M1").flags == ("accountability", "watch")
+    assert build(plugins=[Plugin(Watch("watch"))]).report("2026-11").row("M1").flags == ("watch",)
     assert "watch" not in build(plugins=[Plugin(Watch("watch"))]).report("2026-Q4").row("M1").flags
     with pytest.raises(gp.PluginError, match=r"check 'watch' period_flags raised RuntimeError\('boom'\)"):
         build(plugins=[Plugin(Watch("boom"))]).report("2026-11")

@@ -267,3 +267,14 @@ def test_a_closed_months_frozen_report_keeps_every_column(make_engine: Make) -> 
     assert dict(row.breakdown) == expected
     engine.ingest([gp.Event("late", "M2", "patrol", at(20), quantity=10)])  # booked into December
     assert engine.report("2026-11") == frozen
+
+
+def test_months_before_the_ledger_starts_do_not_count_for_accountability(make_engine: Make) -> None:
+    # No joined dates: the members are active in every month, but the ledger starts in November.
+    engine = _engine(make_engine, [gp.Member(id="U", region="urban"), gp.Member(id="X", region="urban")])
+    for month in ("2026-11", "2026-12", "2027-01"):
+        give(engine, "X", month, 100)
+    give(engine, "U", "2026-11", 10)
+    assert not any(r.flags for r in engine.report("2026-11"))
+    assert not any(r.flags for r in engine.report("2026-12"))
+    assert {r.member_id for r in engine.report("2027-01") if "accountability" in r.flags} == {"U"}

@@ -267,6 +267,8 @@ def _accountable(
 
     A member's active days form one interval, so "counting only active months" means a member
     needs three active months in a row; one who joined a month ago is not yet accountable.
+    A month with no entry at all in the ledger predates the assessment (nobody was scored), so
+    it does not count either: a new installation flags nobody in its first two months.
     """
     suspects = [m for m in assessed if grades[m.id] is Grade.UNQUALIFIED]
     for back in (1, 2):
@@ -276,5 +278,7 @@ def _accountable(
         first, last = month.first_day, month.last_day
         suspects = [m for m in suspects if m.active_between(first, last)]
         sums = aggregates.totals([str(month)])
+        if not sums:
+            return set()
         suspects = [m for m in suspects if grade(cents_to_points(sums.get(m.id, 0)), month) is Grade.UNQUALIFIED]
     return {m.id for m in suspects}
