@@ -18,6 +18,7 @@ from gridpoints.errors import (
     NotFoundError,
     PluginError,
     ReviewError,
+    RuleFileError,
     StoreBusyError,
     StoreError,
 )
@@ -28,6 +29,7 @@ from gridpoints.periods import Period
 from gridpoints.reports import Report, ReportRow
 from gridpoints.review import HeldEvent
 from gridpoints.rules import Cap, Condition, GradeThresholds, Rule, RuleSet, standard_ruleset
+from gridpoints.rules.toml_file import load_rules, parse_rules
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 from gridpoints.stores.sqlite import SQLiteStore
@@ -63,6 +65,7 @@ __all__ = [
     "ReportRow",
     "ReviewError",
     "Rule",
+    "RuleFileError",
     "RuleSet",
     "SQLiteStore",
     "Store",
@@ -72,6 +75,8 @@ __all__ = [
     "Verification",
     "hookimpl",
     "hookspec",
+    "load_rules",
+    "parse_rules",
     "standard_ruleset",
 ]
 
