@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import gridpoints as gp
 from gridpoints.cli.progress import Progress
@@ -234,3 +237,48 @@ def test_progress_draws_rows_and_rate_on_a_terminal_only() -> None:
         quiet.tick()
     quiet.finish()
     assert piped.getvalue() == ""
+
+
+def test_a_bad_member_row_imports_no_member(run: Run, tmp_path: Path) -> None:
+    write(tmp_path / "members.csv", "id,region,name,joined\nM001,urban,小李,\nM002,,王芳,\nM003,rural,老张,2026-13-01\n"
+          "M001,urban,小李,\n")
+    code, out, err = run("members", "members.csv")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "members.csv:3: region: missing [invalid]",
+        "members.csv:4: joined: '2026-13-01' is not a date like 2026-11-03 [invalid]",
+        "members.csv:5: id: member 'M001' appears twice (also line 2) [invalid]",
+        "members.csv: 4 rows, 3 bad: no members imported; fix them and run again",
+    ]
+    write(tmp_path / "events.csv", "id,member_id,kind,occurred_at\ne1,M001,patrol,2026-09-01T09:00:00+08:00\n")
+    assert "member_id: no member 'M001'" in run("ingest", "events.csv")[2]
+
+
+_CSV_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(_CSV_TEXT, min_size=1, max_size=5), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+def test_any_text_survives_a_csv_import_and_bad_rows_keep_their_line(
+    run: Run, tmp_path: Path, values: list[str], encoding: str
+) -> None:
+    """Commas, quotes, line breaks and any script in a cell come through; line numbers stay right."""
+    folder = tmp_path / f"case-{len(list(tmp_path.iterdir()))}"
+    folder.mkdir()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "member_id", "kind", "occurred_at", "note"])
+    for i, value in enumerate(values):
+        writer.writerow([f"v{i}", "M001", "patrol", f"2026-09-{i + 1:02d}T09:00:00+08:00", value])
+    start_of_bad = buffer.getvalue().count("\n") + 1
+    writer.writerow(["bad", "NOBODY", "patrol", "2026-09-20T09:00:00+08:00", "x"])
+    (folder / "events.csv").write_bytes(buffer.getvalue().encode(encoding))
+    db = folder / "points.db"
+    write(folder / "members.csv", "id,region\nM001,urban\n")
+    assert run("--db", str(db), "members", str(folder / "members.csv"))[0] == 0
+    code, out, err = run("--db", str(db), "ingest", str(folder / "events.csv"))
+    assert code == 1 and f" {len(values)} accepted" in out
+    assert err == f"{folder / 'events.csv'}:{start_of_bad}: member_id: no member 'NOBODY' [unknown_member]\n"
+    for i, value in enumerate(values):
+        expected = {"note": value} if value else {}
+        assert dict(stored_event(db, f"v{i}").attributes) == expected
