@@ -282,3 +282,19 @@ def test_any_text_survives_a_csv_import_and_bad_rows_keep_their_line(
     for i, value in enumerate(values):
         expected = {"note": value} if value else {}
         assert dict(stored_event(db, f"v{i}").attributes) == expected
+
+
+def test_an_unreadable_csv_row_is_a_bad_row_not_a_crash(run: Run, tmp_path: Path) -> None:
+    write(tmp_path / "members.csv", MEMBERS)
+    run("members", "members.csv")
+    (tmp_path / "events.csv").write_bytes(
+        b"id,member_id,kind,occurred_at\nz1,M001,patrol,2026-09-01T09:00:00+08:00\nz2,M001,patrol," + b"9" * 200_000
+        + b"\n"
+        b"z3,M001,patrol,2026-09-02T09:00:00+08:00\n"
+    )
+    code, out, err = run("ingest", "events.csv", "--rejects", "r.csv")
+    assert code == 1
+    assert out == "events.csv: 3 rows: 2 accepted, 0 held, 1 rejected, 0 duplicate\n"
+    assert err.startswith("events.csv:3: (row): unreadable CSV: field larger than field limit (131072) [invalid]\n")
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()[1] == (
+        ",,,,events.csv:3: (row): unreadable CSV: field larger than field limit (131072) [invalid]")

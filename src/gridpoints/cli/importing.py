@@ -8,6 +8,7 @@ plus a ``reject_reason`` column, ready to be fixed and imported again.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -101,8 +102,6 @@ class RejectsWriter:
 
     def write(self, bad: BadRow) -> None:
         """Append one bad row."""
-        import csv
-
         source = bad.source
         if self._handle is None:
             self._handle = self.path.open("w", encoding=source.encoding, newline="")
@@ -113,7 +112,10 @@ class RejectsWriter:
             raw = bad.record.raw
             assert not isinstance(raw, str)
             skip = _reject_columns(source)
-            self._writer.writerow([*(v for i, v in enumerate(raw) if i not in skip), bad.text()])
+            cells = [v for i, v in enumerate(raw) if i not in skip]
+            # A short (or unreadable) row is padded so the reason lands in its own column.
+            cells += [""] * (len(_kept_header(source)) - len(cells))
+            self._writer.writerow([*cells, bad.text()])
         else:
             if bad.record.values is not None:
                 document = {**bad.record.values, REJECT_COLUMN: bad.text()}

@@ -143,7 +143,15 @@ class Source:
         width = len(self.header)
         ignored = {i for i, name in enumerate(self.header) if name == REJECT_COLUMN}
         line = reader.line_num + 1
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # a NUL byte, an over-long field: that row only
+                start, line = line, reader.line_num + 1
+                yield Record(start, [], None, ("(row)", f"unreadable CSV: {error}"))
+                continue
             start, line = line, reader.line_num + 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
