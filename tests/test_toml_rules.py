@@ -353,3 +353,41 @@ def test_a_bad_rule_file_fails_the_engine_build_and_a_missing_one_says_so(tmp_pa
     bad.write_bytes(MINIMAL.encode("utf-8") + 'label = "巡查"\n'.encode("gb18030"))
     with pytest.raises(gp.RuleFileError, match=r"bad.toml:8: is not UTF-8"):
         gp.load_rules(bad)
+
+
+_FILLER = st.sampled_from(["", "# a comment with [[rules]] and key = 1", "   ", "# 注释 = \"x\""])
+_LABEL = st.sampled_from(['"巡查"', "'literal [x]'", '"""\n[[rules]]\nkind = "fake"\n"""', "'''\nid = 'x'\n'''",
+                          '"escaped \\" quote # not a comment"'])
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_key_lines_match_where_each_key_was_written(data: st.DataObject) -> None:
+    """Render a random rule file keeping every key's line, then ask the scanner for each."""
+    lines: list[str] = ['id = "gen"', 'version = "1"', "effective_from = 2026-01-01"]
+    expected: dict[tuple[str | int, ...], int] = {("id",): 1, ("version",): 2, ("effective_from",): 3}
+    if data.draw(st.booleans()):
+        lines.append("reportable = [")
+        expected[("reportable",)] = len(lines)
+        lines += ['  "hazard",  # ] not the end', "  'group_incident',", "]"]
+    for index in range(data.draw(st.integers(1, 5))):
+        lines += [data.draw(_FILLER) for _ in range(data.draw(st.integers(0, 2)))]
+        lines.append(data.draw(st.sampled_from(["[[rules]]", "[[ rules ]]  # next", '[["rules"]]'])))
+        expected[("rules", index)] = len(lines)
+        keys = data.draw(st.permutations(["kind", "points", "label", "when"]))
+        for key in keys:
+            lines += [data.draw(_FILLER) for _ in range(data.draw(st.integers(0, 1)))]
+            start = len(lines) + 1
+            if key == "kind":
+                lines.append(f'kind = "k{index}"')
+            elif key == "points":
+                lines.append(data.draw(st.sampled_from(["points = 5", "points=-1.25", '"points" = 0'])))
+            elif key == "label":
+                lines += f"label = {data.draw(_LABEL)}".split("\n")
+            else:
+                lines.append(data.draw(st.sampled_from(['when = { severity = "major" }', 'when.severity = "major"'])))
+            expected[("rules", index, key)] = start
+    text = "\n".join(lines) + "\n"
+    found = KeyLines(text)
+    assert {path: found.line_of(path) for path in expected} == expected
+    assert len(gp.parse_rules(text)[0].rules) == len([p for p in expected if len(p) == 2 and p[0] == "rules"])
