@@ -169,7 +169,9 @@ def test_a_rule_file_selects_its_rule_set(run: Run, tmp_path: Path) -> None:
     assert "M001 小李 (urban) 2026-09: 117.00" in run("--rules", jiangsu, "explain", "M001", "2026-09")[1]
     # The store remembers its rule set: opening it with another is refused.
     code, _, err = run("report", "2026-09")
-    assert code == 2 and "jiangsu" in err
+    assert code == 2
+    assert "created with ruleset='jiangsu', not 'standard'" in err
+    assert err.endswith("give the same --ruleset (and --rules, --tz) as when the file was created\n")
 
 
 @pytest.mark.parametrize("argv", [["report", "2026-13"], ["report", "Nov 2026"], ["explain", "M001", "2026/09"]])

@@ -32,7 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](ctx)
     except (UsageError, InputError, GridpointsError) as error:
-        sys.stderr.write(f"gridpoints {args.command}: error: {error}\n")
+        hint = ""
+        if "was created with" in str(error):  # the store's recorded zone or rule set differs
+            hint = "; give the same --ruleset (and --rules, --tz) as when the file was created"
+        sys.stderr.write(f"gridpoints {args.command}: error: {error}{hint}\n")
         return USAGE
     except FileNotFoundError as error:
         sys.stderr.write(f"gridpoints {args.command}: error: {error.filename}: no such file\n")
