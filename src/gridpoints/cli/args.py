@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 
 from gridpoints import __version__
 
@@ -54,6 +55,41 @@ def _import_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _decision_parsers(commands: Any) -> None:
+    """``appeal``, ``correct`` and ``close``."""
+    appeal = commands.add_parser("appeal", help="appeals (申诉) against ledger entries: open, list, uphold, dismiss")
+    actions = appeal.add_subparsers(dest="action", metavar="ACTION", required=True)
+    opened = actions.add_parser("open", help="contest a ledger entry (see `explain` for seq numbers)")
+    opened.add_argument("seq", type=int, help="the entry's sequence number")
+    opened.add_argument("--reason", required=True, help="why the entry is wrong (required)")
+    listing = actions.add_parser("list", help="appeals, oldest first")
+    listing.add_argument("--status", choices=("open", "reviewed", "upheld", "dismissed"))
+    listing.add_argument("--member", help="only this member's appeals")
+    uphold = actions.add_parser("uphold", help="uphold: book a reversal entry cancelling the contested entry")
+    uphold.add_argument("appeal_id", type=int)
+    uphold.add_argument("--note", default="", help="a note kept with the decision")
+    dismiss = actions.add_parser("dismiss", help="dismiss: the entry stands")
+    dismiss.add_argument("appeal_id", type=int)
+    dismiss.add_argument("--reason", required=True, help="why (required)")
+
+    correct = commands.add_parser("correct", help="replace a wrongly recorded booked event (更正)")
+    correct.add_argument("event_id")
+    correct.add_argument("--reason", required=True, help="why the event is corrected (required)")
+    correct.add_argument("--new-id", help="the replacement's event id (default: EVENT_ID.c1)")
+    correct.add_argument("--member", dest="member_id", help="the right member id")
+    correct.add_argument("--kind", help="the right kind")
+    correct.add_argument("--occurred-at", help="the right time (with zone, or use --assume-tz)")
+    correct.add_argument("--reported-at", help="the right report time")
+    correct.add_argument("--quantity", help="the right quantity")
+    correct.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="set an attribute")
+    correct.add_argument("--unset", action="append", default=[], metavar="KEY", help="remove an attribute")
+    correct.add_argument("--assume-tz", action="store_true", help="read times without zone in --tz")
+
+    close = commands.add_parser("close", help="close a month (结账): settle it, freeze its report")
+    close.add_argument("period", help="a month, 2026-11")
+    close.add_argument("--note", default="", help="a note kept with the decision")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser; ``args.command`` names the subcommand chosen."""
     parser = argparse.ArgumentParser(
@@ -83,7 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     review = commands.add_parser("review", help="held events: list, approve, reject")
     actions = review.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", help="events waiting for review")
+    pending = actions.add_parser("list", help="events waiting for review")
+    pending.add_argument("--member", help="only this member's events")
+    pending.add_argument("--kind", help="only events of this kind")
+    pending.add_argument("--check", help="only events this check held")
+    pending.add_argument("--period", help="only events in this month, quarter or year")
     approve = actions.add_parser("approve", help="book a held event")
     approve.add_argument("event_id")
     approve.add_argument("--note", default="", help="a note kept with the decision")
@@ -101,7 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("period")
     explain.add_argument("--format", choices=("table", "json"), default="table")
 
-    commands.add_parser("verify", help="recompute the ledger's hash chain")
+    _decision_parsers(commands)
+
+    verify = commands.add_parser("verify", help="recompute the ledger's hash chain (and check a checkpoint)")
+    verify.add_argument("--checkpoint", metavar="TEXT", help="a checkpoint printed earlier by `checkpoint`")
+    verify.add_argument("--key-file", metavar="FILE", help="the key a sealed checkpoint was sealed with")
+    checkpoint = commands.add_parser("checkpoint", help="print the ledger's current position, to keep elsewhere")
+    checkpoint.add_argument("--key-file", metavar="FILE", help="seal it with HMAC-SHA256 under the key in FILE")
     commands.add_parser("plugins", help="loaded plugins, rule sets with versions, checks, and where each came from")
 
     demo = commands.add_parser("demo", help="a realistic month for 500 grid workers, then the report")

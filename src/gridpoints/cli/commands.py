@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -12,7 +10,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridpoints.cli import formatting
-from gridpoints.cli.args import database
+from gridpoints.cli.context import Context, UsageError, parse_period
 from gridpoints.cli.demo import DemoRules, demo_database, demo_roster, run_demo, write_demo_csv
 from gridpoints.cli.importing import (
     REQUIRED_FOR,
@@ -26,73 +24,12 @@ from gridpoints.cli.importing import (
 from gridpoints.cli.plugins_listing import describe_plugins
 from gridpoints.cli.progress import Progress
 from gridpoints.demo import demo_events
-from gridpoints.engine import Engine
 from gridpoints.periods import Period
-from gridpoints.rules.toml_file import load_rules
 
-__all__ = ["COMMANDS", "UsageError"]
+__all__ = ["COMMANDS"]
 
 #: Bad rows listed on stderr before the rest are only counted (all go to --rejects).
 MAX_LISTED = 50
-
-
-class UsageError(Exception):
-    """The command cannot run as asked (exit code 2); the message says why."""
-
-
-class Context:
-    """Parsed arguments, output streams and the engine (built on first use)."""
-
-    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
-        self.args = args
-        self.out = out
-        self.err = err
-        self._engine: Engine | None = None
-
-    @property
-    def lang(self) -> str:
-        return str(self.args.lang)
-
-    @property
-    def by(self) -> str:
-        if self.args.by:
-            return str(self.args.by)
-        try:
-            return getpass.getuser()
-        except (OSError, KeyError):  # no login name (some containers)
-            return "operator"
-
-    def ruleset(self, fallback: str = "standard") -> str:
-        """--ruleset, else the one rule set the --rules files define, else ``fallback``."""
-        if self.args.ruleset:
-            return str(self.args.ruleset)
-        ids = {version.id for path in self.args.rules for version in load_rules(path)}
-        if len(ids) > 1:
-            raise UsageError(f"--rules files define rule sets {', '.join(sorted(ids))}; choose one with --ruleset")
-        return ids.pop() if ids else fallback
-
-    def engine(self, db: str | None = None, fallback_ruleset: str = "standard") -> Engine:
-        if self._engine is None:
-            self._engine = Engine(
-                db or database(self.args),
-                ruleset=self.ruleset(fallback_ruleset),
-                tz=self.args.tz,
-                rules_files=self.args.rules,
-                plugins=[DemoRules()],
-            )
-        return self._engine
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.close()
-
-
-def parse_period(text: str) -> Period:
-    """A period from the command line; a UsageError naming the formats otherwise."""
-    try:
-        return Period.parse(text)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
 
 
 def _reporter(ctx: Context, rejects: RejectsWriter | None) -> tuple[Callable[[BadRow], None], list[int]]:
@@ -158,7 +95,10 @@ def cmd_review(ctx: Context) -> int:
     engine = ctx.engine()
     action = ctx.args.action
     if action == "list":
-        pending = engine.review.pending()
+        args = ctx.args
+        if args.period:
+            parse_period(args.period)
+        pending = engine.review.pending(member=args.member, kind=args.kind, check=args.check, period=args.period)
         if not pending:
             ctx.out.write("no events waiting for review\n")
         else:
@@ -212,10 +152,29 @@ def cmd_explain(ctx: Context) -> int:
     return 0
 
 
+def _key(ctx: Context) -> bytes | None:
+    """The key in --key-file (its bytes, without a trailing line break), or None."""
+    if not ctx.args.key_file:
+        return None
+    try:
+        return Path(ctx.args.key_file).read_bytes().rstrip(b"\r\n")
+    except OSError as error:
+        raise UsageError(f"--key-file: {ctx.args.key_file}: {error.strerror}") from None
+
+
+def cmd_checkpoint(ctx: Context) -> int:
+    ctx.out.write(f"{ctx.engine().ledger.checkpoint(_key(ctx))}\n")
+    return 0
+
+
 def cmd_verify(ctx: Context) -> int:
-    result = ctx.engine().ledger.verify()
+    try:
+        result = ctx.engine().ledger.verify(checkpoint=ctx.args.checkpoint, key=_key(ctx))
+    except ValueError as error:  # a malformed checkpoint, or a sealed one without its key
+        raise UsageError(f"--checkpoint: {error}") from None
     if result:
-        ctx.out.write(f"ledger intact: {result.entries:,} entries\n")
+        against = " (checkpoint matches)" if ctx.args.checkpoint else ""
+        ctx.out.write(f"ledger intact: {result.entries:,} entries{against}\n")
         return 0
     ctx.out.write(f"ledger BROKEN at seq {result.first_bad_seq}: {result.problem}\n")
     return 1
@@ -261,6 +220,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "report": cmd_report,
     "explain": cmd_explain,
     "verify": cmd_verify,
+    "checkpoint": cmd_checkpoint,
     "plugins": cmd_plugins,
     "demo": cmd_demo,
 }

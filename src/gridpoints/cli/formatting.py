@@ -205,8 +205,20 @@ def entries_json(engine: Engine, entries: Sequence[Entry], lang: str) -> str:
     )
 
 
-def held_table(held: Sequence[HeldEvent], lang: str, tz: Any) -> str:
-    """Held events waiting for review."""
+def _clip(value: str, width: int | None) -> str:
+    """``value`` cut to ``width`` display columns, with an ellipsis when cut."""
+    if width is None or _width(value) <= width:
+        return value
+    out = ""
+    for char in value:
+        if _width(out + char) > width - 1:
+            break
+        out += char
+    return out + "…"
+
+
+def held_table(held: Sequence[HeldEvent], lang: str, tz: Any, *, reason_width: int | None = None) -> str:
+    """Held events waiting for review; ``reason_width`` clips long reasons (the demo's summary)."""
     rows = [
         [
             h.event.id,
@@ -214,7 +226,7 @@ def held_table(held: Sequence[HeldEvent], lang: str, tz: Any) -> str:
             h.event.kind,
             h.event.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
             h.check,
-            h.reason + (f" → {h.ref}" if h.ref else ""),
+            _clip(h.reason + (f" → {h.ref}" if h.ref else ""), reason_width),
         ]
         for h in held
     ]

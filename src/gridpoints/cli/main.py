@@ -12,7 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from gridpoints.cli.args import build_parser
-from gridpoints.cli.commands import COMMANDS, Context, UsageError
+from gridpoints.cli.commands import COMMANDS
+from gridpoints.cli.context import Context, UsageError
+from gridpoints.cli.decisions import DECISION_COMMANDS
 from gridpoints.cli.sources import InputError
 from gridpoints.errors import GridpointsError
 
@@ -30,8 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else USAGE
     ctx = Context(args, sys.stdout, sys.stderr)
     try:
-        return COMMANDS[args.command](ctx)
-    except (UsageError, InputError, GridpointsError) as error:
+        return {**COMMANDS, **DECISION_COMMANDS}[args.command](ctx)
+    except (UsageError, InputError, GridpointsError, ValueError) as error:
+        # The library refuses bad input with a ValueError naming the field: a usage error here.
         hint = ""
         if "was created with" in str(error):  # the store's recorded zone or rule set differs
             hint = "; give the same --ruleset (and --rules, --tz) as when the file was created"
