@@ -95,7 +95,7 @@ def detect_encoding(path: Path, chosen: str | None = None) -> str:
 def _format_of(path: Path, text: IO[str]) -> str:
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
-    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+    if path.suffix.lower() in (".csv", ".txt"):
         return "csv"
     # No telling suffix: a JSON object on the first non-blank line means JSON Lines.
     for line in text:
