@@ -183,7 +183,7 @@ def test_rows_go_to_the_engine_in_batches_and_bad_rows_do_not_hold_back_good_one
 ) -> None:
     write(tmp_path / "members.csv", MEMBERS)
     run("members", "members.csv")
-    rows = [f"e{i},M001,patrol,2026-09-{1 + i % 28:02d}T{i % 24:02d}:00:00+08:00" for i in range(25)]
+    rows = [f"e{i},M001,patrol,2026-09-{1 + i % 28:02d}T{9 + i % 8:02d}:00:00+08:00" for i in range(25)]
     rows[12] = "e12,M001,patrol,not a time"
     write(tmp_path / "events.csv", "id,member_id,kind,occurred_at\n" + "\n".join(rows) + "\n")
     sizes: list[int] = []
