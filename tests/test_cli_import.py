@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -270,7 +271,8 @@ def test_any_text_survives_a_csv_import_and_bad_rows_keep_their_line(
     writer.writerow(["id", "member_id", "kind", "occurred_at", "note"])
     for i, value in enumerate(values):
         writer.writerow([f"v{i}", "M001", "patrol", f"2026-09-{i + 1:02d}T09:00:00+08:00", value])
-    start_of_bad = buffer.getvalue().count("\n") + 1
+    # Lines as files count them: \r\n, \r or \n ends one (a lone \r inside a quoted cell too).
+    start_of_bad = len(re.findall(r"\r\n|\r|\n", buffer.getvalue())) + 1
     writer.writerow(["bad", "NOBODY", "patrol", "2026-09-20T09:00:00+08:00", "x"])
     (folder / "events.csv").write_bytes(buffer.getvalue().encode(encoding))
     db = folder / "points.db"
