@@ -76,3 +76,24 @@ def xiao_li_month(member: str = "M001") -> list[gp.Event]:
 
 
 IN_CI = os.environ.get("CI") == "true"
+
+
+#: ``run("report", "2026-09")`` → (exit code, stdout, stderr) of the gridpoints command line.
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run ``gridpoints ARGS`` through ``main(argv)`` in tmp_path; return (exit code, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRIDPOINTS_DB", raising=False)
+
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        from gridpoints.cli import main
+
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke

@@ -94,21 +94,12 @@ JIANGSU_FILE = Path(__file__).parents[1] / "examples" / "rules" / "jiangsu.toml"
 
 
 def test_the_jiangsu_rule_file_as_a_proposal(engine: gp.Engine) -> None:
-    if not (hasattr(gp, "load_rules") and JIANGSU_FILE.exists()):
-        pytest.skip("needs gridpoints.load_rules and examples/rules/jiangsu.toml (the rule-file work)")
     result = engine.simulate(JIANGSU_FILE, "2026-11")
     assert {r.member_id for r in result if r.delta} == {"MED", "CS"}
     assert (result.row("MED").new_score, result.row("CS").new_score) == (Decimal(70), Decimal(60))
     # The file has no rule for ratings: they are listed, and they scored 0 anyway.
     assert {r.code for r in result.unscored} <= {"unknown_kind"}
     assert result.row("SAT").new_score == Decimal(75)
-
-
-def test_a_rule_file_needs_the_loader(engine: gp.Engine) -> None:
-    if hasattr(gp, "load_rules"):
-        pytest.skip("gridpoints.load_rules exists; covered by the rule-file tests")
-    with pytest.raises(gp.ConfigurationError, match="load_rules"):
-        engine.simulate("proposal.toml", "2026-11")
 
 
 def test_a_proposal_must_be_rule_sets(engine: gp.Engine) -> None:

@@ -18,6 +18,7 @@ from gridpoints.errors import (
     NotFoundError,
     PluginError,
     ReviewError,
+    RuleFileError,
     StoreBusyError,
     StoreError,
 )
@@ -31,6 +32,7 @@ from gridpoints.plugins.satisfaction import SatisfactionAward
 from gridpoints.reports import Report, ReportRow, ReportSummary
 from gridpoints.review import HeldEvent
 from gridpoints.rules import Cap, Condition, GradeThresholds, Rule, RuleSet, standard_ruleset
+from gridpoints.rules.toml_file import load_rules, parse_rules
 from gridpoints.settlement import SettleResult
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
@@ -72,6 +74,7 @@ __all__ = [
     "ReportSummary",
     "ReviewError",
     "Rule",
+    "RuleFileError",
     "RuleSet",
     "SQLiteStore",
     "SatisfactionAward",
@@ -88,7 +91,9 @@ __all__ = [
     "export",
     "hookimpl",
     "hookspec",
+    "load_rules",
     "mask_name",
+    "parse_rules",
     "report_table",
     "standard_ruleset",
     "whatif_table",

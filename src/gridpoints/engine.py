@@ -28,6 +28,7 @@ from gridpoints.periods import Period
 from gridpoints.pipeline import Pipeline
 from gridpoints.plugins.checks import configure_checks
 from gridpoints.plugins.coefficients import RegionalCoefficients
+from gridpoints.plugins.toml_rules import TomlRuleFiles
 from gridpoints.reports import Report, build_report, cents_to_points
 from gridpoints.review import ReviewQueue
 from gridpoints.rules import RuleSet
@@ -52,6 +53,7 @@ class Engine:
 
     ``store``: None (in memory), a path or URL (``points.db``, ``sqlite:///points.db``,
     ``postgresql://…`` with the extra) or a Store object. Plugins are collected once, here.
+    ``rules_files``: TOML rule files (docs/rules.md) whose rule sets become available.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Engine:
         coefficients: Mapping[str, object] | None = None,
         checks: bool = True,
         check_config: Mapping[str, Mapping[str, object] | bool | None] | None = None,
+        rules_files: Iterable[str | os.PathLike[str]] = (),
         migrate: bool = False,
         appeal_levels: int = 1,
         clock: Callable[[], datetime] | None = None,
@@ -73,11 +76,12 @@ class Engine:
         self.tz_name = tz
         self._builtin_coefficients = RegionalCoefficients(coefficients)
         builtin_checks = configure_checks(check_config) if checks else []
+        self.rule_files = TomlRuleFiles(rules_files)
         self.plugins = PluginFacade(
             get_plugin_manager(
                 plugins,
                 load_entrypoints=load_entrypoints,
-                builtins=[self._builtin_coefficients, *builtin_checks],
+                builtins=[self._builtin_coefficients, self.rule_files, *builtin_checks],
             )
         )
         compiled_checks = self.plugins.checks() if checks else []
@@ -385,7 +389,7 @@ class Engine:
 
     def simulate(self, proposed: Proposal, period: str | Period) -> WhatIf:
         """What-if: rescore the period's booked events under ``proposed`` (a RuleSet, its
-        versions, or a TOML file when ``gridpoints.load_rules`` is available) without touching
+        versions, or a TOML rule file) without touching
         the ledger; one row per assessed member with old and new score, grade and rank."""
         return simulate(self, proposed, period, self._coefficient_lookup({}))
 

@@ -9,6 +9,7 @@ __all__ = [
     "NotFoundError",
     "PluginError",
     "ReviewError",
+    "RuleFileError",
     "StoreBusyError",
     "StoreError",
 ]
@@ -20,6 +21,21 @@ class GridpointsError(Exception):
 
 class ConfigurationError(GridpointsError):
     """The engine cannot be built: unknown rule set, clashing plugins, store settings mismatch."""
+
+
+class RuleFileError(ConfigurationError):
+    """A TOML rule file cannot be used; names the file, the line (when known) and the key.
+
+    ``str(error)`` reads ``rules.toml:12: rules[3].points: is a string; expected a number``.
+    """
+
+    def __init__(self, source: str, line: int | None, key: str | None, message: str) -> None:
+        where = source if line is None else f"{source}:{line}"
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        self.source = source
+        self.line = line
+        self.key = key
+        self.reason = message
 
 
 class PluginError(GridpointsError):

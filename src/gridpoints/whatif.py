@@ -12,14 +12,13 @@ built by the same ``build_report`` as a real one and compared row by row.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
 
-from gridpoints.errors import ConfigurationError
 from gridpoints.model import Grade
 from gridpoints.outcomes import Rejection
 from gridpoints.periods import Period
@@ -27,6 +26,7 @@ from gridpoints.pipeline import CoefficientLookup, Pipeline
 from gridpoints.reports import Report, build_report
 from gridpoints.rules import RuleSet
 from gridpoints.rules._compile import RuleBook
+from gridpoints.rules.toml_file import load_rules
 from gridpoints.simulation import Overlay, ScoreSink, apply_reversals, carry_over, replay_events
 
 if TYPE_CHECKING:
@@ -133,19 +133,6 @@ def compare(current: Report, proposed: Report, ruleset: RuleSet, unscored: Seque
     return WhatIf(str(current.period), ruleset.id, ruleset.version, tuple(rows), tuple(unscored))
 
 
-def _load(path: str | os.PathLike[str]) -> RuleSet | Iterable[RuleSet]:
-    """A TOML rule file's versions, through ``gridpoints.load_rules`` when it is available."""
-    import gridpoints
-
-    loader: Callable[[str | os.PathLike[str]], Iterable[RuleSet]] | None = getattr(gridpoints, "load_rules", None)
-    if loader is None:
-        raise ConfigurationError(
-            f"proposed: reading the rule file {os.fspath(path)!r} needs gridpoints.load_rules, "
-            "which this version does not have; pass a RuleSet instead"
-        )
-    return loader(path)
-
-
 def simulate(engine: Engine, proposed: Proposal, period: str | Period, coefficient: CoefficientLookup) -> WhatIf:
     """Rescore ``period``'s booked events under ``proposed`` (see the module doc).
 
@@ -154,7 +141,7 @@ def simulate(engine: Engine, proposed: Proposal, period: str | Period, coefficie
     """
     parsed = Period.parse(period)
     if isinstance(proposed, (str, os.PathLike)):
-        proposed = _load(proposed)
+        proposed = load_rules(proposed)
     rulebook = RuleBook(proposed_versions(proposed), engine.tz)
     months = [str(m) for m in parsed.months()]
     closed = {str(row[0]) for row in engine.store.period_closes()} - set(months)

@@ -1,0 +1,5 @@
+"""``python -m gridpoints`` runs the command line."""
+
+from gridpoints.cli.main import run
+
+run()

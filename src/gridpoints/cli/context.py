@@ -1,0 +1,74 @@
+"""What every subcommand shares: parsed arguments, output streams, the engine, usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from typing import TextIO
+
+from gridpoints.cli.args import database
+from gridpoints.cli.demo import DemoRules
+from gridpoints.engine import Engine
+from gridpoints.periods import Period
+from gridpoints.rules.toml_file import load_rules
+
+__all__ = ["Context", "UsageError", "parse_period"]
+
+
+class UsageError(Exception):
+    """The command cannot run as asked (exit code 2); the message says why."""
+
+
+class Context:
+    """Parsed arguments, output streams and the engine (built on first use)."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+        self.args = args
+        self.out = out
+        self.err = err
+        self._engine: Engine | None = None
+
+    @property
+    def lang(self) -> str:
+        return str(self.args.lang)
+
+    @property
+    def by(self) -> str:
+        if self.args.by:
+            return str(self.args.by)
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):  # no login name (some containers)
+            return "operator"
+
+    def ruleset(self, fallback: str = "standard") -> str:
+        """--ruleset, else the one rule set the --rules files define, else ``fallback``."""
+        if self.args.ruleset:
+            return str(self.args.ruleset)
+        ids = {version.id for path in self.args.rules for version in load_rules(path)}
+        if len(ids) > 1:
+            raise UsageError(f"--rules files define rule sets {', '.join(sorted(ids))}; choose one with --ruleset")
+        return ids.pop() if ids else fallback
+
+    def engine(self, db: str | None = None, fallback_ruleset: str = "standard") -> Engine:
+        if self._engine is None:
+            self._engine = Engine(
+                db or database(self.args),
+                ruleset=self.ruleset(fallback_ruleset),
+                tz=self.args.tz,
+                rules_files=self.args.rules,
+                plugins=[DemoRules()],
+            )
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+
+def parse_period(text: str) -> Period:
+    """A period from the command line; a UsageError naming the formats otherwise."""
+    try:
+        return Period.parse(text)
+    except ValueError as error:
+        raise UsageError(str(error)) from None

@@ -1,0 +1,234 @@
+"""Text output: aligned tables (Chinese counts double width), CSV and JSON of reports and entries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from gridpoints.engine import Engine
+from gridpoints.model import Entry
+from gridpoints.reports import Report, ReportRow
+from gridpoints.review import HeldEvent
+
+__all__ = [
+    "entries_json",
+    "entries_table",
+    "held_table",
+    "report_csv",
+    "report_json",
+    "report_table",
+    "table",
+    "text",
+]
+
+_HEADERS = {
+    "rank": ("排名", "rank"),
+    "member": ("网格员", "member"),
+    "name": ("姓名", "name"),
+    "region": ("区域", "region"),
+    "grid": ("网格", "grid"),
+    "score": ("得分", "score"),
+    "grade": ("等级", "grade"),
+    "rank_in_region": ("区域排名", "rank in region"),
+    "titles": ("称号", "titles"),
+    "flags": ("标记", "flags"),
+    "seq": ("序号", "seq"),
+    "day": ("日期", "day"),
+    "event": ("事件", "event"),
+    "rule": ("规则", "rule"),
+    "points": ("积分", "points"),
+    "coefficient": ("系数", "coefficient"),
+    "reason": ("原因", "reason"),
+    "hash": ("哈希", "hash"),
+    "kind": ("类型", "kind"),
+    "occurred_at": ("发生时间", "occurred at"),
+    "check": ("检查", "check"),
+}
+_WORDS = {"gold": ("金牌网格员", "gold"), "accountability": ("问责", "accountability"), "outlier": ("异常", "outlier")}
+
+
+def text(key: str, lang: str) -> str:
+    """A column header or flag word in ``lang``."""
+    pair = _HEADERS.get(key) or _WORDS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _width(value: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """Columns padded to their display width; ``right`` lists right-aligned column numbers."""
+    widths = [_width(h) for h in headers]
+    for row in rows:
+        widths = [max(w, _width(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = []
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            pad = " " * (width - _width(cell))
+            parts.append(pad + cell if i in right else cell + pad)
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _words(items: Sequence[str], lang: str) -> str:
+    return ",".join(text(item, lang) for item in items)
+
+
+def _name(engine: Engine, member_id: str) -> str:
+    return engine.member(member_id).name or ""
+
+
+_REPORT_COLUMNS = ("rank", "member", "name", "region", "grid", "score", "grade", "rank_in_region", "titles", "flags")
+
+
+def _report_cells(engine: Engine, row: ReportRow, lang: str) -> list[str]:
+    return [
+        str(row.rank),
+        row.member_id,
+        _name(engine, row.member_id),
+        row.region,
+        row.grid or "",
+        str(row.score),
+        row.grade.label(lang),
+        str(row.rank_in_region),
+        _words(row.titles, lang),
+        _words(row.flags, lang),
+    ]
+
+
+def report_table(engine: Engine, rows: Sequence[ReportRow], lang: str) -> str:
+    """The report rows as an aligned table."""
+    return table(
+        [text(c, lang) for c in _REPORT_COLUMNS],
+        [_report_cells(engine, r, lang) for r in rows],
+        right=(0, 5, 7),
+    )
+
+
+def report_csv(engine: Engine, report: Report, lang: str) -> str:
+    """The report as CSV (the caller adds a BOM when writing a file, so Excel reads Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["period", *(text(c, lang) for c in _REPORT_COLUMNS)])
+    for row in report:
+        writer.writerow([str(report.period), *_report_cells(engine, row, lang)])
+    return buffer.getvalue()
+
+
+def report_json(engine: Engine, report: Report) -> str:
+    """The report as JSON: scores as exact decimal strings, grades as codes."""
+    document: dict[str, Any] = {
+        "period": str(report.period),
+        "rows": [
+            {
+                "rank": row.rank,
+                "member_id": row.member_id,
+                "name": _name(engine, row.member_id) or None,
+                "region": row.region,
+                "grid": row.grid,
+                "score": str(row.score),
+                "grade": row.grade.value,
+                "rank_in_region": row.rank_in_region,
+                "rank_in_grid": row.rank_in_grid,
+                "titles": list(row.titles),
+                "flags": list(row.flags),
+            }
+            for row in report
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _rule_label(engine: Engine, entry: Entry, lang: str) -> str:
+    version = engine.rulebook.by_version.get(entry.version)
+    rule = version.ruleset.rule(entry.rule) if version is not None else None
+    return rule.display(lang) if rule is not None else entry.rule
+
+
+def entries_table(engine: Engine, entries: Sequence[Entry], lang: str) -> str:
+    """Explain output: one line per entry, the score's parts."""
+    columns = ("seq", "day", "event", "rule", "points", "coefficient", "reason", "hash")
+    rows = [
+        [
+            str(e.seq),
+            e.day,
+            e.event_id,
+            _rule_label(engine, e, lang),
+            str(e.points),
+            str(e.coefficient),
+            e.reason + (f" → {e.ref}" if e.ref else ""),
+            e.hash[:12],
+        ]
+        for e in entries
+    ]
+    return table([text(c, lang) for c in columns], rows, right=(0, 4, 5))
+
+
+def entries_json(engine: Engine, entries: Sequence[Entry], lang: str) -> str:
+    """Explain output as JSON: every entry field, points as exact decimal strings."""
+    return (
+        json.dumps(
+            [
+                {
+                    "seq": e.seq,
+                    "member_id": e.member_id,
+                    "event_id": e.event_id,
+                    "kind": e.kind,
+                    "period": e.period,
+                    "day": e.day,
+                    "points": str(e.points),
+                    "coefficient": str(e.coefficient),
+                    "quantity": e.quantity,
+                    "rule": e.rule,
+                    "rule_label": _rule_label(engine, e, lang),
+                    "ruleset": e.ruleset,
+                    "version": e.version,
+                    "reason": e.reason,
+                    "ref": e.ref,
+                    "hash": e.hash,
+                }
+                for e in entries
+            ],
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def _clip(value: str, width: int | None) -> str:
+    """``value`` cut to ``width`` display columns, with an ellipsis when cut."""
+    if width is None or _width(value) <= width:
+        return value
+    out = ""
+    for char in value:
+        if _width(out + char) > width - 1:
+            break
+        out += char
+    return out + "…"
+
+
+def held_table(held: Sequence[HeldEvent], lang: str, tz: Any, *, reason_width: int | None = None) -> str:
+    """Held events waiting for review; ``reason_width`` clips long reasons (the demo's summary)."""
+    rows = [
+        [
+            h.event.id,
+            h.event.member_id,
+            h.event.kind,
+            h.event.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
+            h.check,
+            _clip(h.reason + (f" → {h.ref}" if h.ref else ""), reason_width),
+        ]
+        for h in held
+    ]
+    columns = ("event", "member", "kind", "occurred_at", "check", "reason")
+    return table([text(c, lang) for c in columns], rows)

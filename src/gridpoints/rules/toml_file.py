@@ -1,0 +1,311 @@
+"""Rule sets as data: read a TOML rule file into RuleSet versions (docs/rules.md).
+
+The file is parsed with ``tomllib`` (numbers with a fraction become ``Decimal``, never float),
+then every key is checked against the schema below; nothing in the file is ever executed.
+Any problem raises ``RuleFileError`` naming the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from gridpoints.errors import RuleFileError
+from gridpoints.rules._toml_lines import KeyLines
+from gridpoints.rules._types import OPERATORS, Rule, RuleSet
+
+__all__ = ["load_rules", "parse_rules"]
+
+KeyPath = tuple[str | int, ...]
+
+_FILE_KEYS = frozenset({"id", "label", "versions"})
+_VERSION_KEYS = frozenset(
+    {"version", "effective_from", "label", "rules", "coefficients", "grades", "reportable", "report_deadline_hours"}
+)
+_RULE_KEYS = frozenset({"kind", "points", "label", "label_en", "id", "when", "cap"})
+_NUMERIC_OPS = frozenset({"gt", "gte", "lt", "lte"})
+_LIST_OPS = frozenset({"in", "not_in"})
+
+
+def _show(path: KeyPath) -> str:
+    """``("versions", 0, "rules", 2, "points")`` → ``versions[1].rules[3].points`` (counted from 1)."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += ("." if text else "") + part
+    return text or "(file)"
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, (date, datetime)):
+        return "a date"
+    return type(value).__name__
+
+
+class _Reader:
+    """Checks one parsed document; every error is located through ``KeyLines``."""
+
+    def __init__(self, source: str, lines: KeyLines) -> None:
+        self.source = source
+        self.lines = lines
+
+    def fail(self, path: KeyPath, message: str) -> RuleFileError:
+        return RuleFileError(self.source, self.lines.line_of(path), _show(path), message)
+
+    def table(self, value: object, path: KeyPath, allowed: frozenset[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"is {_type_name(value)}; expected a table")
+        for key in value:
+            if key not in allowed:
+                raise self.fail((*path, key), f"unknown key (allowed here: {', '.join(sorted(allowed))})")
+        return value
+
+    def text(self, value: object, path: KeyPath) -> str:
+        if not isinstance(value, str):
+            hint = f' (write it in quotes: "{value}")' if isinstance(value, (int, Decimal)) else ""
+            raise self.fail(path, f"is {_type_name(value)}; expected a string{hint}")
+        if not value.strip():
+            raise self.fail(path, "must not be empty")
+        return value
+
+    def number(self, value: object, path: KeyPath) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            hint = " (write it without quotes)" if isinstance(value, str) else ""
+            raise self.fail(path, f"is {_type_name(value)}; expected a number{hint}")
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise self.fail(path, f"{value} is not a finite number")
+        return Decimal(value)
+
+    def scalar(self, value: object, path: KeyPath) -> object:
+        if isinstance(value, (str, bool, int, Decimal)):
+            return value
+        raise self.fail(path, f"is {_type_name(value)}; expected a string, number or boolean")
+
+    def required(self, table: Mapping[str, Any], key: str, path: KeyPath) -> Any:
+        if key not in table:
+            raise self.fail(path, f"missing key {key!r}")
+        return table[key]
+
+    # -- parts of a version ----------------------------------------------------------------
+
+    def when(self, value: object, path: KeyPath) -> dict[str, object]:
+        """Conditions, checked here so errors carry lines; ``Rule`` normalises them again."""
+        if not isinstance(value, dict):
+            raise self.fail(path, f"is {_type_name(value)}; expected a table of attribute conditions")
+        result: dict[str, object] = {}
+        for attribute, test in value.items():
+            here = (*path, attribute)
+            if not isinstance(test, dict):
+                result[attribute] = self.scalar(test, here)
+                continue
+            if not test:
+                raise self.fail(here, "empty condition")
+            ops: dict[str, object] = {}
+            for op, operand in test.items():
+                at = (*here, op)
+                if op not in OPERATORS:
+                    raise self.fail(at, f"unknown operator (use one of {', '.join(OPERATORS)})")
+                if op in _NUMERIC_OPS:
+                    ops[op] = self.number(operand, at)
+                elif op in _LIST_OPS:
+                    if not isinstance(operand, list) or not operand:
+                        raise self.fail(at, f"is {_type_name(operand)}; expected a non-empty array of values")
+                    ops[op] = [self.scalar(item, (*at, i)) for i, item in enumerate(operand)]
+                else:
+                    ops[op] = self.scalar(operand, at)
+            result[attribute] = ops
+        return result
+
+    def cap(self, value: object, path: KeyPath) -> dict[str, Decimal]:
+        table = self.table(value, path, frozenset({"day", "month"}))
+        if len(table) != 1:
+            raise self.fail(path, "give exactly one of day = N or month = N")
+        ((per, points),) = table.items()
+        amount = self.number(points, (*path, per))
+        if amount < 0:
+            raise self.fail((*path, per), f"{amount} must not be negative")
+        return {per: amount}
+
+    def rule(self, value: object, path: KeyPath) -> Rule:
+        table = self.table(value, path, _RULE_KEYS)
+        kind = self.text(self.required(table, "kind", path), (*path, "kind"))
+        points = self.number(self.required(table, "points", path), (*path, "points"))
+        options: dict[str, Any] = {}
+        for key in ("label", "label_en", "id"):
+            if key in table:
+                options[key] = self.text(table[key], (*path, key))
+        if "when" in table:
+            options["when"] = self.when(table["when"], (*path, "when"))
+        if "cap" in table:
+            options["cap"] = self.cap(table["cap"], (*path, "cap"))
+        try:
+            return Rule(kind, points, **options)
+        except (TypeError, ValueError) as error:
+            raise self.fail(path, str(error)) from None
+
+    def rules(self, value: object, path: KeyPath) -> list[Rule]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(path, f"is {_type_name(value)}; expected [[rules]] tables (at least one)")
+        rules = [self.rule(item, (*path, i)) for i, item in enumerate(value)]
+        self._refuse_duplicates(rules, path)
+        return rules
+
+    def _refuse_duplicates(self, rules: Sequence[Rule], path: KeyPath) -> None:
+        """Refuse a rule that could never apply, and two rules with one id."""
+        ids: dict[str, int] = {}
+        seen: dict[tuple[str, tuple[str, ...]], int] = {}
+        catch_all: dict[str, int] = {}
+        for i, rule in enumerate(rules):
+            here = (*path, i)
+            if rule.id is not None:
+                if rule.id in ids:
+                    also = _show((*path, ids[rule.id]))
+                    raise self.fail((*here, "id"), f"duplicate rule id {rule.id!r} (also {also})")
+                ids[rule.id] = i
+            if rule.kind in catch_all:
+                earlier = _show((*path, catch_all[rule.kind]))
+                raise self.fail(
+                    here,
+                    f"duplicate rule: {earlier} already matches every {rule.kind!r} event, so this one never applies",
+                )
+            conditions = (rule.kind, tuple(repr(c.key()) for c in rule.when))
+            if conditions in seen:
+                raise self.fail(
+                    here,
+                    f"duplicate rule: same kind {rule.kind!r} and conditions as {_show((*path, seen[conditions]))}",
+                )
+            seen[conditions] = i
+            if not rule.when:
+                catch_all[rule.kind] = i
+
+    def effective_from(self, value: object, path: KeyPath) -> date:
+        if isinstance(value, datetime):
+            raise self.fail(path, f"{value.isoformat()} is a date-time; write a date like 2026-01-01")
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise self.fail(path, f"{value!r} is not a date like 2026-01-01") from None
+        raise self.fail(path, f"is {_type_name(value)}; expected a date like 2026-01-01")
+
+    def version(self, value: object, path: KeyPath, ruleset_id: str, file_label: str | None) -> RuleSet:
+        table = self.table(value, path, _VERSION_KEYS | ({"id"} if not path else frozenset()))
+        version = self.text(self.required(table, "version", path), (*path, "version"))
+        starts = self.effective_from(self.required(table, "effective_from", path), (*path, "effective_from"))
+        rules = self.rules(self.required(table, "rules", path), (*path, "rules"))
+        options: dict[str, Any] = {"label": file_label}
+        if "label" in table:
+            options["label"] = self.text(table["label"], (*path, "label"))
+        if "coefficients" in table:
+            here = (*path, "coefficients")
+            coefficients = self.table(table["coefficients"], here, frozenset(table["coefficients"]))
+            options["coefficients"] = {
+                region: self.number(number, (*here, region)) for region, number in coefficients.items()
+            }
+        if "grades" in table:
+            here = (*path, "grades")
+            grades = self.table(table["grades"], here, frozenset({"excellent", "qualified"}))
+            options["grades"] = {key: self.number(number, (*here, key)) for key, number in grades.items()}
+        if "reportable" in table:
+            here = (*path, "reportable")
+            kinds = table["reportable"]
+            if not isinstance(kinds, list):
+                raise self.fail(here, f"is {_type_name(kinds)}; expected an array of event kinds")
+            options["reportable"] = tuple(self.text(kind, (*here, i)) for i, kind in enumerate(kinds))
+        if "report_deadline_hours" in table:
+            here = (*path, "report_deadline_hours")
+            hours = self.number(table["report_deadline_hours"], here)
+            if hours < 0:
+                raise self.fail(here, f"{hours} must not be negative")
+            options["report_deadline"] = timedelta(microseconds=int(hours * 3_600_000_000))
+        try:
+            return RuleSet(ruleset_id, version, starts, rules, **options)
+        except (TypeError, ValueError) as error:
+            # The message starts with the field it is about (coefficients.rural: …).
+            field, _, rest = str(error).partition(": ")
+            parts = field.split(".")
+            if rest and parts[0] in table:
+                raise self.fail((*path, *parts), rest) from None
+            raise self.fail(path, str(error)) from None
+
+    def document(self, data: dict[str, Any]) -> tuple[RuleSet, ...]:
+        ruleset_id = self.text(self.required(data, "id", ()), ("id",))
+        file_label = self.text(data["label"], ("label",)) if "label" in data else None
+        if "versions" not in data:
+            return (self.version({k: v for k, v in data.items() if k != "label"}, (), ruleset_id, file_label),)
+        self.table(data, (), _FILE_KEYS)
+        versions = data["versions"]
+        if not isinstance(versions, list) or not versions:
+            raise self.fail(("versions",), f"is {_type_name(versions)}; expected [[versions]] tables (at least one)")
+        result: list[RuleSet] = []
+        seen: dict[str, int] = {}
+        for i, item in enumerate(versions):
+            ruleset = self.version(item, ("versions", i), ruleset_id, file_label)
+            if ruleset.version in seen:
+                raise self.fail(
+                    ("versions", i, "version"),
+                    f"duplicate version {ruleset.version!r} (also {_show(('versions', seen[ruleset.version]))})",
+                )
+            seen[ruleset.version] = i
+            result.append(ruleset)
+        return tuple(result)
+
+
+def parse_rules(text: str, source: str = "<string>") -> tuple[RuleSet, ...]:
+    """Read the versions of one rule set from TOML ``text``; ``source`` names it in errors."""
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise RuleFileError(source, _decode_error_line(error), None, f"not valid TOML: {error}") from None
+    return _Reader(source, KeyLines(text)).document(data)
+
+
+def _decode_error_line(error: tomllib.TOMLDecodeError) -> int | None:
+    line = getattr(error, "lineno", None)  # Python 3.14 adds it; older versions say it in the text
+    if isinstance(line, int):
+        return line
+    marker = "line "
+    text = str(error)
+    at = text.rfind(marker)
+    if at < 0:
+        return None
+    digits = "".join(c for c in text[at + len(marker) :].split(",")[0] if c.isdigit())
+    return int(digits) if digits else None
+
+
+def load_rules(path: str | os.PathLike[str]) -> tuple[RuleSet, ...]:
+    """Read a TOML rule file into its rule-set versions (one, or one per ``[[versions]]``).
+
+    Raises ``RuleFileError`` (a ``ConfigurationError``) naming file, line and key on any
+    problem, and ``FileNotFoundError`` when the file does not exist.
+    """
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except IsADirectoryError:
+        raise RuleFileError(str(file), None, None, "is a directory, not a rule file") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise RuleFileError(str(file), line, None, "is not UTF-8 (TOML files must be)") from None
+    return parse_rules(text, str(file))
