@@ -69,14 +69,23 @@ def test_report_formats_csv_json_and_a_csv_file_excel_reads(run: Run, tmp_path: 
     run("ingest", str(events))
     code, out, _ = run("report", "2026-09", "--format", "json")
     document = json.loads(out)
-    assert code == 0 and document["period"] == "2026-09"
-    assert document["rows"][0] == {
-        "rank": 1, "member_id": "M001", "name": "小李", "region": "urban", "grid": "U01", "score": "127.00",
-        "grade": "excellent", "rank_in_region": 1, "rank_in_grid": 1, "titles": ["gold"], "flags": []}
-    code, out, _ = run("--lang", "en", "report", "2026-Q3", "--format", "csv")
+    assert code == 0 and document["title"] == "2026-09"
+    assert {k: document["rows"][0][k] for k in ("rank", "member_id", "name", "score", "grade", "titles")} == {
+        "rank": 1, "member_id": "M001", "name": "小李", "score": "127.00", "grade": "优秀", "titles": "金牌网格员"}
+    code, out, _ = run("--lang", "en", "report", "2026-Q3", "--format", "csv", "--mask-names")
     assert code == 0
-    assert list(csv.reader(out.splitlines()))[1] == [
-        "2026-Q3", "1", "M001", "小李", "urban", "U01", "127.00", "unqualified", "1", "", ""]
+    header, first = list(csv.reader(out.splitlines()))[:2]
+    cells = dict(zip(header, first, strict=True))
+    assert (cells["member id"], cells["name"], cells["score"], cells["grade"], cells["2026-09"]) == (
+        "M001", "小*", "127.00", "unqualified", "127.00")  # graded on the average of 3 active months
+    code, out, _ = run("report", "2026-09", "--format", "xlsx", "-o", "report.xlsx")
+    assert (code, out) == (0, "2 rows written to report.xlsx\n")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "report.xlsx").active
+    assert sheet is not None and sheet["B2"].value == "M001" and sheet["C2"].value == "小李"
+    code, _, err = run("report", "2026-09", "--format", "xlsx")
+    assert code == 2 and "--format xlsx needs --output FILE" in err
     code, out, _ = run("report", "2026-09", "--format", "csv", "-o", "report.csv")
     assert (code, out) == (0, "2 rows written to report.csv\n")
     raw = (tmp_path / "report.csv").read_bytes()
@@ -338,3 +347,37 @@ def test_the_console_script_runs_with_exit_codes(tmp_path: Path) -> None:
     module = subprocess.run([sys.executable, "-m", "gridpoints", "--version"], capture_output=True, text=True,
                             check=False)
     assert (module.returncode, module.stdout) == (0, f"gridpoints {gp.__version__}\n")
+
+
+def test_settle_books_the_satisfaction_award_once(run: Run, tmp_path: Path) -> None:
+    members, events = xiao_li_csv(tmp_path)
+    run("members", str(members))
+    run("ingest", str(events))
+    ratings = write(tmp_path / "ratings.csv", "id,member_id,kind,occurred_at,stars\n" + "".join(
+        f"r{n},M001,rating,2026-09-{10 + n}T12:00:00+08:00,5\n" for n in range(5)))
+    assert run("ingest", str(ratings))[0] == 0
+    code, out, _ = run("settle", "2026-09")
+    assert code == 0 and out.startswith("2026-09 settled: 1 period awards")
+    assert "M001" in out and "+10" in out
+    assert run("settle", "2026-09")[1] == "2026-09 was settled before: nothing booked\n"
+    assert "137.00" in run("report", "2026-09")[1]
+    code, _, err = run("settle", "2026-Q3")
+    assert code == 2 and "not a month" in err
+
+
+def test_simulate_shows_who_changes_under_a_proposed_rule_file(run: Run, tmp_path: Path) -> None:
+    members, events = xiao_li_csv(tmp_path)
+    run("members", str(members))
+    run("ingest", str(events))
+    code, out, _ = run("--lang", "en", "simulate", "--proposed", str(EXAMPLES / "jiangsu.toml"), "2026-09")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].endswith("1 of 2 members change")
+    row = next(line for line in lines if line.startswith("M001"))
+    assert row.split()[2:5] == ["127.00", "117.00", "-10.00"]
+    code, out, _ = run("simulate", "--proposed", str(EXAMPLES / "jiangsu.toml"), "2026-09", "--format", "json")
+    assert code == 0 and {r["member_id"]: r["new_score"] for r in json.loads(out)["rows"]} == {
+        "M001": "117.00", "M002": "0.00"}
+    code, _, err = run("simulate", "--proposed", "nope.toml", "2026-09")
+    assert code == 2 and "nope.toml: no such file" in err
+    assert run("verify")[0] == 0  # the ledger was not touched

@@ -133,8 +133,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="a period's report: score, grade, rank, titles, flags")
     report.add_argument("period", help="2026-11, 2026-Q4 or 2026")
-    report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
     report.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    report.add_argument("--mask-names", action="store_true", help="show names as 张* (privacy)")
+
+    settle = commands.add_parser("settle", help="book an ended month's period awards (resident satisfaction), once")
+    settle.add_argument("period", help="a month, 2026-11")
+
+    simulate = commands.add_parser("simulate", help="what-if: who would change score, grade, rank under new rules")
+    simulate.add_argument("--proposed", required=True, metavar="FILE", help="the proposed rules (TOML)")
+    simulate.add_argument("period", help="2026-11, 2026-Q4 or 2026")
+    simulate.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
+    simulate.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    simulate.add_argument("--all", action="store_true", help="list every member, not only those who change")
+    simulate.add_argument("--mask-names", action="store_true", help="show names as 张* (privacy)")
 
     explain = commands.add_parser("explain", help="the ledger entries behind a member's score")
     explain.add_argument("member")

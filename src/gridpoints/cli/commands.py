@@ -113,27 +113,6 @@ def cmd_review(ctx: Context) -> int:
     return 0
 
 
-def cmd_report(ctx: Context) -> int:
-    period = parse_period(ctx.args.period)
-    engine = ctx.engine()
-    report = engine.report(period)
-    fmt = ctx.args.format
-    if fmt == "csv":
-        body = formatting.report_csv(engine, report, ctx.lang)
-    elif fmt == "json":
-        body = formatting.report_json(engine, report)
-    else:
-        body = f"{period}\n" + formatting.report_table(engine, report.rows, ctx.lang) + "\n"
-    if ctx.args.output:
-        # A BOM makes Excel open a CSV file with Chinese intact.
-        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-        Path(ctx.args.output).write_text(body, encoding=encoding, newline="")
-        ctx.out.write(f"{len(report)} rows written to {ctx.args.output}\n")
-    else:
-        ctx.out.write(body)
-    return 0
-
-
 def cmd_explain(ctx: Context) -> int:
     period = parse_period(ctx.args.period)
     engine = ctx.engine()
@@ -217,7 +196,6 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "members": cmd_members,
     "ingest": cmd_ingest,
     "review": cmd_review,
-    "report": cmd_report,
     "explain": cmd_explain,
     "verify": cmd_verify,
     "checkpoint": cmd_checkpoint,

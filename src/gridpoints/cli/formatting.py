@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import unicodedata
 from collections.abc import Sequence
@@ -11,15 +9,13 @@ from typing import Any
 
 from gridpoints.engine import Engine
 from gridpoints.model import Entry
-from gridpoints.reports import Report, ReportRow
+from gridpoints.reports import ReportRow
 from gridpoints.review import HeldEvent
 
 __all__ = [
     "entries_json",
     "entries_table",
     "held_table",
-    "report_csv",
-    "report_json",
     "report_table",
     "table",
     "text",
@@ -112,40 +108,6 @@ def report_table(engine: Engine, rows: Sequence[ReportRow], lang: str) -> str:
         [_report_cells(engine, r, lang) for r in rows],
         right=(0, 5, 7),
     )
-
-
-def report_csv(engine: Engine, report: Report, lang: str) -> str:
-    """The report as CSV (the caller adds a BOM when writing a file, so Excel reads Chinese)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["period", *(text(c, lang) for c in _REPORT_COLUMNS)])
-    for row in report:
-        writer.writerow([str(report.period), *_report_cells(engine, row, lang)])
-    return buffer.getvalue()
-
-
-def report_json(engine: Engine, report: Report) -> str:
-    """The report as JSON: scores as exact decimal strings, grades as codes."""
-    document: dict[str, Any] = {
-        "period": str(report.period),
-        "rows": [
-            {
-                "rank": row.rank,
-                "member_id": row.member_id,
-                "name": _name(engine, row.member_id) or None,
-                "region": row.region,
-                "grid": row.grid,
-                "score": str(row.score),
-                "grade": row.grade.value,
-                "rank_in_region": row.rank_in_region,
-                "rank_in_grid": row.rank_in_grid,
-                "titles": list(row.titles),
-                "flags": list(row.flags),
-            }
-            for row in report
-        ],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def _rule_label(engine: Engine, entry: Entry, lang: str) -> str:

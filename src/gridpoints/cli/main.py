@@ -15,6 +15,7 @@ from gridpoints.cli.args import build_parser
 from gridpoints.cli.commands import COMMANDS
 from gridpoints.cli.context import Context, UsageError
 from gridpoints.cli.decisions import DECISION_COMMANDS
+from gridpoints.cli.results import RESULT_COMMANDS
 from gridpoints.cli.sources import InputError
 from gridpoints.errors import GridpointsError
 
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else USAGE
     ctx = Context(args, sys.stdout, sys.stderr)
     try:
-        return {**COMMANDS, **DECISION_COMMANDS}[args.command](ctx)
+        return {**COMMANDS, **DECISION_COMMANDS, **RESULT_COMMANDS}[args.command](ctx)
     except (UsageError, InputError, GridpointsError, ValueError) as error:
         # The library refuses bad input with a ValueError naming the field: a usage error here.
         hint = ""
