@@ -172,14 +172,16 @@ def test_bad_rule_file_is_a_usage_error_naming_file_and_line(run: Run, tmp_path:
 
 def test_a_rule_file_selects_its_rule_set(run: Run, tmp_path: Path) -> None:
     members, events = xiao_li_csv(tmp_path)
-    jiangsu = str(EXAMPLES / "jiangsu.toml")
+    # Its own id, so an installed jiangsu plugin package (CI installs the example) cannot clash.
+    text = (EXAMPLES / "jiangsu.toml").read_text(encoding="utf-8").replace('id = "jiangsu"', 'id = "jiangsu-file"')
+    jiangsu = str(write(tmp_path / "jiangsu-file.toml", text))
     assert run("--rules", jiangsu, "members", str(members))[0] == 0
     assert run("--rules", jiangsu, "ingest", str(events))[0] == 0
     assert "M001 小李 (urban) 2026-09: 117.00" in run("--rules", jiangsu, "explain", "M001", "2026-09")[1]
     # The store remembers its rule set: opening it with another is refused.
     code, _, err = run("report", "2026-09")
     assert code == 2
-    assert "created with ruleset='jiangsu', not 'standard'" in err
+    assert "created with ruleset='jiangsu-file', not 'standard'" in err
     assert err.endswith("give the same --ruleset (and --rules, --tz) as when the file was created\n")
 
 

@@ -341,3 +341,15 @@ def test_a_repeated_id_after_a_check_rejected_its_first_copy_is_judged_again() -
     result = engine.ingest([gp.Event("p", "M1", "patrol", at(3)), gp.Event("p", "M1", "patrol", at(3))])
     assert [r.code for r in result.rejected] == ["gaming"] and result.accepted == ("p",)
     assert result.duplicates == ()
+
+
+def test_two_versions_taking_effect_the_same_day_are_refused() -> None:
+    class Rival:
+        @gp.hookimpl
+        def gridpoints_rulesets(self) -> list[gp.RuleSet]:
+            return [gp.RuleSet("jiangsu", "2026.1-js", "2000-01-01", [gp.Rule("patrol", 6)])]
+
+    with pytest.raises(gp.ConfigurationError, match="both take effect on 2000-01-01") as caught:
+        build(plugins=[JiangsuPlugin(), Rival()])
+    assert "2026.1 ('tests.test_plugins.JiangsuPlugin')" in str(caught.value)
+    assert "2026.1-js ('tests.test_plugins.test_two_versions_taking_effect_the_same_day_are_refused" in str(caught.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -110,6 +110,7 @@ class Engine:
 
     def _versions(self, ruleset: str) -> list[RuleSet]:
         seen: dict[tuple[str, str], str] = {}
+        starts: dict[tuple[str, date], tuple[str, str]] = {}
         versions: list[RuleSet] = []
         available: set[str] = set()
         for candidate, plugin in self.plugins.rulesets():
@@ -121,6 +122,15 @@ class Engine:
                     f"{seen[key]!r} and {plugin!r}"
                 )
             seen[key] = plugin
+            # Two versions starting the same day would leave "the version in effect" undefined.
+            start = (candidate.id, candidate.effective_from)
+            if start in starts:
+                other_version, other_plugin = starts[start]
+                raise ConfigurationError(
+                    f"rule set {candidate.id}: versions {other_version} ({other_plugin!r}) and "
+                    f"{candidate.version} ({plugin!r}) both take effect on {candidate.effective_from}"
+                )
+            starts[start] = (candidate.version, plugin)
             if candidate.id == ruleset:
                 versions.append(candidate)
         if not versions:
