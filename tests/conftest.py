@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +20,76 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: A fixed "now" for engines under test, so no event in the tests is ever "in the future".
 NOW = datetime(2027, 6, 1, tzinfo=SHANGHAI)
 
-STORE_KINDS = ["memory", "sqlite-file", "sqlite-memory"]
+STORE_KINDS = ["memory", "sqlite-file", "sqlite-memory", "postgres"]
+IN_CI = os.environ.get("CI") == "true"
+
+#: The PostgreSQL server tests use; each test gets a schema of its own there, dropped after it.
+PG_URL = os.environ.get("GRIDPOINTS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+#: Prefix of every schema this test run creates, so runs never see each other.
+RUN_PREFIX = f"gp_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+_schema_numbers = itertools.count(1)
+
+
+def postgres_problem(url: str = PG_URL) -> str | None:
+    """Why the test server cannot be used, or None when it answers."""
+    try:
+        import psycopg
+    except ImportError as error:
+        return f"psycopg is not installed ({error}); pip install -e '.[dev]'"
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as error:
+        return f"PostgreSQL at {url} is unreachable: {str(error).strip()}"
+    return None
+
+
+def with_query(url: str, **params: object) -> str:
+    """``url`` with query parameters added."""
+    extra = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"{url}{'&' if '?' in url else '?'}{extra}"
+
+
+def drop_schema(name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The server's URL; skips (or, with CI=true, fails) when it cannot be reached."""
+    problem = postgres_problem()
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true but {problem}")
+        pytest.skip(problem)
+    yield PG_URL
+    # Safety net: drop whatever a crashed test left behind, and only this run's schemas.
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        left = [r[0] for r in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)", (RUN_PREFIX,)
+        )]
+    for name in left:
+        drop_schema(name)
+
+
+@pytest.fixture
+def pg_schema(postgres_server: str) -> Iterator[str]:
+    """A fresh schema name for this test (created by the store on open), dropped afterwards."""
+    name = f"{RUN_PREFIX}_{next(_schema_numbers)}"
+    yield name
+    drop_schema(name)
+
+
+@pytest.fixture
+def pg_url(postgres_server: str, pg_schema: str) -> str:
+    """A PostgreSQL store URL on this test's own schema."""
+    return with_query(postgres_server, schema=pg_schema)
 
 
 def at(day: int, hour: int = 9, month: int = 11, year: int = 2026) -> datetime:
@@ -26,7 +97,10 @@ def at(day: int, hour: int = 9, month: int = 11, year: int = 2026) -> datetime:
     return datetime(year, month, day, hour, tzinfo=SHANGHAI)
 
 
-def store_url(kind: str, tmp_path: Path) -> str | None:
+def store_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None = None) -> str | None:
+    if kind == "postgres":
+        assert request is not None
+        return str(request.getfixturevalue("pg_url"))
     if kind == "memory":
         return None
     if kind == "sqlite-file":
@@ -42,14 +116,17 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_engine(store_kind: str, tmp_path: Path) -> Iterator[Callable[..., gp.Engine]]:
+def make_engine(
+    store_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., gp.Engine]]:
     """Build engines on the parametrized store; keyword arguments go to ``gp.Engine``."""
     engines: list[gp.Engine] = []
+    url = store_url(store_kind, tmp_path, request)
 
     def make(**kwargs: object) -> gp.Engine:
         kwargs.setdefault("clock", lambda: NOW)
         kwargs.setdefault("load_entrypoints", False)
-        engine = gp.Engine(store_url(store_kind, tmp_path), **kwargs)  # type: ignore[arg-type]
+        engine = gp.Engine(url, **kwargs)  # type: ignore[arg-type]
         engines.append(engine)
         return engine
 
@@ -73,9 +150,6 @@ def xiao_li_month(member: str = "M001") -> list[gp.Event]:
     ]
     events.append(gp.Event(f"{member}-late-1", member, "late_report", at(12, 10)))
     return events
-
-
-IN_CI = os.environ.get("CI") == "true"
 
 
 #: ``run("report", "2026-09")`` → (exit code, stdout, stderr) of the gridpoints command line.

@@ -21,6 +21,7 @@ from gridpoints.errors import (
     RuleFileError,
     StoreBusyError,
     StoreError,
+    StoreUnavailableError,
 )
 from gridpoints.explain import ExplainedEntry, ExplainLine, Explanation
 from gridpoints.export import Table, explanation_table, export, mask_name, report_table, whatif_table
@@ -82,6 +83,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreError",
+    "StoreUnavailableError",
     "Table",
     "Verdict",
     "Verification",

@@ -19,7 +19,7 @@ from gridpoints import hookspecs
 from gridpoints._decimal import to_decimal
 from gridpoints._markers import PROJECT
 from gridpoints.checks import Check
-from gridpoints.errors import ConfigurationError, PluginError
+from gridpoints.errors import ConfigurationError, GridpointsError, PluginError
 from gridpoints.model import Award, Grade, Member, PeriodSummary
 from gridpoints.periods import Period
 from gridpoints.plugins import DEFAULT_PLUGINS
@@ -108,6 +108,8 @@ class PluginFacade:
     def _call(self, impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> Any:
         try:
             return impl.function(*(kwargs[name] for name in impl.argnames))
+        except GridpointsError:
+            raise  # already typed and clear (a store that cannot connect, say): do not hide it
         except Exception as error:
             raise PluginError(impl.plugin_name, f"{impl.function.__name__} raised {error!r}") from error
 

@@ -12,6 +12,7 @@ __all__ = [
     "RuleFileError",
     "StoreBusyError",
     "StoreError",
+    "StoreUnavailableError",
 ]
 
 
@@ -52,6 +53,14 @@ class StoreError(GridpointsError):
 
 class StoreBusyError(StoreError):
     """Another writer held the store's lock past the configured timeout; safe to retry."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database server cannot be reached, or the connection dropped mid-call; safe to retry.
+
+    A call that fails this way booked nothing, or (when the connection dropped during the
+    commit) booked everything: retrying it books each event once, the rest as duplicates.
+    """
 
 
 class LedgerError(GridpointsError):

@@ -10,4 +10,5 @@ DEFAULT_PLUGINS = (
     "gridpoints.plugins.grades",
     "gridpoints.plugins.stores",
     "gridpoints.plugins.satisfaction",
+    "gridpoints.plugins.postgres",
 )

@@ -235,6 +235,11 @@ class SQLiteStore:
                 self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
+        except sqlite3.OperationalError as error:
+            translated = _translate(error)
+            if isinstance(translated, StoreBusyError):
+                raise translated from error
+            raise StoreError(f"cannot open SQLite store {path!r}: {error}") from error
         except sqlite3.DatabaseError as error:
             raise StoreError(f"cannot open SQLite store {path!r}: {error}") from error
 
