@@ -1,0 +1,335 @@
+"""The store conformance suite: one abstract test class every ledger store must pass.
+
+A store's test class subclasses ``StoreConformance`` and says how to open, reopen and tamper
+with its store (tests/test_store_conformance.py does it for memory, SQLite file, SQLite
+``:memory:`` and PostgreSQL). A third-party store plugin can run the same suite the same way.
+The memory store is the reference: where results are compared, they are compared with it.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gridpoints as gp
+from gridpoints.ledger import GENESIS
+from tests.conftest import NOW, at, xiao_li_month
+
+__all__ = ["StoreConformance"]
+
+
+class HoldFlagged(gp.Check):
+    """Holds events whose attributes say ``flag=yes`` — a stand-in for any anti-gaming check."""
+
+    name = "flagged"
+
+    def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+        if event.attributes.get("flag") == "yes":
+            return gp.Verdict.hold(self.name, "flagged for review")
+        return None
+
+
+class HoldRepeatsAtOneLocation(gp.Check):
+    """Holds a patrol at a location the member already patrolled within an hour (needs history)."""
+
+    name = "repeat"
+    kinds = frozenset({"patrol"})
+    window = timedelta(hours=1)
+
+    def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+        place = event.attributes.get("location")
+        for other in context.recent(event, self.window, kind="patrol"):
+            if place is not None and other.attributes.get("location") == place:
+                return gp.Verdict.hold(self.name, "same place within an hour", ref=other.id)
+        return None
+
+
+class ChecksPlugin:
+    def __init__(self, *checks: gp.Check) -> None:
+        self.checks = checks
+
+    @gp.hookimpl
+    def gridpoints_checks(self) -> list[gp.Check]:
+        return list(self.checks)
+
+
+class RaiseOnNth(gp.Check):
+    """A check that fails on the n-th event it sees: a fault in the middle of a batch."""
+
+    name = "faulty"
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.seen = 0
+
+    def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+        self.seen += 1
+        if self.seen == self.n:
+            raise RuntimeError(f"fault at event {self.n}")
+        return None
+
+
+class LocalRules:
+    """A locality with a month cap, so cap totals are read back from the store."""
+
+    @gp.hookimpl
+    def gridpoints_rulesets(self) -> list[gp.RuleSet]:
+        return [gp.RuleSet("capped", "1", "2000-01-01", [gp.Rule("complaint", -10, cap={"month": 25}),
+                                                        gp.Rule("patrol", 5)])]
+
+
+MEMBERS = [
+    gp.Member(id="M001", region="urban", name="小李", grid="U1", joined="2020-01-01", attributes={"team": "a"}),
+    gp.Member(id="M002", region="rural", left="2030-12-31"),
+    gp.Member(id="M003", region="urban"),
+]
+
+event_ids = st.sampled_from([f"e{n}" for n in range(24)])
+events = st.builds(
+    lambda event_id, member, kind, day, hour: gp.Event(event_id, member, kind, at(day, hour)),
+    event_ids,
+    st.sampled_from(["M001", "M002", "M003", "M404"]),
+    st.sampled_from(["patrol", "mediation", "complaint", "late_report", "dancing"]),
+    st.integers(1, 30),
+    st.sampled_from([0, 9, 23]),
+)
+
+
+class StoreConformance(abc.ABC):
+    """Behaviour every store shares. Subclasses implement ``open_store`` and ``tamper``."""
+
+    #: False for stores that live in the process: "reopening" then means a new engine on the
+    #: same store object.
+    durable: ClassVar[bool] = True
+
+    @abc.abstractmethod
+    def open_store(self) -> gp.Store:
+        """A store on this test's storage (the same storage each time it is called)."""
+
+    @abc.abstractmethod
+    def tamper(self, store: gp.Store, seq: int, column: str, value: object) -> None:
+        """Overwrite one column of the stored entry ``seq``, bypassing every guard."""
+
+    # -- helpers -------------------------------------------------------------------------
+
+    @pytest.fixture(autouse=True)
+    def _close_engines(self, tmp_path: Path) -> Iterator[None]:
+        self.tmp_path = tmp_path
+        self.engines: list[gp.Engine] = []
+        yield
+        for engine in self.engines:
+            engine.close()
+
+    def engine(self, store: gp.Store | None = None, *, members: bool = True, **kwargs: Any) -> gp.Engine:
+        kwargs.setdefault("clock", lambda: NOW)
+        kwargs.setdefault("load_entrypoints", False)
+        engine = gp.Engine(store if store is not None else self.open_store(), **kwargs)
+        self.engines.append(engine)
+        if members:
+            engine.add_members(MEMBERS)
+        return engine
+
+    def reopen(self, engine: gp.Engine, **kwargs: Any) -> gp.Engine:
+        """A new engine on the same data: a freshly opened store when durable."""
+        if not self.durable:
+            return self.engine(engine.store, members=False, **kwargs)
+        engine.close()
+        return self.engine(members=False, **kwargs)
+
+    @staticmethod
+    def reference(**kwargs: Any) -> gp.Engine:
+        kwargs.setdefault("clock", lambda: NOW)
+        engine = gp.Engine(gp.MemoryStore(), load_entrypoints=False, **kwargs)
+        engine.add_members(MEMBERS)
+        return engine
+
+    # -- append and read back ------------------------------------------------------------
+
+    def test_rows_read_back_exactly_as_the_reference_stores_them(self) -> None:
+        engine, reference = self.engine(), self.reference()
+        for e in (engine, reference):
+            e.ingest(xiao_li_month())
+            e.ingest([gp.Event("late", "M002", "hazard", at(3), reported_at=at(6), attributes={"severity": "major"})])
+        rows = list(engine.store.chain_rows())
+        assert rows == list(reference.store.chain_rows()) and len(rows) == 25
+        assert [type(v) for v in rows[0]] == [int, *[str] * 5, int, *[str] * 10]
+        assert engine.store.head() == reference.store.head() == (25, rows[-1][16])
+        assert engine.store.event_rows() == reference.store.event_rows()
+        assert list(engine.store.entry_rows(member_id="M002")) == rows[23:]
+        assert list(engine.store.entry_rows(periods=["2026-12"])) == []
+        assert list(engine.store.entry_rows(member_id="M001", periods=["2026-11", "2026-12"])) == rows[:23]
+        assert engine.score("M001", "2026-11") == 127 and engine.score("M002", "2026-11") == 17
+
+    def test_an_append_that_does_not_continue_the_chain_is_refused_and_books_nothing(self) -> None:
+        engine = self.engine()
+        engine.ingest(xiao_li_month()[:2])
+        row = next(iter(engine.store.chain_rows()))
+        refused = "does not continue the chain at seq 3"
+        with pytest.raises(gp.StoreError, match=refused), engine.store.transaction() as tx:
+            tx.append([row], [])
+        with pytest.raises(gp.StoreError, match=refused), engine.store.transaction() as tx:
+            tx.append([(3, *row[1:15], GENESIS, row[16])], [])
+        assert engine.store.head()[0] == 2 and engine.ledger.verify()
+
+    # -- duplicates and conflicts --------------------------------------------------------
+
+    def test_duplicates_and_conflicts_within_and_across_calls_and_reopening(self) -> None:
+        engine = self.engine()
+        first = engine.ingest(xiao_li_month())
+        head = engine.store.head()
+        engine = self.reopen(engine)
+        again = engine.ingest([*xiao_li_month(), gp.Event("M001-patrol-1", "M001", "patrol", at(2))])
+        assert again.duplicates == first.accepted and not again.accepted and again.entries == 0
+        assert [(r.event_id, r.code) for r in again.rejected] == [("M001-patrol-1", "conflict")]
+        one_call = engine.ingest([gp.Event("x", "M003", "patrol", at(3)), gp.Event("x", "M003", "patrol", at(3)),
+                                  gp.Event("x", "M003", "patrol", at(4))])
+        assert one_call.accepted == ("x",) and one_call.duplicates == ("x",)
+        assert [r.code for r in one_call.rejected] == ["conflict"]
+        assert engine.store.head()[0] == head[0] + 1
+
+    # -- atomic batches ------------------------------------------------------------------
+
+    @pytest.mark.parametrize("fault_at", [1, 12, 23])
+    def test_a_failure_mid_batch_books_nothing(self, fault_at: int) -> None:
+        faulty = RaiseOnNth(fault_at)
+        engine = self.engine(plugins=[ChecksPlugin(faulty, HoldFlagged())])
+        engine.pipeline.chunk_size = 5  # earlier chunks are already appended when the fault hits
+        batch = [*xiao_li_month()[:-1], gp.Event("held", "M002", "patrol", at(4), attributes={"flag": "yes"})]
+        with pytest.raises(gp.PluginError, match=f"fault at event {fault_at}"):
+            engine.ingest(batch)
+        assert engine.store.head() == (0, GENESIS) and engine.store.event_rows() == []
+        assert engine.store.totals(["2026-11"]) == {} and engine.review.pending() == []
+        faulty.n = 0
+        result = engine.ingest(batch)
+        assert len(result.accepted) == 22 and result.held == ("held",)
+        assert engine.score("M001", "2026-11") == 130 and engine.ledger.verify()
+
+    # -- held events and review decisions ------------------------------------------------
+
+    def test_held_events_wait_and_decisions_persist(self) -> None:
+        engine = self.engine(plugins=[ChecksPlugin(HoldFlagged())])
+        flagged = [gp.Event(f"f{n}", "M001", "mediation", at(n), attributes={"flag": "yes", "n": n}) for n in (3, 1, 2)]
+        result = engine.ingest([*flagged, gp.Event("ok", "M001", "patrol", at(1))])
+        assert result.held == ("f3", "f1", "f2") and result.accepted == ("ok",)
+        pending = engine.review.pending()
+        assert [(h.event.id, h.check, h.reason) for h in pending] == [("f1", "flagged", "flagged for review"),
+                                                                       ("f2", "flagged", "flagged for review"),
+                                                                       ("f3", "flagged", "flagged for review")]
+        assert pending[0].event == flagged[1]
+        assert engine.review.approve("f1", by="auditor") == 1
+        engine.review.reject("f2", by="auditor", reason="no evidence")
+        engine = self.reopen(engine, plugins=[ChecksPlugin(HoldFlagged())])
+        assert [h.event.id for h in engine.review.pending()] == ["f3"]
+        assert engine.score("M001", "2026-11") == 20
+        with pytest.raises(gp.ReviewError, match="'f1' is booked, not held"):
+            engine.review.approve("f1", by="auditor")
+        with pytest.raises(gp.ReviewError, match="'f2' is rejected, not held"):
+            engine.review.reject("f2", by="auditor", reason="again")
+        again = engine.ingest(flagged)
+        assert sorted(again.duplicates) == ["f1", "f2", "f3"] and not again.held
+        assert [r[5] for r in engine.store.event_rows(event_ids=["f1", "f2", "f3"])] == ["booked", "rejected", "held"]
+
+    def test_checks_see_history_booked_by_earlier_calls(self) -> None:
+        engine = self.engine(plugins=[ChecksPlugin(HoldRepeatsAtOneLocation())])
+        engine.ingest([gp.Event("p1", "M001", "patrol", at(3, 9), attributes={"location": "gate"})])
+        engine = self.reopen(engine, plugins=[ChecksPlugin(HoldRepeatsAtOneLocation())])
+        result = engine.ingest([
+            gp.Event("p2", "M001", "patrol", at(3, 9).replace(minute=30), attributes={"location": "gate"}),
+            gp.Event("p3", "M001", "patrol", at(3, 11), attributes={"location": "gate"}),
+            gp.Event("p4", "M002", "patrol", at(3, 9), attributes={"location": "gate"}),
+        ])
+        assert result.held == ("p2",) and result.accepted == ("p3", "p4")
+        assert engine.review.pending()[0].ref == "p1"
+
+    def test_caps_count_what_earlier_calls_booked(self) -> None:
+        engine = self.engine(ruleset="capped", plugins=[LocalRules()])
+        engine.ingest([gp.Event(f"c{n}", "M001", "complaint", at(n)) for n in (1, 2)])
+        engine = self.reopen(engine, ruleset="capped", plugins=[LocalRules()])
+        engine.ingest([gp.Event(f"c{n}", "M001", "complaint", at(n)) for n in (3, 4)])
+        points = [(e.points, e.reason) for e in engine.explain("M001", "2026-11")]
+        assert points == [(-10, "rule"), (-10, "rule"), (-5, "cap"), (0, "cap")]
+
+    # -- period queries ------------------------------------------------------------------
+
+    def test_period_queries_follow_the_engine_time_zone(self) -> None:
+        engine = self.engine()
+        engine.ingest([
+            gp.Event("nov", "M001", "patrol", at(30, 23).replace(minute=30)),  # 15:30 UTC, still November
+            gp.Event("dec", "M001", "mediation", at(1, 0, month=12).replace(minute=30), attributes={"evidence": "x"}),
+            gp.Event("oct", "M002", "service", at(15, month=10)),
+            gp.Event("jan", "M003", "absence", at(5, month=1, year=2027)),
+        ])
+        assert [engine.score("M001", p) for p in ("2026-11", "2026-12", "2026-Q4", "2026")] == [5, 15, 20, 20]
+        assert engine.score("M002", "2026-Q4") == 10 and engine.score("M003", "2027-Q1") == -5
+        assert engine.store.totals(["2026-10", "2026-11", "2026-12"]) == {"M001": 2000, "M002": 1000}
+        assert engine.store.totals(["2026-12"], member_id="M002") == {}
+        assert [e.event_id for e in engine.explain("M001", "2026-Q4")] == ["nov", "dec"]
+        rows = {r.member_id: (r.score, r.rank) for r in engine.report("2026-Q4")}
+        assert rows == {"M001": (Decimal(20), 1), "M002": (Decimal(10), 2), "M003": (Decimal(0), 3)}
+
+    def test_reports_aggregate_the_same_as_the_reference(self) -> None:
+        engine, reference = self.engine(), self.reference()
+        for e in (engine, reference):
+            e.ingest(xiao_li_month("M001") + xiao_li_month("M002")[:7])
+        assert list(engine.report("2026-11")) == list(reference.report("2026-11"))
+
+    # -- verification --------------------------------------------------------------------
+
+    @pytest.mark.parametrize(("seq", "column", "value"), [(1, "points_cents", 99900), (12, "member_id", "M002"),
+                                                          (23, "hash", "f" * 64), (7, "reason", "cap")])
+    def test_verify_names_the_first_tampered_entry(self, seq: int, column: str, value: object) -> None:
+        engine = self.engine()
+        engine.ingest(xiao_li_month())
+        assert engine.ledger.verify().entries == 23
+        self.tamper(engine.store, seq, column, value)
+        result = self.reopen(engine).ledger.verify()
+        assert not result and result.first_bad_seq == seq
+
+    # -- reopening -----------------------------------------------------------------------
+
+    def test_reopening_keeps_members_settings_and_the_chain(self) -> None:
+        engine = self.engine()
+        engine.ingest(xiao_li_month())
+        head = engine.store.head()
+        engine = self.reopen(engine)
+        assert engine.store.head() == head and engine.ledger.verify().entries == 23
+        assert engine.members == MEMBERS and engine.score("M001", "2026-11") == 127
+        engine.add_members([gp.Member(id="M001", region="urban")])  # erase the name: chain untouched
+        engine = self.reopen(engine)
+        assert engine.member("M001").name is None and engine.ledger.verify()
+        if self.durable:
+            engine.close()
+        with pytest.raises(gp.ConfigurationError, match="created with tz='Asia/Shanghai', not 'Asia/Urumqi'"):
+            self.engine(engine.store if not self.durable else None, members=False, tz="Asia/Urumqi")
+
+    def test_a_rule_version_changed_in_place_is_refused(self) -> None:
+        store = self.open_store()
+        store.register_versions([("local", "1", "a" * 64)])
+        store.register_versions([("local", "1", "a" * 64), ("local", "2", "b" * 64)])
+        with pytest.raises(gp.ConfigurationError, match="rule set local version 1 changed in place"):
+            store.register_versions([("local", "1", "c" * 64)])
+        store.close()
+
+    # -- every store behaves like the reference ------------------------------------------
+
+    def test_any_sequence_of_batches_gives_the_reference_outcomes_and_chain(self) -> None:
+        engine, reference = self.engine(), self.reference()
+
+        @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(st.lists(st.lists(events, max_size=8), min_size=1, max_size=3))
+        def run(batches: list[list[gp.Event]]) -> None:
+            for batch in batches:
+                assert engine.ingest(batch) == reference.ingest(batch)
+            assert engine.store.head() == reference.store.head()
+            assert engine.store.totals(["2026-11"]) == reference.store.totals(["2026-11"])
+
+        run()
+        assert engine.ledger.verify() and list(engine.store.chain_rows()) == list(reference.store.chain_rows())
