@@ -110,6 +110,18 @@ def store_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None =
     raise ValueError(kind)
 
 
+def open_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> gp.Store:
+    """A bare store of ``kind`` (PostgreSQL on this test's own schema)."""
+    url = store_url(kind, tmp_path, request)
+    if url is None:
+        return gp.MemoryStore()
+    if kind == "postgres":
+        from gridpoints.stores.postgres import PostgresStore
+
+        return PostgresStore(url)
+    return gp.SQLiteStore(url)
+
+
 @pytest.fixture(params=STORE_KINDS)
 def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)

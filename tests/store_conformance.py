@@ -157,7 +157,8 @@ class StoreConformance(abc.ABC):
         engine, reference = self.engine(), self.reference()
         for e in (engine, reference):
             e.ingest(xiao_li_month())
-            e.ingest([gp.Event("late", "M002", "hazard", at(3), reported_at=at(6), attributes={"severity": "major"})])
+            e.ingest([gp.Event("late", "M002", "hazard", at(3), reported_at=at(6),
+                                attributes={"severity": "major", "evidence": "photo"})])
         rows = list(engine.store.chain_rows())
         assert rows == list(reference.store.chain_rows()) and len(rows) == 25
         assert [type(v) for v in rows[0]] == [int, *[str] * 5, int, *[str] * 10]
@@ -256,6 +257,45 @@ class StoreConformance(abc.ABC):
         engine.ingest([gp.Event(f"c{n}", "M001", "complaint", at(n)) for n in (3, 4)])
         points = [(e.points, e.reason) for e in engine.explain("M001", "2026-11")]
         assert points == [(-10, "rule"), (-10, "rule"), (-5, "cap"), (0, "cap")]
+
+    def test_decisions_reversals_corrections_and_closes_match_the_reference(self) -> None:
+        plugins = [ChecksPlugin(HoldFlagged())]
+        engine, reference = self.engine(plugins=plugins), self.reference(plugins=plugins)
+
+        def act(e: gp.Engine) -> Any:
+            e.ingest([
+                gp.Event("oct1", "M001", "patrol", at(5, month=10)),
+                gp.Event("c1", "M002", "complaint", at(3)),
+                gp.Event("h1", "M001", "hazard", at(4)),
+                gp.Event("f1", "M003", "service", at(6), attributes={"flag": "yes"}),
+                gp.Event("f2", "M003", "service", at(7), attributes={"flag": "yes"}),
+            ])
+            e.review.approve("f1", by="审核员", note="checked on site")
+            e.review.reject("f2", by="审核员", reason="same service as f1")
+            complaint = next(x for x in e.explain("M002", "2026-11") if x.event_id == "c1")
+            e.appeal(complaint.seq, by="M002", reason="wrong grid").uphold(by="考核办")
+            e.correct("h1", gp.Event("h1b", "M001", "hazard", at(4), attributes={"severity": "major",
+                                                                                 "evidence": "h1.jpg"}),
+                      by="录入员", reason="severity mistyped")
+            return e.close_period("2026-10", by="考核办")
+
+        closed, _ = act(engine), act(reference)
+        assert list(engine.store.chain_rows()) == list(reference.store.chain_rows())
+        assert engine.store.decision_rows() == reference.store.decision_rows()
+        assert engine.store.period_closes() == reference.store.period_closes()
+        assert engine.store.event_rows() == reference.store.event_rows()
+        checkpoint = engine.ledger.checkpoint(key="kept elsewhere")
+        engine = self.reopen(engine, plugins=plugins)
+        assert engine.ledger.verify(checkpoint=str(checkpoint), key="kept elsewhere")
+        assert [(c.period, c.head_seq, c.head_hash) for c in engine.closed_periods()] == [
+            (closed.period, closed.head_seq, closed.head_hash)]
+        assert engine.report("2026-10").rows == closed.report.rows
+        decision = engine.review.decision("f2")
+        assert decision is not None and (decision.action, decision.by) == ("reject", "审核员")
+        assert [a.status for a in engine.appeals()] == ["upheld"]
+        assert [engine.score(m, "2026-11") for m in ("M001", "M002", "M003")] == [20, 0, 10]
+        with pytest.raises(gp.StoreError, match="period 2026-10 is already closed"), engine.store.transaction() as tx:
+            tx.add_period_close(("2026-10", 99, 0, GENESIS, "{}"))
 
     # -- period queries ------------------------------------------------------------------
 

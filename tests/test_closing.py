@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import gridpoints as gp
-from tests.conftest import NOW, at
+from tests.conftest import NOW, at, open_store
 
 OCT = 10
 
@@ -137,9 +137,12 @@ def test_closes_survive_reopening_and_sqlite_refuses_to_reopen(tmp_path: Path) -
     conn.close()
 
 
-def test_the_store_refuses_a_second_close_of_a_month(store_kind: str, tmp_path: Path) -> None:
-    engine = gp.Engine(None if store_kind == "memory" else str(tmp_path / "s.db"), load_entrypoints=False)
+def test_the_store_refuses_a_second_close_of_a_month(
+    store_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    engine = gp.Engine(open_store(store_kind, tmp_path, request), load_entrypoints=False)
     with engine.store.transaction() as tx:
         tx.add_period_close(("2026-10", 1, 0, "0" * 64, "{}"))
     with pytest.raises(gp.StoreError, match="period 2026-10 is already closed"), engine.store.transaction() as tx:
         tx.add_period_close(("2026-10", 2, 0, "0" * 64, "{}"))
+    engine.close()

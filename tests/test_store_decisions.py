@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,13 +10,14 @@ import pytest
 
 import gridpoints as gp
 from gridpoints.booking import Booking
-from tests.conftest import store_url
+from tests.conftest import open_store
 
 
 @pytest.fixture
-def store(store_kind: str, tmp_path: Path) -> gp.Store:
-    url = store_url(store_kind, tmp_path)
-    return gp.MemoryStore() if url is None else gp.SQLiteStore(url)
+def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[gp.Store]:
+    opened = open_store(store_kind, tmp_path, request)
+    yield opened
+    opened.close()
 
 
 def stage(store: gp.Store) -> None:

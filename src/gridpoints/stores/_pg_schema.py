@@ -58,5 +58,31 @@ _INITIAL = (
         PRIMARY KEY (ruleset, version))""",
 )
 
+_DECISIONS_AND_CLOSES = (
+    "CREATE INDEX entries_event ON entries (event_id)",
+    "CREATE INDEX entries_ref ON entries (ref) WHERE ref <> ''",
+    # One trigger function for every append-only table; the message is the trigger's argument.
+    """CREATE FUNCTION gridpoints_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $$""",
+    """CREATE TABLE decisions (
+        seq BIGINT PRIMARY KEY, action TEXT NOT NULL, subject TEXT NOT NULL, actor TEXT NOT NULL,
+        at TEXT NOT NULL, note TEXT NOT NULL, detail TEXT NOT NULL)""",
+    "CREATE INDEX decisions_subject ON decisions (subject)",
+    """CREATE TRIGGER decisions_no_update BEFORE UPDATE OR DELETE ON decisions
+        FOR EACH ROW EXECUTE FUNCTION gridpoints_refuse('decisions are append-only')""",
+    """CREATE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions
+        FOR EACH STATEMENT EXECUTE FUNCTION gridpoints_refuse('decisions are append-only')""",
+    """CREATE TABLE period_closes (
+        period TEXT PRIMARY KEY, decision_seq BIGINT NOT NULL, head_seq BIGINT NOT NULL,
+        head_hash TEXT NOT NULL, report TEXT NOT NULL)""",
+    """CREATE TRIGGER period_closes_no_update BEFORE UPDATE OR DELETE ON period_closes
+        FOR EACH ROW EXECUTE FUNCTION gridpoints_refuse('a closed period cannot be reopened')""",
+    """CREATE TRIGGER period_closes_no_truncate BEFORE TRUNCATE ON period_closes
+        FOR EACH STATEMENT EXECUTE FUNCTION gridpoints_refuse('a closed period cannot be reopened')""",
+)
+
 #: Every migration, in order. ``stores.SCHEMA_VERSION`` is the last one's number.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "ledger, events, members, rule-set versions", _INITIAL),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "ledger, events, members, rule-set versions", _INITIAL),
+    Migration(2, "review and appeal decisions, closed periods", _DECISIONS_AND_CLOSES),
+)

@@ -18,83 +18,31 @@ import psycopg
 from psycopg import sql
 
 from gridpoints.errors import ConfigurationError, StoreError
-from gridpoints.ledger import ENTRY_COLUMNS, GENESIS
+from gridpoints.ledger import GENESIS
 from gridpoints.model import Member
-from gridpoints.stores import EVENT_COLUMNS, SCHEMA_VERSION, CapKey, EntryRow, EventRow
+from gridpoints.stores import (
+    EVENT_COLUMNS,
+    PERIOD_CLOSE_COLUMNS,
+    SCHEMA_VERSION,
+    DecisionRow,
+    EntryRow,
+    EventRow,
+    PeriodCloseRow,
+)
 from gridpoints.stores._pg_connect import PgOptions, connection_source, parse_url, session_setup, translate_errors
 from gridpoints.stores._pg_schema import MIGRATIONS
+from gridpoints.stores._pg_transaction import DECISION_SELECT, ENTRY_SELECT, PostgresTransaction, where
 
 __all__ = ["PostgresStore"]
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
-_ENTRY_COPY = f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"
-_EVENT_COPY = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
-_ENTRY_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
 _EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+_CLOSE_SELECT = f"SELECT {', '.join(PERIOD_CLOSE_COLUMNS)} FROM period_closes"
 _STREAM_ROWS = 10_000
 
 if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake
-    raise ImportError(f"PostgreSQL migrations end at {MIGRATIONS[-1].version}, schema version is {SCHEMA_VERSION}")
-
-
-class _PostgresTransaction:
-    """Reads and appends inside one database transaction that holds the chain-head row lock."""
-
-    def __init__(self, conn: Connection, head: tuple[int, str]) -> None:
-        self._conn = conn
-        self.head = head
-
-    def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        rows = self._conn.execute(
-            "SELECT event_id, payload, status FROM events WHERE event_id = ANY(%s)", (list(event_ids),)
-        )
-        return {event_id: (payload, status) for event_id, payload, status in rows}
-
-    def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
-        rows = self._conn.execute(
-            "SELECT event_id, payload FROM events WHERE member_id = ANY(%s) AND occurred_us BETWEEN %s AND %s "
-            "AND status IN ('booked', 'held') ORDER BY occurred_us, event_id",
-            (list(member_ids), start_us, end_us),
-        )
-        return [(str(e), str(p)) for e, p in rows]
-
-    def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
-        totals: dict[CapKey, int] = {}
-        unique = list(dict.fromkeys(keys))
-        for scope, column in (("day", "day"), ("period", "period")):
-            wanted = [k for k in unique if k[3] == scope]
-            if not wanted:
-                continue
-            query = sql.SQL(
-                "SELECT e.member_id, e.ruleset, e.rule, e.{col}, SUM(e.points_cents) FROM entries e "
-                "JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS k(m, rs, r, v) "
-                "ON e.member_id = k.m AND e.ruleset = k.rs AND e.rule = k.r AND e.{col} = k.v "
-                "GROUP BY 1, 2, 3, 4"
-            ).format(col=sql.Identifier(column))
-            columns = [[k[i] for k in wanted] for i in (0, 1, 2, 4)]
-            for member, ruleset, rule, value, total in self._conn.execute(query, columns):
-                if total:
-                    totals[(member, ruleset, rule, scope, value)] = int(total)
-        return totals
-
-    def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
-        with self._conn.cursor() as cursor:
-            if entries:
-                expected = self.head[0] + 1
-                if entries[0][0] != expected or entries[0][15] != self.head[1]:
-                    raise StoreError(f"append does not continue the chain at seq {expected}")
-                with cursor.copy(_ENTRY_COPY) as copy:
-                    for entry in entries:
-                        copy.write_row(entry)
-                self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
-            if events:
-                with cursor.copy(_EVENT_COPY) as copy:
-                    for event in events:
-                        copy.write_row(event)
-
-    def set_status(self, event_id: str, status: str) -> None:
-        self._conn.execute("UPDATE events SET status = %s WHERE event_id = %s", (status, event_id))
+    raise RuntimeError(f"PostgreSQL migrations end at {MIGRATIONS[-1].version}, schema version is {SCHEMA_VERSION}")
 
 
 class PostgresStore:
@@ -246,7 +194,7 @@ class PostgresStore:
     # -- the chain -----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[_PostgresTransaction]:
+    def transaction(self) -> Iterator[PostgresTransaction]:
         """Lock the chain head row, check it against the last entry, yield; commit at exit."""
         with self._write() as conn:
             locked = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE").fetchone()
@@ -256,7 +204,7 @@ class PostgresStore:
                     f"{self.url}: chain_head says {locked!r} but the last entry is {head!r}; "
                     "the ledger was written around gridpoints — run verify()"
                 )
-            tx = _PostgresTransaction(conn, head)
+            tx = PostgresTransaction(conn, head)
             yield tx
             if tx.head != head:
                 conn.execute("UPDATE chain_head SET seq = %s, hash = %s WHERE id = 1", tx.head)
@@ -277,20 +225,28 @@ class PostgresStore:
             cursor.execute(query, params)
             yield from cursor
 
-    def entry_rows(self, *, member_id: str | None = None, periods: Iterable[str] | None = None) -> Iterator[EntryRow]:
-        where: list[str] = []
-        params: list[object] = []
-        if member_id is not None:
-            where.append("member_id = %s")
-            params.append(member_id)
-        if periods is not None:
-            where.append("period = ANY(%s)")
-            params.append(list(periods))
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return self._stream(f"{_ENTRY_SELECT}{clause} ORDER BY seq", params)
+    def entry_rows(
+        self,
+        *,
+        member_id: str | None = None,
+        periods: Iterable[str] | None = None,
+        seqs: Iterable[int] | None = None,
+        event_ids: Iterable[str] | None = None,
+        refs: Iterable[str] | None = None,
+    ) -> Iterator[EntryRow]:
+        clause, params = where(
+            [
+                ("member_id", None if member_id is None else [member_id]),
+                ("period", periods),
+                ("seq", seqs),
+                ("event_id", event_ids),
+                ("ref", refs),
+            ]
+        )
+        return self._stream(f"{ENTRY_SELECT}{clause} ORDER BY seq", params)
 
     def chain_rows(self) -> Iterator[EntryRow]:
-        return self._stream(f"{_ENTRY_SELECT} ORDER BY seq", [])
+        return self._stream(f"{ENTRY_SELECT} ORDER BY seq", [])
 
     def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
         query = "SELECT member_id, SUM(points_cents) FROM entries WHERE period = ANY(%s)"
@@ -314,6 +270,18 @@ class PostgresStore:
         with self._read() as conn:
             rows = conn.execute(f"{_EVENT_SELECT}{clause} ORDER BY occurred_us, event_id", params).fetchall()
         return rows
+
+    def decision_rows(
+        self, *, subjects: Iterable[str] | None = None, actions: Iterable[str] | None = None
+    ) -> list[DecisionRow]:
+        clause, params = where([("subject", subjects), ("action", actions)])
+        with self._read() as conn:
+            return conn.execute(f"{DECISION_SELECT}{clause} ORDER BY seq", params).fetchall()
+
+    def period_closes(self, *, periods: Iterable[str] | None = None) -> list[PeriodCloseRow]:
+        clause, params = where([("period", periods)])
+        with self._read() as conn:
+            return conn.execute(f"{_CLOSE_SELECT}{clause} ORDER BY period", params).fetchall()
 
     def close(self) -> None:
         self._connections.close()
