@@ -17,9 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
 
 import gridpoints as gp
 from tests import writer
@@ -111,6 +109,9 @@ def test_eight_processes_import_overlapping_sets_into_one_postgres_schema(pg_url
     began = time.monotonic()
     busy, shortest = run_writers(pg_url, ranges, busy_timeout=0.05)
     elapsed = time.monotonic() - began
+    import psycopg
+    from psycopg import sql
+
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(pg_schema)))
         entries, forks = check_chain(lambda q: conn.execute(q).fetchall(), unique)  # type: ignore[arg-type]

@@ -14,8 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
 import pytest
+
+pytest.importorskip("psycopg", reason="the PostgreSQL store needs psycopg: pip install -e '.[dev]'")
+
+import psycopg
 from psycopg import sql
 
 import gridpoints as gp

@@ -5,9 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
 
 import gridpoints as gp
 from tests.conftest import PG_URL
@@ -67,6 +65,9 @@ class TestPostgresStore(StoreConformance):
         return PostgresStore(self.url)
 
     def tamper(self, store: gp.Store, seq: int, column: str, value: Any) -> None:
+        import psycopg
+        from psycopg import sql
+
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             conn.execute("ALTER TABLE entries DISABLE TRIGGER entries_no_update")
