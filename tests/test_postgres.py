@@ -7,14 +7,18 @@ The behaviour every store shares is pinned by tests/test_store_conformance.py.
 from __future__ import annotations
 
 import socket
+import string
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("psycopg", reason="the PostgreSQL store needs psycopg: pip install -e '.[dev]'")
 
@@ -53,8 +57,21 @@ def test_own_options_are_taken_out_of_the_url_and_the_password_is_hidden() -> No
     assert options.conninfo == "postgresql://u:s3cret@db:5433/x?sslmode=prefer&connect_timeout=10"
     assert (options.schema, options.lock_timeout, options.pool_size) == ("district_a", 2.5, 3)
     assert "s3cret" not in options.display and ":***@" in options.display
+    assert "hidden" not in parse_url("postgres://h/x?password=hidden").display
     assert parse_url("postgres://h/x?connect_timeout=3", lock_timeout=1).connect_timeout == 3
     assert parse_url("postgres://h/x?lock_timeout=9", lock_timeout=1).lock_timeout == 1
+
+
+@settings(max_examples=50)
+@given(
+    password=st.text(alphabet=string.ascii_letters + string.digits, min_size=4, max_size=20),
+    schema=st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,62}", fullmatch=True),
+)
+def test_any_password_is_hidden_and_any_identifier_is_a_schema(password: str, schema: str) -> None:
+    options = parse_url(f"postgresql://u:{password}@h/db?schema={schema}&password={password}")
+    shown = urlsplit(options.display)
+    assert shown.password == "***" and dict(parse_qsl(shown.query))["password"] == "***"
+    assert options.schema == schema and "schema=" not in options.conninfo
 
 
 @pytest.mark.parametrize(
@@ -66,6 +83,7 @@ def test_own_options_are_taken_out_of_the_url_and_the_password_is_hidden() -> No
         ("lock_timeout=0", "lock_timeout: '0' must be more than 0 seconds"),
         ("lock_timeout=20&statement_timeout=10", "lock_timeout: 20.0 s must be shorter than statement_timeout"),
         ("pool_size=0", "pool_size: '0' must be a whole number"),
+        ("connect_timeout=soon", "connect_timeout: 'soon' must be a whole number of seconds"),
     ],
 )
 def test_bad_url_options_are_clear_errors(query: str, message: str) -> None:

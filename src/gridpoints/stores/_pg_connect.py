@@ -66,12 +66,16 @@ def parse_url(url: str, **overrides: object) -> PgOptions:
     rest = [(k, v) for k, v in query if k not in _OWN_OPTIONS]
     own.update({k: str(v) for k, v in overrides.items() if v is not None})
     libpq = dict(rest)
-    connect_timeout = int(libpq.setdefault("connect_timeout", "10"))
+    text = libpq.setdefault("connect_timeout", "10")
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigurationError(f"connect_timeout: {text!r} must be a whole number of seconds, 1 or more")
+    connect_timeout = int(text)
     conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(list(libpq.items())), ""))
     netloc = parts.netloc
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-    display = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    shown = urlencode([(k, "***" if k == "password" else v) for k, v in query])
+    display = urlunsplit((parts.scheme, netloc, parts.path, shown, ""))
     schema = own.get("schema") or None
     if schema is not None and not _IDENTIFIER.fullmatch(schema):
         raise ConfigurationError(
