@@ -23,7 +23,6 @@ from gridpoints.model import Member
 from gridpoints.stores import (
     EVENT_COLUMNS,
     PERIOD_CLOSE_COLUMNS,
-    SCHEMA_VERSION,
     DecisionRow,
     EntryRow,
     EventRow,
@@ -41,8 +40,9 @@ _EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
 _CLOSE_SELECT = f"SELECT {', '.join(PERIOD_CLOSE_COLUMNS)} FROM period_closes"
 _STREAM_ROWS = 10_000
 
-if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake
-    raise RuntimeError(f"PostgreSQL migrations end at {MIGRATIONS[-1].version}, schema version is {SCHEMA_VERSION}")
+#: The PostgreSQL schema's own version: the last migration's number (not ``stores.SCHEMA_VERSION``,
+#: which numbers the SQLite file's schema).
+LATEST = MIGRATIONS[-1].version
 
 
 class PostgresStore:
@@ -90,10 +90,10 @@ class PostgresStore:
                     "description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
                 )
                 (current,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()  # type: ignore[misc]
-                if current > SCHEMA_VERSION:
+                if current > LATEST:
                     raise StoreError(
                         f"{self.url}: schema {self.schema!r} is at version {current}, newer than this "
-                        f"gridpoints ({SCHEMA_VERSION}); upgrade gridpoints"
+                        f"gridpoints ({LATEST}); upgrade gridpoints"
                     )
                 for migration in MIGRATIONS:
                     if migration.version <= current:
