@@ -321,6 +321,30 @@ class StoreConformance(abc.ABC):
             e.ingest(xiao_li_month("M001") + xiao_li_month("M002")[:7])
         assert list(engine.report("2026-11")) == list(reference.report("2026-11"))
 
+    def test_aggregates_and_settled_months_match_the_reference(self) -> None:
+        engine, reference = self.engine(), self.reference()
+        ratings = [gp.Event(f"r{n}", "M003", "rating", at(n), attributes={"stars": 5}) for n in range(1, 7)]
+        for e in (engine, reference):
+            e.ingest([*xiao_li_month("M001"), *xiao_li_month("M002")[:7], *ratings,
+                      gp.Event("q", "M003", "patrol", at(2), quantity="2.5"),
+                      gp.Event("dec", "M003", "service", at(2, month=12))])
+            e.settle("2026-11")
+        store, ref = engine.store, reference.store
+        months = ["2026-11", "2026-12"]
+        assert store.totals_by_kind(months) == ref.totals_by_kind(months) != {}
+        assert store.totals_by_kind(months, member_id="M003") == ref.totals_by_kind(months, member_id="M003")
+        assert store.totals_by_month(months) == ref.totals_by_month(months)
+        assert store.quantities_by_kind(months) == ref.quantities_by_kind(months)
+        assert store.quantities_by_kind(["2026-11"])["M003"]["patrol"] == Decimal("2.5")
+        assert list(store.booked_events(months)) == list(ref.booked_events(months))
+        assert list(store.booked_events(["2026-11"], kinds=["mediation"])) == list(
+            ref.booked_events(["2026-11"], kinds=["mediation"]))
+        assert store.settled_periods() == ref.settled_periods() == {"2026-11"}
+        engine = self.reopen(engine)
+        assert engine.store.settled_periods() == {"2026-11"}
+        assert engine.settle("2026-11").entries == reference.settle("2026-11").entries
+        assert list(engine.store.chain_rows()) == list(ref.chain_rows())
+
     # -- verification --------------------------------------------------------------------
 
     @pytest.mark.parametrize(("seq", "column", "value"), [(1, "points_cents", 99900), (12, "member_id", "M002"),

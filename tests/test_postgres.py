@@ -112,7 +112,7 @@ def test_both_url_schemes_open_the_store_in_its_own_schema(pg_url: str, pg_schem
     with admin() as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (pg_schema,))}
     assert tables == {"schema_migrations", "meta", "chain_head", "entries", "events", "members", "ruleset_versions",
-                      "decisions", "period_closes"}
+                      "decisions", "period_closes", "settlements"}
 
 
 def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(pg_url: str, pg_schema: str) -> None:
@@ -124,6 +124,7 @@ def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(pg_url: str,
         assert conn.execute("SELECT version, description FROM schema_migrations ORDER BY version").fetchall() == [
             (1, "ledger, events, members, rule-set versions"),
             (2, "review and appeal decisions, closed periods"),
+            (3, "settled months"),
         ]
         conn.execute("INSERT INTO schema_migrations (version, description) VALUES (99, 'from the future')")
     with pytest.raises(gp.StoreError, match="is at version 99, newer than this gridpoints"):
@@ -135,7 +136,7 @@ def test_a_version_1_schema_is_migrated_to_the_current_version(pg_url: str, pg_s
         engine.ingest(xiao_li_month())
         head = engine.ledger.head()
     with admin(pg_schema) as conn:  # put the schema back to version 1, entries and all
-        conn.execute("DROP TABLE decisions, period_closes")
+        conn.execute("DROP TABLE decisions, period_closes, settlements")
         conn.execute("DROP FUNCTION gridpoints_refuse()")
         conn.execute("DROP INDEX entries_event, entries_ref")
         conn.execute("DELETE FROM schema_migrations WHERE version > 1")
@@ -144,7 +145,7 @@ def test_a_version_1_schema_is_migrated_to_the_current_version(pg_url: str, pg_s
         assert engine.ledger.head() == head and engine.ledger.verify()
         assert engine.close_period("2026-11", by="考核办").head_seq == head[0]
     with admin(pg_schema) as conn:
-        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2]
+        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3]
         for statement in ("UPDATE period_closes SET report = '{}'", "DELETE FROM decisions"):
             with pytest.raises(psycopg.errors.RaiseException, match=r"cannot be reopened|append-only"):
                 conn.execute(statement)

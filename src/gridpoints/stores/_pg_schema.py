@@ -81,8 +81,14 @@ _DECISIONS_AND_CLOSES = (
         FOR EACH STATEMENT EXECUTE FUNCTION gridpoints_refuse('a closed period cannot be reopened')""",
 )
 
+_SETTLEMENTS = (
+    """CREATE TABLE settlements (
+        period TEXT PRIMARY KEY, head_seq BIGINT NOT NULL, settled_at TIMESTAMPTZ NOT NULL DEFAULT now())""",
+)
+
 #: Every migration, in order. ``stores.SCHEMA_VERSION`` is the last one's number.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ledger, events, members, rule-set versions", _INITIAL),
     Migration(2, "review and appeal decisions, closed periods", _DECISIONS_AND_CLOSES),
+    Migration(3, "settled months", _SETTLEMENTS),
 )

@@ -121,6 +121,12 @@ class PostgresTransaction:
     def closed_periods(self) -> set[str]:
         return {str(row[0]) for row in self._conn.execute("SELECT period FROM period_closes")}
 
+    def is_settled(self, period: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM settlements WHERE period = %s", (period,)).fetchone() is not None
+
+    def mark_settled(self, period: str, head_seq: int) -> None:
+        self._conn.execute("INSERT INTO settlements (period, head_seq) VALUES (%s, %s)", (period, head_seq))
+
     def add_period_close(self, row: PeriodCloseRow) -> None:
         # ON CONFLICT rather than catching the unique violation: an error would abort the
         # whole PostgreSQL transaction, not just this statement.

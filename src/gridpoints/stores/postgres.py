@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -22,6 +23,7 @@ from gridpoints.ledger import GENESIS
 from gridpoints.model import Member
 from gridpoints.stores import (
     EVENT_COLUMNS,
+    EVENT_REASONS,
     PERIOD_CLOSE_COLUMNS,
     DecisionRow,
     EntryRow,
@@ -218,7 +220,7 @@ class PostgresStore:
         with self._read() as conn:
             return self._last_entry(conn)
 
-    def _stream(self, query: str, params: Sequence[object]) -> Iterator[EntryRow]:
+    def _stream(self, query: str, params: Sequence[object]) -> Iterator[tuple[Any, ...]]:
         """Rows through a server-side cursor, so a long ledger is never held in memory at once."""
         with self._write() as conn, conn.cursor(name="gridpoints_stream") as cursor:
             cursor.itersize = _STREAM_ROWS
@@ -256,6 +258,49 @@ class PostgresStore:
             params.append(member_id)
         with self._read() as conn:
             return {m: int(t) for m, t in conn.execute(query + " GROUP BY member_id", params)}
+
+    def _grouped(self, query: str, params: Sequence[object]) -> dict[str, dict[str, Any]]:
+        """``first column → second column → third`` from a two-key GROUP BY."""
+        grouped: dict[str, dict[str, Any]] = {}
+        with self._read() as conn:
+            for outer, inner, value in conn.execute(query, params):
+                grouped.setdefault(outer, {})[inner] = value
+        return grouped
+
+    def totals_by_kind(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, dict[str, int]]:
+        clause, params = where([("period", periods), ("member_id", None if member_id is None else [member_id])])
+        query = f"SELECT member_id, kind, SUM(points_cents) FROM entries{clause} GROUP BY 1, 2"
+        grouped = self._grouped(query, params)
+        return {m: {k: int(v) for k, v in kinds.items()} for m, kinds in grouped.items()}
+
+    def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
+        clause, params = where([("period", periods)])
+        query = f"SELECT member_id, period, SUM(points_cents) FROM entries{clause} GROUP BY 1, 2"
+        grouped = self._grouped(query, params)
+        return {m: {p: int(v) for p, v in months.items()} for m, months in grouped.items()}
+
+    def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
+        # Quantities are exact decimal text; numeric sums them exactly in the database.
+        clause, params = where([("period", periods), ("reason", sorted(EVENT_REASONS))])
+        query = f"SELECT member_id, kind, SUM(quantity::numeric) FROM entries{clause} GROUP BY 1, 2"
+        return {m: {k: Decimal(v) for k, v in kinds.items()} for m, kinds in self._grouped(query, params).items()}
+
+    def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        # By where the event's own entries were booked, not by its own month: a late event of a
+        # closed month belongs to the open month it was booked in.
+        inner, params = where([("period", periods), ("reason", sorted(EVENT_REASONS))])
+        query = (
+            "SELECT event_id, payload FROM events WHERE status = 'booked' "
+            f"AND event_id IN (SELECT event_id FROM entries{inner})"
+        )
+        if kinds is not None:
+            query += " AND kind = ANY(%s)"
+            params.append(list(kinds))
+        return self._stream(query + " ORDER BY occurred_us, event_id", params)
+
+    def settled_periods(self) -> set[str]:
+        with self._read() as conn:
+            return {str(period) for (period,) in conn.execute("SELECT period FROM settlements")}
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         where: list[str] = []
