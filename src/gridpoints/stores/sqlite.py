@@ -9,20 +9,26 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from gridpoints.decisions import DECISION_COLUMNS
 from gridpoints.errors import ConfigurationError, StoreBusyError, StoreError
-from gridpoints.ledger import ENTRY_COLUMNS, GENESIS
+from gridpoints.ledger import GENESIS
 from gridpoints.model import Member
 from gridpoints.stores import (
-    EVENT_COLUMNS,
-    EVENT_REASONS,
-    PERIOD_CLOSE_COLUMNS,
     SCHEMA_VERSION,
-    CapKey,
     DecisionRow,
     EntryRow,
     EventRow,
     PeriodCloseRow,
+)
+from gridpoints.stores._sqlite_transaction import (
+    CLOSE_SELECT,
+    DECISION_SELECT,
+    ENTRY_SELECT,
+    EVENT_REASON_LIST,
+    EVENT_SELECT,
+    SQLiteTransaction,
+    marks,
+    translate,
+    where,
 )
 
 __all__ = ["SQLiteStore"]
@@ -77,30 +83,6 @@ CREATE TABLE IF NOT EXISTS ruleset_versions (
     PRIMARY KEY (ruleset, version));
 """
 
-_CHUNK = 500
-_EVENT_REASONS = sorted(EVENT_REASONS)
-_ENTRY_INSERT = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})"
-_EVENT_INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
-_ENTRY_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
-_EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
-_DECISION_INSERT = f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES ({', '.join('?' * 7)})"
-_DECISION_SELECT = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
-_CLOSE_SELECT = f"SELECT {', '.join(PERIOD_CLOSE_COLUMNS)} FROM period_closes"
-
-
-def _where(filters: Sequence[tuple[str, Iterable[object] | None]]) -> tuple[str, list[object]]:
-    """A WHERE clause (``column IN (…)`` per filter given, joined by AND) and its parameters."""
-    clauses: list[str] = []
-    params: list[object] = []
-    for column, values in filters:
-        if values is None:
-            continue
-        items = list(values)
-        clauses.append(f"{column} IN ({','.join('?' * len(items))})" if items else "0")
-        params.extend(items)
-    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
-
-
 def path_from_url(url: str) -> str | None:
     """The file path (or ``:memory:``) a SQLite URL or plain path names; None if not SQLite."""
     if url.startswith("sqlite:///"):
@@ -110,111 +92,6 @@ def path_from_url(url: str) -> str | None:
     if "://" in url:
         return None
     return url
-
-
-def _marks(values: Sequence[object]) -> str:
-    """``?, ?, …`` for an IN list."""
-    return ",".join("?" * len(values))
-
-
-def _translate(error: sqlite3.OperationalError) -> StoreError:
-    text = str(error)
-    if "locked" in text or "busy" in text:
-        return StoreBusyError(f"the SQLite file is locked by another writer ({text}); retry later")
-    return StoreError(f"SQLite: {text}")
-
-
-class _SQLiteTransaction:
-    def __init__(self, conn: sqlite3.Connection, head: tuple[int, str]) -> None:
-        self._conn = conn
-        self.head = head
-
-    def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        found: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(event_ids), _CHUNK):
-            chunk = event_ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for event_id, payload, status in self._conn.execute(
-                f"SELECT event_id, payload, status FROM events WHERE event_id IN ({marks})", chunk
-            ):
-                found[event_id] = (payload, status)
-        return found
-
-    def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
-        rows: list[tuple[str, str]] = []
-        for first in range(0, len(member_ids), _CHUNK):
-            chunk = member_ids[first : first + _CHUNK]
-            rows.extend(
-                self._conn.execute(
-                    f"SELECT event_id, payload FROM events WHERE member_id IN ({','.join('?' * len(chunk))}) "
-                    "AND occurred_us BETWEEN ? AND ? AND status IN ('booked', 'held')",
-                    (*chunk, start_us, end_us),
-                )
-            )
-        return rows
-
-    def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
-        totals: dict[CapKey, int] = {}
-        for key in keys:
-            member, ruleset, rule, scope, value = key
-            column = "day" if scope == "day" else "period"
-            (total,) = self._conn.execute(
-                "SELECT COALESCE(SUM(points_cents), 0) FROM entries WHERE member_id = ? "
-                f"AND ruleset = ? AND rule = ? AND {column} = ?",
-                (member, ruleset, rule, value),
-            ).fetchone()
-            if total:
-                totals[key] = int(total)
-        return totals
-
-    def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
-        if entries:
-            expected = self.head[0] + 1
-            if entries[0][0] != expected or entries[0][15] != self.head[1]:
-                raise StoreError(f"append does not continue the chain at seq {expected}")
-            self._conn.executemany(_ENTRY_INSERT, entries)
-            self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
-        if events:
-            self._conn.executemany(_EVENT_INSERT, events)
-
-    def set_status(self, event_id: str, status: str) -> None:
-        self._conn.execute("UPDATE events SET status = ? WHERE event_id = ?", (status, event_id))
-
-    def entry_rows(
-        self,
-        *,
-        seqs: Sequence[int] | None = None,
-        event_ids: Sequence[str] | None = None,
-        refs: Sequence[str] | None = None,
-    ) -> list[EntryRow]:
-        clause, params = _where([("seq", seqs), ("event_id", event_ids), ("ref", refs)])
-        if refs is not None:
-            clause += " AND ref != ''"  # lets SQLite use the partial index entries_ref
-        return list(self._conn.execute(f"{_ENTRY_SELECT}{clause} ORDER BY seq", params))
-
-    def add_decisions(self, rows: Sequence[DecisionRow]) -> None:
-        self._conn.executemany(_DECISION_INSERT, rows)
-
-    def decision_rows(self, *, subjects: Sequence[str]) -> list[DecisionRow]:
-        clause, params = _where([("subject", subjects)])
-        return list(self._conn.execute(f"{_DECISION_SELECT}{clause} ORDER BY seq", params))
-
-    def closed_periods(self) -> set[str]:
-        return {row[0] for row in self._conn.execute("SELECT period FROM period_closes")}
-
-    def add_period_close(self, row: PeriodCloseRow) -> None:
-        try:
-            self._conn.execute(f"INSERT INTO period_closes VALUES ({', '.join('?' * 5)})", row)
-        except sqlite3.IntegrityError:
-            raise StoreError(f"period {row[0]} is already closed") from None
-
-    def is_settled(self, period: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM settlements WHERE period = ?", (period,)).fetchone() is not None
-
-    def mark_settled(self, period: str, head_seq: int) -> None:
-        self._conn.execute(
-            "INSERT INTO settlements VALUES (?, ?, ?)", (period, head_seq, datetime.now(UTC).isoformat())
-        )
 
 
 class SQLiteStore:
@@ -236,7 +113,7 @@ class SQLiteStore:
             self._conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
         except sqlite3.OperationalError as error:
-            translated = _translate(error)
+            translated = translate(error)
             if isinstance(translated, StoreBusyError):
                 raise translated from error
             raise StoreError(f"cannot open SQLite store {path!r}: {error}") from error
@@ -315,22 +192,22 @@ class SQLiteStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
-            raise _translate(error) from error
+            raise translate(error) from error
         try:
             yield conn
             conn.execute("COMMIT")
         except sqlite3.OperationalError as error:
             conn.execute("ROLLBACK")
-            raise _translate(error) from error
+            raise translate(error) from error
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
 
     @contextmanager
-    def transaction(self) -> Iterator[_SQLiteTransaction]:
+    def transaction(self) -> Iterator[SQLiteTransaction]:
         with self._write() as conn:
-            yield _SQLiteTransaction(conn, self._head(conn))
+            yield SQLiteTransaction(conn, self._head(conn))
 
     @staticmethod
     def _head(conn: sqlite3.Connection) -> tuple[int, str]:
@@ -349,7 +226,7 @@ class SQLiteStore:
         event_ids: Iterable[str] | None = None,
         refs: Iterable[str] | None = None,
     ) -> Iterator[EntryRow]:
-        clause, params = _where(
+        clause, params = where(
             [
                 ("member_id", None if member_id is None else [member_id]),
                 ("period", periods),
@@ -360,10 +237,10 @@ class SQLiteStore:
         )
         if refs is not None:
             clause += " AND ref != ''"  # lets SQLite use the partial index entries_ref
-        yield from self._conn.execute(f"{_ENTRY_SELECT}{clause} ORDER BY seq", params)
+        yield from self._conn.execute(f"{ENTRY_SELECT}{clause} ORDER BY seq", params)
 
     def chain_rows(self) -> Iterator[EntryRow]:
-        cursor = self._conn.execute(f"{_ENTRY_SELECT} ORDER BY seq")
+        cursor = self._conn.execute(f"{ENTRY_SELECT} ORDER BY seq")
         while rows := cursor.fetchmany(10_000):
             yield from rows
 
@@ -378,7 +255,7 @@ class SQLiteStore:
 
     def totals_by_kind(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, dict[str, int]]:
         months = list(periods)
-        sql = f"SELECT member_id, kind, SUM(points_cents) FROM entries WHERE period IN ({_marks(months)})"
+        sql = f"SELECT member_id, kind, SUM(points_cents) FROM entries WHERE period IN ({marks(months)})"
         params = months
         if member_id is not None:
             sql += " AND member_id = ?"
@@ -391,7 +268,7 @@ class SQLiteStore:
     def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
         months = list(periods)
         sql = (
-            f"SELECT member_id, period, SUM(points_cents) FROM entries WHERE period IN ({_marks(months)}) "
+            f"SELECT member_id, period, SUM(points_cents) FROM entries WHERE period IN ({marks(months)}) "
             "GROUP BY member_id, period"
         )
         totals: dict[str, dict[str, int]] = {}
@@ -403,11 +280,11 @@ class SQLiteStore:
         # Quantities are exact decimal text: group by the text, multiply by the count in Python.
         months = list(periods)
         sql = (
-            f"SELECT member_id, kind, quantity, COUNT(*) FROM entries WHERE period IN ({_marks(months)}) "
-            f"AND reason IN ({_marks(_EVENT_REASONS)}) GROUP BY member_id, kind, quantity"
+            f"SELECT member_id, kind, quantity, COUNT(*) FROM entries WHERE period IN ({marks(months)}) "
+            f"AND reason IN ({marks(EVENT_REASON_LIST)}) GROUP BY member_id, kind, quantity"
         )
         totals: dict[str, dict[str, Decimal]] = {}
-        for member, kind, quantity, count in self._conn.execute(sql, [*months, *_EVENT_REASONS]):
+        for member, kind, quantity, count in self._conn.execute(sql, [*months, *EVENT_REASON_LIST]):
             kinds = totals.setdefault(member, {})
             kinds[kind] = kinds.get(kind, Decimal(0)) + Decimal(quantity) * count
         return totals
@@ -418,13 +295,13 @@ class SQLiteStore:
         months = list(periods)
         sql = (
             "SELECT event_id, payload FROM events WHERE status = 'booked' AND event_id IN "
-            f"(SELECT event_id FROM entries WHERE period IN ({_marks(months)}) "
-            f"AND reason IN ({_marks(_EVENT_REASONS)}))"
+            f"(SELECT event_id FROM entries WHERE period IN ({marks(months)}) "
+            f"AND reason IN ({marks(EVENT_REASON_LIST)}))"
         )
-        params = [*months, *_EVENT_REASONS]
+        params = [*months, *EVENT_REASON_LIST]
         if kinds is not None:
             wanted = list(kinds)
-            sql += f" AND kind IN ({_marks(wanted)})"
+            sql += f" AND kind IN ({marks(wanted)})"
             params += wanted
         cursor = self._conn.execute(sql + " ORDER BY occurred_us, event_id", params)
         while rows := cursor.fetchmany(10_000):
@@ -443,17 +320,17 @@ class SQLiteStore:
             where.append(f"event_id IN ({','.join('?' * len(ids))})")
             params.extend(ids)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return list(self._conn.execute(f"{_EVENT_SELECT}{clause} ORDER BY occurred_us, event_id", params))
+        return list(self._conn.execute(f"{EVENT_SELECT}{clause} ORDER BY occurred_us, event_id", params))
 
     def decision_rows(
         self, *, subjects: Iterable[str] | None = None, actions: Iterable[str] | None = None
     ) -> list[DecisionRow]:
-        clause, params = _where([("subject", subjects), ("action", actions)])
-        return list(self._conn.execute(f"{_DECISION_SELECT}{clause} ORDER BY seq", params))
+        clause, params = where([("subject", subjects), ("action", actions)])
+        return list(self._conn.execute(f"{DECISION_SELECT}{clause} ORDER BY seq", params))
 
     def period_closes(self, *, periods: Iterable[str] | None = None) -> list[PeriodCloseRow]:
-        clause, params = _where([("period", periods)])
-        return list(self._conn.execute(f"{_CLOSE_SELECT}{clause} ORDER BY period", params))
+        clause, params = where([("period", periods)])
+        return list(self._conn.execute(f"{CLOSE_SELECT}{clause} ORDER BY period", params))
 
     def close(self) -> None:
         self._conn.close()
