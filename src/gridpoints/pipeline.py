@@ -16,13 +16,13 @@ from typing import Any
 
 from gridpoints._decimal import canonical, quantize, to_cents
 from gridpoints._ready import Ready
+from gridpoints.admission import Admission, Refusal
 from gridpoints.booking import Booking
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.errors import PluginError
 from gridpoints.ledger import entry_tail
 from gridpoints.model import Event, Member, payload_of
 from gridpoints.outcomes import IngestResult, Rejection
-from gridpoints.ratings import RATING_KIND, stars_of
 from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
 from gridpoints.stores import CapKey, Transaction
 
@@ -34,15 +34,6 @@ ONE = Decimal(1)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 CoefficientLookup = Callable[[Member, str, str, CompiledVersion], Decimal]
-
-
-class _Reject(Exception):
-    """Internal: an event fails validation with ``code``."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def _occurred_at(event: Event) -> datetime:
@@ -80,7 +71,7 @@ class Pipeline:
         self.tz = tz
         self.rulebook = rulebook
         self.coefficient = coefficient
-        self.members = members
+        self.admission = Admission(members, rulebook, tz)
         self.clock = clock
         self.chunk_size = chunk_size
         checks = list(checks)
@@ -139,8 +130,8 @@ class Pipeline:
         if not isinstance(booking, _Call):
             raise TypeError("booking: use Pipeline.booking(tx)")
         try:
-            member, version, rule = self._validate(event, self.clock() + FUTURE_TOLERANCE)
-        except _Reject as error:
+            member, version, rule = self.admission.admit(event, self.clock() + FUTURE_TOLERANCE)
+        except Refusal as error:
             raise ValueError(f"{error.code}: {error.message}") from None
         occurred, payload = payload_of(event)
         self._load_caps(booking, [(event, member, version, rule)])
@@ -187,8 +178,8 @@ class Pipeline:
                 self._repeat(call, event, payload, known, index)
                 continue
             try:
-                member, version, rule = self._validate(event, deadline)
-            except _Reject as error:
+                member, version, rule = self.admission.admit(event, deadline)
+            except Refusal as error:
                 call.rejected.append(Rejection(event.id, error.code, error.message, index))
                 continue
             ready.add(index, event, member, version, rule, occurred, payload)
@@ -244,52 +235,6 @@ class Pipeline:
             return
         message = f"id: event {event.id!r} is already {known[1]} with a different payload"
         call.rejected.append(Rejection(event.id, "conflict", message, index))
-
-    def _validate(self, event: Event, deadline: datetime) -> tuple[Member, CompiledVersion, CompiledRule]:
-        member = self.members.get(event.member_id)
-        if member is None:
-            raise _Reject("unknown_member", f"member_id: no member {event.member_id!r}")
-        if event.occurred_at > deadline:
-            raise _Reject("invalid", f"occurred_at: {event.occurred_at.isoformat()} is in the future")
-        if event.reported_at is not None and event.reported_at > deadline:
-            raise _Reject("invalid", f"reported_at: {event.reported_at.isoformat()} is in the future")
-        if event.kind not in self.rulebook.kinds:
-            raise _Reject("unknown_kind", f"kind: rule set {self.rulebook.id} has no rule for {event.kind!r}")
-        if event.kind == RATING_KIND and stars_of(event.attributes) is None:
-            raise _Reject(
-                "invalid",
-                f"attributes.stars: {event.attributes.get('stars')!r} is not a whole number of stars from 1 to 5",
-            )
-        version = self.rulebook.version_at(event.occurred_at)
-        if version is None:
-            first = self.rulebook.versions[0]
-            raise _Reject(
-                "no_rule_version",
-                f"occurred_at: {event.occurred_at.isoformat()} is before rule set "
-                f"{self.rulebook.id}'s first version {first.ruleset.version} "
-                f"(effective {first.ruleset.effective_from})",
-            )
-        rule = version.match(event.kind, event.attributes)
-        if rule is None:
-            if event.kind not in version.by_kind:
-                raise _Reject(
-                    "unknown_kind",
-                    f"kind: rule set {self.rulebook.id} version {version.ruleset.version} "
-                    f"has no rule for {event.kind!r}",
-                )
-            raise _Reject(
-                "no_matching_rule",
-                f"attributes: no rule of kind {event.kind!r} matches {dict(event.attributes)!r}",
-            )
-        if member.joined is not None or member.left is not None:
-            day = event.occurred_at.astimezone(self.tz).date()
-            if (member.joined is not None and day < member.joined) or (member.left is not None and day > member.left):
-                raise _Reject(
-                    "inactive_member",
-                    f"occurred_at: member {member.id!r} was not active on {day} "
-                    f"(joined {member.joined}, left {member.left})",
-                )
-        return member, version, rule
 
     def _run_checks(
         self, checks: tuple[tuple[Check, str], ...], event: Event, member: Member, month: str, history: list[Event]
