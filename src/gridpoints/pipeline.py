@@ -166,14 +166,15 @@ class Pipeline:
                     Rejection(event_id if isinstance(event_id, str) else None, "invalid", str(error), index)
                 )
 
-        unknown = list({e.id for e in parsed if e.id not in call.seen})
-        stored = call.tx.lookup(unknown) if unknown else {}
+        # call.seen is empty at the start of a chunk: earlier chunks are found through the store.
+        ids = list({e.id for e in parsed})
+        stored = call.tx.lookup(ids) if ids else {}
         deadline = self.clock() + FUTURE_TOLERANCE
 
         ready = Ready()
         for index, event in zip(parsed_at, parsed, strict=True):
             occurred, payload = payload_of(event)
-            known = call.seen.get(event.id) or stored.get(event.id)
+            known = stored.get(event.id)
             if known is not None:
                 self._repeat(call, event, payload, known, index)
                 continue
