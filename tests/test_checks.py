@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gridpoints as gp
+from gridpoints._history import History, micros
 from gridpoints.plugins.checks import BUILTIN_CHECKS, Outlier
 from gridpoints.plugins.checks.outlier import robust_z_scores
 from tests.conftest import NOW, SHANGHAI, at
@@ -382,3 +386,85 @@ def test_a_locality_check_can_flag_months_and_its_errors_name_it() -> None:
         build(plugins=[Plugin(Watch("boom"))]).report("2026-11")
     with pytest.raises(gp.PluginError, match="check 'watch' flagged 'M1' with 3, not a name"):
         build(plugins=[Plugin(Watch(3))]).report("2026-11")
+
+
+# -- what a check sees: history look-ups ------------------------------------------------------
+
+_ZONES = [SHANGHAI, ZoneInfo("UTC"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kathmandu")]
+_BASE = datetime(2026, 11, 1, tzinfo=ZoneInfo("UTC"))
+
+
+@st.composite
+def _history_and_bounds(draw: st.DrawFn) -> tuple[list[gp.Event], datetime, datetime, str | None]:
+    """Events in mixed zones (some at the same instant), and a window to look them up in."""
+    minutes = draw(st.lists(st.integers(0, 600), max_size=30))
+    events = [
+        gp.Event(
+            f"e{n}",
+            "M1",
+            draw(st.sampled_from(["patrol", "service"])),
+            (_BASE + timedelta(minutes=m)).astimezone(draw(st.sampled_from(_ZONES))),
+        )
+        for n, m in enumerate(minutes)
+    ]
+    low, high = sorted(draw(st.tuples(st.integers(-10, 610), st.integers(-10, 610))))
+    zone = draw(st.sampled_from(_ZONES))
+    kind = draw(st.sampled_from([None, "patrol", "service"]))
+    start = (_BASE + timedelta(minutes=low)).astimezone(zone)
+    end = (_BASE + timedelta(minutes=high)).astimezone(zone)
+    return events, start, end, kind
+
+
+@given(_history_and_bounds())
+def test_between_finds_exactly_the_events_in_the_window_whatever_their_zones(
+    case: tuple[list[gp.Event], datetime, datetime, str | None],
+) -> None:
+    events, start, end, kind = case
+    history = History()
+    for event in events:
+        history.add(event, micros(event.occurred_at))
+    assert [e.occurred_at for e in history.events] == sorted(e.occurred_at for e in events)
+    member = gp.Member(id="M1", region="urban")
+    expected = sorted(
+        (e for e in events if start <= e.occurred_at <= end and kind in (None, e.kind)),
+        key=lambda e: e.occurred_at,
+    )
+    # As the pipeline builds it (times passed in), and as a check's own test would (no times).
+    fast = gp.CheckContext(member, "2026-11", SHANGHAI, history.events, times=history.times)
+    plain = gp.CheckContext(member, "2026-11", SHANGHAI, list(history.events))
+    for context in (fast, plain):
+        assert {e.id for e in context.between(start, end, kind=kind)} == {e.id for e in expected}
+        found = context.between_us(micros(start), micros(end), kind=kind)
+        assert [e.occurred_at for e in found] == [e.occurred_at for e in expected]
+
+
+def test_recent_uses_the_inspected_events_own_time_and_leaves_it_out() -> None:
+    member = gp.Member(id="M1", region="urban")
+    events = [gp.Event(f"e{n}", "M1", "patrol", at(3, 9) + timedelta(minutes=5 * n)) for n in range(5)]
+    history = History()
+    for event in events:
+        history.add(event, micros(event.occurred_at))
+    inspected = events[2]
+    nine_ten = micros(at(3, 9)) + 600_000_000
+    context = gp.CheckContext(
+        member, "2026-11", SHANGHAI, history.events, times=history.times, current=(inspected, nine_ten)
+    )
+    # The inspected event's time comes from `current` (09:10) …
+    assert [e.id for e in context.recent(inspected, timedelta(minutes=5))] == ["e1", "e3"]
+    # … any other event's from its own occurred_at (09:15).
+    assert [e.id for e in context.recent(events[3], timedelta(minutes=5))] == ["e2", "e4"]
+    # `date -u -d "2026-11-03 01:00" +%s` prints 1793667600.
+    assert gp.CheckContext.micros(at(3, 9)) == micros(at(3, 9)) == 1_793_667_600 * 10**6
+
+
+def test_daily_limit_sums_int_and_decimal_quantities_exactly() -> None:
+    engine = build(check_config=only("daily_limit") | {"daily_limit": {"limits": {"service": "2.5"}}})
+    result = engine.ingest(
+        [
+            gp.Event("s1", "M1", "service", at(3, 8), quantity=1),
+            gp.Event("s2", "M1", "service", at(3, 9), quantity=Decimal("1.5")),
+            gp.Event("s3", "M1", "service", at(3, 10), quantity=Decimal("0.5")),
+        ]
+    )
+    assert result.accepted == ("s1", "s2") and result.held == ("s3",)
+    assert "2.5 service units already recorded on 2026-11-03" in held(engine)["s3"].reason

@@ -10,6 +10,7 @@ from typing import Literal
 
 import attrs
 
+from gridpoints._history import micros
 from gridpoints.model import Event, Member
 from gridpoints.periods import Period
 
@@ -40,8 +41,7 @@ class Verdict:
         return cls("reject", check, reason, ref)
 
 
-def _occurred(event: Event) -> datetime:
-    return event.occurred_at
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @attrs.define
@@ -51,16 +51,25 @@ class CheckContext:
     ``history`` holds the member's booked and held events (earlier in this ingest call too)
     whose ``occurred_at`` lies within the largest ``window`` any check asked for, sorted by
     ``occurred_at`` (the pipeline keeps it sorted as it adds the events of the call).
+
+    ``times`` and ``current`` are what the pipeline already knows, passed so look-ups need no
+    datetime arithmetic: the history's instants in microseconds since the epoch (same order),
+    and the inspected event with its own. Left out, they are computed when first needed.
     """
 
     member: Member
     period: str
     tz: tzinfo
     history: Sequence[Event]
+    _times: Sequence[int] | None = attrs.field(default=None, alias="times", repr=False)
+    _current: tuple[Event, int] | None = attrs.field(default=None, alias="current", repr=False)
 
     def recent(self, event: Event, window: timedelta, *, kind: str | None = None) -> list[Event]:
         """History events of ``kind`` (any kind when None) within ``window`` of ``event``, by time."""
-        return self.between(event.occurred_at - window, event.occurred_at + window, kind=kind, exclude=event.id)
+        current = self._current
+        at = current[1] if current is not None and current[0] is event else micros(event.occurred_at)
+        span = window // _MICROSECOND
+        return self.between_us(at - span, at + span, kind=kind, exclude=event.id)
 
     def between(
         self, start: datetime, end: datetime, *, kind: str | None = None, exclude: str | None = None
@@ -69,14 +78,27 @@ class CheckContext:
 
         Found by bisection in the sorted history, so a check costs O(log n + matches).
         """
-        history = self.history
-        low = bisect.bisect_left(history, start, key=_occurred)
-        high = bisect.bisect_right(history, end, lo=low, key=_occurred)
-        return [
-            other
-            for other in history[low:high]
-            if (kind is None or other.kind == kind) and other.id != exclude
-        ]
+        return self.between_us(micros(start), micros(end), kind=kind, exclude=exclude)
+
+    def between_us(
+        self, start_us: int, end_us: int, *, kind: str | None = None, exclude: str | None = None
+    ) -> list[Event]:
+        """As ``between``, with the bounds in microseconds since the epoch (see ``micros``)."""
+        times = self._times
+        if times is None:
+            times = self._times = [micros(e.occurred_at) for e in self.history]
+        low = bisect.bisect_left(times, start_us)
+        high = bisect.bisect_right(times, end_us, lo=low)
+        if low == high:
+            return []
+        if kind is None:
+            return [other for other in self.history[low:high] if other.id != exclude]
+        return [other for other in self.history[low:high] if other.kind == kind and other.id != exclude]
+
+    @staticmethod
+    def micros(moment: datetime) -> int:
+        """Microseconds since the epoch of an aware instant: the unit of ``between_us``."""
+        return micros(moment)
 
     def local_day(self, moment: datetime) -> str:
         """The calendar day (``2026-11-03``) of an instant in the engine's time zone."""

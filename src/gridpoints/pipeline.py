@@ -7,7 +7,6 @@ one SHA-256 per entry. Store queries are made once per chunk of events, never pe
 
 from __future__ import annotations
 
-from bisect import insort
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -15,6 +14,7 @@ from itertools import islice
 from typing import Any
 
 from gridpoints._decimal import canonical, quantize, to_cents
+from gridpoints._history import History, micros
 from gridpoints._ready import Ready
 from gridpoints.admission import Admission, Refusal
 from gridpoints.booking import Booking
@@ -34,10 +34,6 @@ ONE = Decimal(1)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 CoefficientLookup = Callable[[Member, str, str, CompiledVersion], Decimal]
-
-
-def _occurred_at(event: Event) -> datetime:
-    return event.occurred_at
 
 
 class _Call(Booking):
@@ -198,7 +194,10 @@ class Pipeline:
             month = self._day_and_month(event.occurred_at)[1]
             checks = checks_by_kind.get(event.kind)
             if checks:
-                verdict = self._run_checks(checks, event, member, month, history.setdefault(member.id, []))
+                member_history = history.get(member.id)
+                if member_history is None:
+                    member_history = history[member.id] = History()
+                verdict = self._run_checks(checks, event, occurred, member, month, member_history)
                 if verdict is not None:
                     if verdict.action == "reject":
                         call.rejected.append(Rejection(event.id, "gaming", f"{verdict.check}: {verdict.reason}", index))
@@ -219,10 +218,13 @@ class Pipeline:
                             verdict.ref or "",
                         )
                     )
-                    insort(history[member.id], event, key=_occurred_at)
+                    member_history.add(event, occurred)
                     continue
             if history:
-                insort(history.setdefault(member.id, []), event, key=_occurred_at)
+                member_history = history.get(member.id)
+                if member_history is None:
+                    member_history = history[member.id] = History()
+                member_history.add(event, occurred)
             self._book(call, event, member, version, rule, occurred)
             call.accepted.append(event.id)
             call.seen[event.id] = (payload, "booked")
@@ -238,9 +240,15 @@ class Pipeline:
         call.rejected.append(Rejection(event.id, "conflict", message, index))
 
     def _run_checks(
-        self, checks: tuple[tuple[Check, str], ...], event: Event, member: Member, month: str, history: list[Event]
+        self,
+        checks: tuple[tuple[Check, str], ...],
+        event: Event,
+        occurred: int,
+        member: Member,
+        month: str,
+        history: History,
     ) -> Verdict | None:
-        context = CheckContext(member, month, self.tz, history)
+        context = CheckContext(member, month, self.tz, history.events, times=history.times, current=(event, occurred))
         for check, plugin in checks:
             try:
                 verdict = check.inspect(event, context)
@@ -252,7 +260,7 @@ class Pipeline:
                 return verdict
         return None
 
-    def _load_history(self, call: _Call, ready: Ready) -> dict[str, list[Event]]:
+    def _load_history(self, call: _Call, ready: Ready) -> dict[str, History]:
         """Each member's booked and held events around this chunk, in one query per chunk."""
         if not ready.events:
             return {}
@@ -260,12 +268,10 @@ class Pipeline:
         start = min(ready.occurred) - window
         end = max(ready.occurred) + window
         members = sorted({m.id for m in ready.members})
-        history: dict[str, list[Event]] = {m: [] for m in members}
+        history = {m: History() for m in members}
         for event_id, payload in call.tx.history(members, start, end):
             event = Event.from_payload(event_id, payload)
-            history[event.member_id].append(event)
-        for events in history.values():
-            events.sort(key=_occurred_at)
+            history[event.member_id].add(event, micros(event.occurred_at))
         return history
 
     def _load_caps(self, call: _Call, ready: list[tuple[Event, Member, CompiledVersion, CompiledRule]]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from gridpoints.checks import CheckContext, Verdict
@@ -36,6 +36,7 @@ class DailyLimit(BuiltinCheck):
             str(kind): positive_decimal(units, f"limits[{kind!r}]") for kind, units in limits.items()
         }
         self.kinds = frozenset(self.limits)
+        self._bounds: dict[tuple[date, tzinfo], tuple[int, int]] = {}
 
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Hold ``event`` if the day's units of its kind, with it, exceed the limit."""
@@ -43,11 +44,11 @@ class DailyLimit(BuiltinCheck):
         if limit is None:
             return None
         local = event.occurred_at.astimezone(context.tz)
-        start = datetime.combine(local.date(), time(), tzinfo=context.tz)
-        end = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=context.tz)
-        earlier = context.between(start, end - timedelta(microseconds=1), kind=event.kind, exclude=event.id)
-        used = sum((Decimal(e.quantity) for e in earlier), Decimal(0))
-        total = used + Decimal(event.quantity)
+        start_us, end_us = self._day_bounds(local.date(), context.tz)
+        earlier = context.between_us(start_us, end_us, kind=event.kind, exclude=event.id)
+        # Quantities are ints or Decimals; int + Decimal is exact, so no Decimal per event.
+        used: int | Decimal = sum(e.quantity for e in earlier)
+        total = used + event.quantity
         if total <= limit:
             return None
         return Verdict.hold(
@@ -55,3 +56,13 @@ class DailyLimit(BuiltinCheck):
             f"daily limit: {used} {event.kind} units already recorded on {local.date()}; this event's "
             f"{event.quantity} would make {total}, over the limit of {limit} per day",
         )
+
+    def _day_bounds(self, day: date, tz: tzinfo) -> tuple[int, int]:
+        """The first and last microsecond of local ``day`` in ``tz``, cached per (day, zone)."""
+        key = (day, tz)
+        bounds = self._bounds.get(key)
+        if bounds is None:
+            start = datetime.combine(day, time(), tzinfo=tz)
+            end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
+            bounds = self._bounds[key] = (CheckContext.micros(start), CheckContext.micros(end) - 1)
+        return bounds
