@@ -146,17 +146,18 @@ def verify_rows(
         return Verification(False, 0, 0, f"{genesis[1]} is at seq 0 with a hash that is not the genesis hash")
     prev = GENESIS
     expected_seq = 1
-    count = 0
     sha = hashlib.sha256
     tails: dict[tuple[object, ...], str] = {}
     unmatched = dict(decisions) if decisions is not None else None
+    # The next anchored seq, so a row costs an int comparison rather than a dict look-up.
+    next_anchor = min(anchors, default=0)
     for row in rows:
         seq, member, event, kind, period, day = row[:6]
         if seq != expected_seq:
             bad = min(expected_seq, int(seq))  # type: ignore[call-overload]
-            return Verification(False, count, bad, f"seq {expected_seq} missing or out of order")
+            return Verification(False, expected_seq - 1, bad, f"seq {expected_seq} missing or out of order")
         if row[15] != prev:
-            return Verification(False, count, expected_seq, "prev_hash does not link to the entry before")
+            return Verification(False, expected_seq - 1, expected_seq, "prev_hash does not link to the entry before")
         key = row[6:13]
         tail = tails.get(key)
         if tail is None:
@@ -166,22 +167,28 @@ def verify_rows(
         text = entry_text(seq, member, event, kind, period, day, tail, row[13], row[14])  # type: ignore[arg-type]
         digest = sha(f"{prev}\x1e{text}".encode()).hexdigest()
         if digest != row[16]:
-            return Verification(False, count, expected_seq, "hash does not match the entry's fields")
+            return Verification(False, expected_seq - 1, expected_seq, "hash does not match the entry's fields")
         if unmatched is not None and row[13] == "decision":
             decision = unmatched.pop(expected_seq, None)
             if decision is None:
-                return Verification(False, count, expected_seq, "the decision record of this entry is missing")
+                return Verification(
+                    False, expected_seq - 1, expected_seq, "the decision record of this entry is missing"
+                )
             if decision_digest(decision) != row[12]:
-                return Verification(False, count, expected_seq, "the decision record was changed after the fact")
-        anchor = anchors.pop(expected_seq, None)
-        if anchor is not None and anchor[0] != digest:
-            return Verification(
-                False, count, expected_seq,
-                f"the chain differs from {anchor[1]} at seq {expected_seq}: it was rewritten or replaced",
-            )
+                return Verification(
+                    False, expected_seq - 1, expected_seq, "the decision record was changed after the fact"
+                )
+        if expected_seq == next_anchor:
+            expected, what = anchors.pop(next_anchor)
+            if expected != digest:
+                return Verification(
+                    False, expected_seq - 1, expected_seq,
+                    f"the chain differs from {what} at seq {expected_seq}: it was rewritten or replaced",
+                )
+            next_anchor = min(anchors, default=0)
         prev = digest
         expected_seq += 1
-        count += 1
+    count = expected_seq - 1
     if anchors:
         far = max(anchors)
         return Verification(
