@@ -63,17 +63,17 @@ class Booking:
         ``tail``, when given, is ``entry_tail`` of the row's points … digest fields, which the
         pipeline caches per rule, quantity and coefficient; the bytes hashed are the same.
         """
-        self.seq += 1
-        full = (self.seq, *row)
+        seq = self.seq = self.seq + 1
+        prev = self.prev
         if tail is None:
-            digest = hashlib.sha256(self.prev.encode("ascii") + b"\x1e" + entry_bytes(full)).hexdigest()
+            digest = hashlib.sha256(prev.encode("ascii") + b"\x1e" + entry_bytes((seq, *row))).hexdigest()
         else:
             member, event, kind, month, day = row[:5]
-            text = entry_text(self.seq, member, event, kind, month, day, tail, row[12], row[13])  # type: ignore[arg-type]
-            digest = chain_text_hash(self.prev, text)
-        self.entries.append((*full, self.prev, digest))
+            text = entry_text(seq, member, event, kind, month, day, tail, row[12], row[13])  # type: ignore[arg-type]
+            digest = chain_text_hash(prev, text)
+        self.entries.append((seq, *row, prev, digest))
         self.prev = digest
-        return self.seq
+        return seq
 
     def decide(
         self,

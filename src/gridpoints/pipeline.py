@@ -191,7 +191,8 @@ class Pipeline:
             if known is not None:
                 self._repeat(call, event, payload, known, index)
                 continue
-            month = self._day_and_month(event.occurred_at)[1]
+            labels = self._day_and_month(event.occurred_at)
+            month = labels[1]
             checks = checks_by_kind.get(event.kind)
             if checks:
                 member_history = history.get(member.id)
@@ -225,7 +226,7 @@ class Pipeline:
                 if member_history is None:
                     member_history = history[member.id] = History()
                 member_history.add(event, occurred)
-            self._book(call, event, member, version, rule, occurred)
+            self._book(call, event, member, version, rule, occurred, labels=labels)
             call.accepted.append(event.id)
             call.seen[event.id] = (payload, "booked")
             call.events.append((event.id, event.member_id, event.kind, occurred, month, "booked", payload, "", "", ""))
@@ -312,11 +313,13 @@ class Pipeline:
         *,
         reason: str = "rule",
         ref: str = "",
+        labels: tuple[str, str] | None = None,
     ) -> str:
         """Chain the event's entries; return the month they are booked in (its own, or the
-        first open month after it when its month is closed)."""
-        day, own_month = self._day_and_month(event.occurred_at)
-        month = call.open_month(own_month)
+        first open month after it when its month is closed). ``labels`` are the event's local
+        day and month when the caller has them already."""
+        day, own_month = labels if labels is not None else self._day_and_month(event.occurred_at)
+        month = call.open_month(own_month) if call.closed else own_month
         if month != own_month and not ref:
             ref = f"period:{own_month}"  # booked late: name the closed month it belongs to
         coefficient = self.coefficient(member, event.kind, own_month, version) if rule.positive else ONE
