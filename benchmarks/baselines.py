@@ -2,6 +2,8 @@
 
 - ``naive_scores``: the source article's ``GridMember`` logic ported to the standard rule table —
   a dict from kind to points, ``score += points`` per member; no validation, no ledger.
+- ``article_scores``: the article's ``GridMember`` class as written — a method call per event
+  that builds its score map, adds, and appends a text record — over the same table.
 - ``raw_sqlite_insert``: ``executemany`` of ledger-shaped rows into the store's own ``entries``
   table (same schema, indexes and pragmas) in one transaction — the floor for persisting.
 - ``business_rules_scores`` / ``rule_engine_scores``: the peer engines evaluating the same rule
@@ -20,6 +22,7 @@ import gridpoints as gp
 from gridpoints.stores.sqlite import SQLiteStore
 
 __all__ = [
+    "article_scores",
     "ledger_shaped_rows",
     "naive_scores",
     "peer_scorers",
@@ -74,6 +77,53 @@ def naive_scores(events: Iterable[gp.Event]) -> dict[str, GridMember]:
             attribute, value, special, fallback = conditional[event.kind]
             found = special if event.attributes.get(attribute) == value else fallback
         member.score += found * event.quantity
+    return members
+
+
+class ArticleGridMember:
+    """The article's ``GridMember`` as written: a score and a text record per event.
+
+    Its methods build their score map (a dict literal) on every call and record
+    ``"{kind}: +{points} at {time}"``. Here the map is the standard table, copied per call as the
+    literal is built per call, with the one attribute test the table needs; the time is the
+    event's (the article stamps ``datetime.now()``, which costs the same to format).
+    """
+
+    def __init__(self, name: str, plain: dict[str, int], conditional: dict[str, tuple[str, object, int]]) -> None:
+        self.name = name
+        self.score = 0
+        self.records: list[str] = []
+        self._plain = plain
+        self._conditional = conditional
+
+    def add_score(self, event: gp.Event) -> int:
+        """Score one event (table points × quantity) and keep a text record; return the points."""
+        score_map = dict(self._plain)
+        points = score_map.get(event.kind, 0)
+        special = self._conditional.get(event.kind)
+        if special is not None and event.attributes.get(special[0]) == special[1]:
+            points = special[2]
+        added = points * int(event.quantity)
+        self.score += added
+        self.records.append(f"{event.kind}: {added:+d} at {event.occurred_at}")
+        return added
+
+
+def article_scores(events: Iterable[gp.Event]) -> dict[str, ArticleGridMember]:
+    """Score events with the article's class as written: one object per member, a call per event."""
+    plain: dict[str, int] = {}
+    conditional: dict[str, tuple[str, object, int]] = {}
+    for kind, points, attribute, value in rule_table():
+        if attribute is None:
+            plain.setdefault(kind, points)
+        else:
+            conditional.setdefault(kind, (attribute, value, points))
+    members: dict[str, ArticleGridMember] = {}
+    for event in events:
+        member = members.get(event.member_id)
+        if member is None:
+            member = members[event.member_id] = ArticleGridMember(event.member_id, plain, conditional)
+        member.add_score(event)
     return members
 
 

@@ -15,12 +15,17 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 import gridpoints as gp
-from benchmarks.baselines import ledger_shaped_rows, naive_scores, peer_scorers, raw_sqlite_insert
-from benchmarks.workload import LAST_MONTH, Workload, make_engine
+from benchmarks.baselines import article_scores, ledger_shaped_rows, naive_scores, peer_scorers, raw_sqlite_insert
+from benchmarks.workload import LAST_MONTH, SHANGHAI, Workload, make_engine
 from gridpoints._decimal import ZERO
+from gridpoints.cli.demo import write_demo_csv
+from gridpoints.cli.importing import BadRow, Counts, import_events, open_all
+from gridpoints.cli.progress import Progress
+from gridpoints.cli.records import REQUIRED_EVENT_FIELDS
 
 __all__ = ["SCENARIOS", "main", "run"]
 
@@ -67,6 +72,12 @@ def naive(w: Workload, opts: argparse.Namespace) -> Result:
     """The plain dict-lookup loop over the materialized events."""
     events = list(w.events())
     return _timed("events", lambda: naive_scores(events), lambda _: len(events))[0]
+
+
+def article(w: Workload, opts: argparse.Namespace) -> Result:
+    """The source article's GridMember class as written, one method call per event."""
+    events = list(w.events())
+    return _timed("events", lambda: article_scores(events), lambda _: len(events))[0]
 
 
 def peer(name: str) -> Callable[[Workload, argparse.Namespace], Result]:
@@ -148,9 +159,19 @@ def raw_sqlite(w: Workload, opts: argparse.Namespace) -> Result:
     return _timed("rows", lambda: raw_sqlite_insert(opts.db, rows), lambda _: len(rows))[0]
 
 
+def _existing_ledger(path: str) -> gp.Engine:
+    """An engine on the ledger at ``path``; exits if there is none (timing it would mean nothing)."""
+    if not os.path.exists(path):
+        raise SystemExit(f"{path}: no ledger; run the scenario that builds it first")
+    engine = make_engine(path)
+    if engine.ledger.head()[0] == 0:
+        raise SystemExit(f"{path}: the ledger is empty; run the scenario that builds it first")
+    return engine
+
+
 def verify(w: Workload, opts: argparse.Namespace) -> Result:
     """``ledger.verify()`` of an existing SQLite ledger, from a cold process."""
-    engine = make_engine(opts.db)
+    engine = _existing_ledger(opts.db)
     timed, outcome = _timed("entries", engine.ledger.verify, lambda v: v.entries)
     if not outcome:
         raise SystemExit(f"verify failed: {outcome}")
@@ -159,7 +180,7 @@ def verify(w: Workload, opts: argparse.Namespace) -> Result:
 
 def report(w: Workload, opts: argparse.Namespace) -> Result:
     """The monthly report of the workload's last month from an existing SQLite ledger."""
-    engine = make_engine(opts.db)
+    engine = _existing_ledger(opts.db)
     timed, _ = _timed("members", lambda: engine.report(LAST_MONTH), len)
     return {**timed, "ledger_entries": engine.ledger.head()[0]}
 
@@ -189,6 +210,52 @@ def _count_stream(engine: gp.Engine, w: Workload, members: list[gp.Member], batc
     return total
 
 
+def csv_import(w: Workload, opts: argparse.Namespace) -> Result:
+    """The command line's streaming CSV import (the code behind ``gridpoints ingest``).
+
+    The workload is first written to ``events.csv`` the way ``gridpoints demo --write-csv`` writes
+    it (untimed, streamed); then the import reads it row by row, ``--batch`` rows per ingest
+    call, into a new SQLite file. Peak RSS covers both phases.
+    """
+    _fresh(opts.db)
+    directory = Path(f"{opts.db}.csv")
+    members = w.member_list()
+    write_demo_csv(directory, members, w.events(members), SHANGHAI)
+    engine = make_engine(opts.db)
+    engine.add_members(members)
+    sources = open_all([directory / "events.csv"], REQUIRED_EVENT_FIELDS, None)
+    bad: list[str] = []
+
+    def work() -> Counts:
+        total = Counts()
+        quiet = Progress(sys.stderr, enabled=False)
+        def report(row: BadRow) -> None:
+            bad.append(row.text())
+
+        for _, counts in import_events(
+            engine, sources, assume=None, report=report, progress=quiet, batch_size=opts.batch
+        ):
+            total.add(counts)
+        return total
+
+    timed, total = _timed("rows", work, lambda counts: counts.rows)
+    for source in sources:
+        source.close()
+    size_mb = (directory / "events.csv").stat().st_size / 2**20
+    entries = engine.ledger.head()[0]
+    engine.close()
+    return {
+        **timed,
+        "file_mb": round(size_mb, 1),
+        "ledger_entries": entries,
+        "accepted": total.accepted,
+        "held": total.held,
+        "rejected": total.rejected,
+        "duplicates": total.duplicate,
+        "first_bad_rows": bad[:3],
+    }
+
+
 def _fresh(path: str) -> None:
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
@@ -198,6 +265,7 @@ def _fresh(path: str) -> None:
 SCENARIOS: dict[str, Callable[[Workload, argparse.Namespace], Result]] = {
     "generate": generate,
     "naive": naive,
+    "article": article,
     "business-rules": peer("business-rules"),
     "rule-engine": peer("rule-engine"),
     "dispatch": dispatch,
@@ -208,6 +276,7 @@ SCENARIOS: dict[str, Callable[[Workload, argparse.Namespace], Result]] = {
     "verify": verify,
     "report": report,
     "stream": stream,
+    "csv": csv_import,
 }
 
 

@@ -12,7 +12,7 @@ import gridpoints as gp
 from gridpoints.demo import demo_events, demo_members
 from gridpoints.periods import Period
 
-__all__ = ["COEFFICIENTS", "LAST_MONTH", "NOW", "SIZES", "Workload", "make_engine"]
+__all__ = ["COEFFICIENTS", "LAST_MONTH", "NOW", "SHANGHAI", "SIZES", "Workload", "make_engine"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: A fixed clock, so no demo event is ever "in the future" and runs are reproducible.

@@ -64,6 +64,7 @@ def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) 
     expected = {
         "generate",
         "naive",
+        "article",
         "business-rules",
         "rule-engine",
         "dispatch",
@@ -74,6 +75,7 @@ def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) 
         "verify",
         "report",
         "stream",
+        "csv",
     }
     assert set(results) == expected
     for name, result in results.items():
@@ -81,5 +83,28 @@ def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) 
             name
         )
     assert results["verify"]["count"] == results["sqlite"]["entries"]
-    for target in ("pipeline time ÷ naive loop time", "verify entries/s", "streaming ingest peak RSS MB"):
+    assert results["csv"]["count"] == results["stream"]["count"] == results["sqlite"]["count"]
+    assert results["csv"]["accepted"] + results["csv"]["held"] == results["csv"]["count"]
+    assert results["csv"]["ledger_entries"] == results["sqlite"]["entries"]
+    for target in ("pipeline time ÷ naive loop time", "verify entries/s", "streaming CSV import peak RSS MB"):
         assert target in done.stdout
+    assert "the article's class as written" in done.stdout
+
+
+def test_only_runs_the_scenarios_that_build_a_timed_ledger(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    _python("-m", "benchmarks", "--members", "12", "--only", "verify", "report", "--json", str(out))
+    results = json.loads(out.read_text())["results"]
+    assert set(results) == {"sqlite", "verify", "report"}
+    assert results["verify"]["count"] == results["sqlite"]["entries"] > 0
+    assert results["report"]["count"] == 12
+
+
+def test_a_scenario_refuses_to_time_a_missing_ledger(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for scenario in ("verify", "report"):
+        command = ["-m", "benchmarks.scenarios", scenario, "--members", "5", "--db", str(tmp_path / "none.db")]
+        done = subprocess.run(
+            [sys.executable, *command], capture_output=True, text=True, cwd=ROOT, env=env, check=False
+        )
+        assert done.returncode != 0 and "no ledger" in done.stderr, scenario
