@@ -436,6 +436,12 @@ def test_between_finds_exactly_the_events_in_the_window_whatever_their_zones(
         assert {e.id for e in context.between(start, end, kind=kind)} == {e.id for e in expected}
         found = context.between_us(micros(start), micros(end), kind=kind)
         assert [e.occurred_at for e in found] == [e.occurred_at for e in expected]
+    # recent_at_most: every event within the window of one in the history, itself included.
+    for probe in events[:3]:
+        window = timedelta(minutes=10)
+        near = [e for e in events if abs(e.occurred_at - probe.occurred_at) <= window]
+        assert fast.recent_at_most(probe, window) == plain.recent_at_most(probe, window) == len(near)
+        assert len(fast.recent(probe, window)) == len(near) - 1
 
 
 def test_recent_uses_the_inspected_events_own_time_and_leaves_it_out() -> None:

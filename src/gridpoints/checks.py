@@ -71,6 +71,19 @@ class CheckContext:
         span = window // _MICROSECOND
         return self.between_us(at - span, at + span, kind=kind, exclude=event.id)
 
+    def recent_at_most(self, event: Event, window: timedelta) -> int:
+        """How many history events lie within ``window`` of ``event``, counting any kind and the
+        event itself if it is in the history: an upper bound on ``len(recent(...))`` found by
+        bisection alone, so a check can rule an event out without building the list."""
+        current = self._current
+        at = current[1] if current is not None and current[0] is event else micros(event.occurred_at)
+        span = window // _MICROSECOND
+        times = self._times
+        if times is None:
+            times = self._times = [micros(e.occurred_at) for e in self.history]
+        low = bisect.bisect_left(times, at - span)
+        return bisect.bisect_right(times, at + span, lo=low) - low
+
     def between(
         self, start: datetime, end: datetime, *, kind: str | None = None, exclude: str | None = None
     ) -> list[Event]:

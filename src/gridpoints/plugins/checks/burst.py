@@ -32,6 +32,8 @@ class Burst(BuiltinCheck):
 
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Hold ``event`` if some span of the window around it holds more than ``count`` events."""
+        if context.recent_at_most(event, self.window) < self.count:
+            return None  # too few events nearby for any span to hold more than count with this one
         kinds = self.kinds
         nearby = [e.occurred_at for e in context.recent(event, self.window) if kinds is None or e.kind in kinds]
         if len(nearby) < self.count:
