@@ -423,11 +423,18 @@ def test_between_finds_exactly_the_events_in_the_window_whatever_their_zones(
     history = History()
     for event in events:
         history.add(event, micros(event.occurred_at))
-    assert [e.occurred_at for e in history.events] == sorted(e.occurred_at for e in events)
+    # The oracle compares instants in UTC: comparing aware datetimes of one zone ignores `fold`,
+    # so two readings of 01:30 on a DST fall-back night would compare equal.
+    utc = ZoneInfo("UTC")
+
+    def instant(moment: datetime) -> datetime:
+        return moment.astimezone(utc)
+
+    assert [instant(e.occurred_at) for e in history.events] == sorted(instant(e.occurred_at) for e in events)
     member = gp.Member(id="M1", region="urban")
     expected = sorted(
-        (e for e in events if start <= e.occurred_at <= end and kind in (None, e.kind)),
-        key=lambda e: e.occurred_at,
+        (e for e in events if instant(start) <= instant(e.occurred_at) <= instant(end) and kind in (None, e.kind)),
+        key=lambda e: instant(e.occurred_at),
     )
     # As the pipeline builds it (times passed in), and as a check's own test would (no times).
     fast = gp.CheckContext(member, "2026-11", SHANGHAI, history.events, times=history.times)
@@ -435,11 +442,11 @@ def test_between_finds_exactly_the_events_in_the_window_whatever_their_zones(
     for context in (fast, plain):
         assert {e.id for e in context.between(start, end, kind=kind)} == {e.id for e in expected}
         found = context.between_us(micros(start), micros(end), kind=kind)
-        assert [e.occurred_at for e in found] == [e.occurred_at for e in expected]
+        assert [instant(e.occurred_at) for e in found] == [instant(e.occurred_at) for e in expected]
     # recent_at_most: every event within the window of one in the history, itself included.
     for probe in events[:3]:
         window = timedelta(minutes=10)
-        near = [e for e in events if abs(e.occurred_at - probe.occurred_at) <= window]
+        near = [e for e in events if abs(instant(e.occurred_at) - instant(probe.occurred_at)) <= window]
         assert fast.recent_at_most(probe, window) == plain.recent_at_most(probe, window) == len(near)
         assert len(fast.recent(probe, window)) == len(near) - 1
 
