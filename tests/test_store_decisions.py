@@ -69,18 +69,23 @@ def test_a_failed_transaction_stores_no_decision_and_no_close(store: gp.Store) -
     assert store.head()[0] == 0 and store.decision_rows() == [] and store.period_closes() == []
 
 
-def test_a_version_1_sqlite_file_gains_the_decision_tables(tmp_path: Path) -> None:
+def test_a_version_1_sqlite_file_gains_the_decision_tables_and_the_report_index(tmp_path: Path) -> None:
     import sqlite3
 
     path = tmp_path / "v1.db"
     gp.SQLiteStore(str(path)).close()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript("DROP TABLE decisions; DROP TABLE period_closes; DELETE FROM schema_migrations;"
-                       "INSERT INTO schema_migrations VALUES (1, '2026-11-01');")
+                       "INSERT INTO schema_migrations VALUES (1, '2026-11-01');"
+                       # version 1's report index
+                       "DROP INDEX entries_period_member_kind;"
+                       "CREATE INDEX entries_period_member ON entries (period, member_id, points_cents);")
     conn.close()
     engine = gp.Engine(str(path), load_entrypoints=False)
     assert engine.store.decision_rows() == [] and engine.store.period_closes() == []
     engine.close()
     conn = sqlite3.connect(path)
-    assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2]
+    assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 3]
+    indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "entries_period_member_kind" in indexes and "entries_period_member" not in indexes
     conn.close()

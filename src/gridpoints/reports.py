@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -37,8 +38,13 @@ class Aggregates(Protocol):
         """member → month → hundredths over the months."""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def cents_to_points(cents: int) -> Decimal:
-    """Hundredths as Decimal points with two places."""
+    """Hundredths as Decimal points with two places.
+
+    Cached: a report converts every member's total and every kind's subtotal, and those values
+    repeat (multiples of a rule's points), so most conversions are a look-up.
+    """
     return Decimal(cents).scaleb(-2)
 
 

@@ -22,7 +22,8 @@ __all__ = [
 ]
 
 #: 1: entries, events, members, settings. 2: decisions and period_closes tables.
-SCHEMA_VERSION = 2
+#: 3: the (period, member) index of entries also holds kind, so report sums read only it.
+SCHEMA_VERSION = 3
 
 #: Columns of table ``events``: every event booked, held or decided, with its canonical payload.
 EVENT_COLUMNS = (

@@ -86,9 +86,15 @@ _SETTLEMENTS = (
         period TEXT PRIMARY KEY, head_seq BIGINT NOT NULL, settled_at TIMESTAMPTZ NOT NULL DEFAULT now())""",
 )
 
+_REPORT_INDEX = (
+    "CREATE INDEX entries_period_member_kind ON entries (period, member_id, kind) INCLUDE (points_cents)",
+    "DROP INDEX entries_period_member",
+)
+
 #: Every migration, in order. ``stores.SCHEMA_VERSION`` is the last one's number.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ledger, events, members, rule-set versions", _INITIAL),
     Migration(2, "review and appeal decisions, closed periods", _DECISIONS_AND_CLOSES),
     Migration(3, "settled months", _SETTLEMENTS),
+    Migration(4, "report sums read one covering index (period, member, kind)", _REPORT_INDEX),
 )

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS entries (
     points_cents INTEGER NOT NULL, coefficient TEXT NOT NULL, quantity TEXT NOT NULL,
     rule TEXT NOT NULL, ruleset TEXT NOT NULL, version TEXT NOT NULL, digest TEXT NOT NULL,
     reason TEXT NOT NULL, ref TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS entries_period_member ON entries (period, member_id, points_cents);
+CREATE INDEX IF NOT EXISTS entries_period_member_kind ON entries (period, member_id, kind, points_cents);
 CREATE INDEX IF NOT EXISTS entries_member_period ON entries (member_id, period);
 CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
     BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
@@ -131,6 +131,9 @@ class SQLiteStore:
                     f"{self.path}: schema version {current} is newer than this gridpoints "
                     f"({SCHEMA_VERSION}); upgrade gridpoints"
                 )
+            if current < 3:
+                # Replaced by entries_period_member_kind (created above), which covers its queries.
+                conn.execute("DROP INDEX IF EXISTS entries_period_member")
             if current < SCHEMA_VERSION:
                 conn.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?)",
@@ -261,8 +264,14 @@ class SQLiteStore:
             sql += " AND member_id = ?"
             params = [*months, member_id]
         totals: dict[str, dict[str, int]] = {}
-        for member, kind, cents in self._conn.execute(sql + " GROUP BY member_id, kind", params):
-            totals.setdefault(member, {})[kind] = int(cents)
+        # Rows come grouped by member (index order): a member's dict is looked up once, not per row.
+        last: str | None = None
+        kinds: dict[str, int] = {}
+        for member, kind, cents in self._conn.execute(sql + " GROUP BY member_id, kind ORDER BY member_id", params):
+            if member != last:
+                last = member
+                kinds = totals.get(member) or totals.setdefault(member, {})
+            kinds[kind] = cents
         return totals
 
     def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
