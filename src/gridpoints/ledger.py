@@ -152,29 +152,33 @@ def verify_rows(
     # The next anchored seq, so a row costs an int comparison rather than a dict look-up.
     next_anchor = min(anchors, default=0)
     for row in rows:
-        seq, member, event, kind, period, day = row[:6]
+        (
+            seq, member, event, kind, period, day,
+            cents, coefficient, quantity, rule, ruleset, version, rule_digest,
+            reason, ref, linked, stored,
+        ) = row
         if seq != expected_seq:
             bad = min(expected_seq, int(seq))  # type: ignore[call-overload]
             return Verification(False, expected_seq - 1, bad, f"seq {expected_seq} missing or out of order")
-        if row[15] != prev:
+        if linked != prev:
             return Verification(False, expected_seq - 1, expected_seq, "prev_hash does not link to the entry before")
-        key = row[6:13]
+        key = (cents, coefficient, quantity, rule, ruleset, version, rule_digest)
         tail = tails.get(key)
         if tail is None:
             if len(tails) >= _TAIL_CACHE:
                 tails.clear()
             tail = tails[key] = entry_tail(*key)  # type: ignore[arg-type]
-        text = entry_text(seq, member, event, kind, period, day, tail, row[13], row[14])  # type: ignore[arg-type]
+        text = entry_text(seq, member, event, kind, period, day, tail, reason, ref)  # type: ignore[arg-type]
         digest = sha(f"{prev}\x1e{text}".encode()).hexdigest()
-        if digest != row[16]:
+        if digest != stored:
             return Verification(False, expected_seq - 1, expected_seq, "hash does not match the entry's fields")
-        if unmatched is not None and row[13] == "decision":
+        if unmatched is not None and reason == "decision":
             decision = unmatched.pop(expected_seq, None)
             if decision is None:
                 return Verification(
                     False, expected_seq - 1, expected_seq, "the decision record of this entry is missing"
                 )
-            if decision_digest(decision) != row[12]:
+            if decision_digest(decision) != rule_digest:
                 return Verification(
                     False, expected_seq - 1, expected_seq, "the decision record was changed after the fact"
                 )
