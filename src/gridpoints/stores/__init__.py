@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
+from gridpoints.errors import StoreError
 from gridpoints.model import Member
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "PeriodCloseRow",
     "Store",
     "Transaction",
+    "chained_head",
 ]
 
 #: 1: entries, events, members, settings. 2: decisions and period_closes tables.
@@ -54,6 +56,20 @@ DecisionRow = tuple[int, str, str, str, str, str, str]
 #: (member_id, ruleset, rule, "day" or "period", the day or the month)
 CapKey = tuple[str, str, str, str, str]
 EntryRow = tuple[object, ...]
+
+
+def chained_head(head: tuple[int, str], entries: Sequence[EntryRow]) -> tuple[int, str]:
+    """The chain head after appending ``entries`` to a ledger whose head is ``head``.
+
+    Every store calls this before writing: the first entry must take the next seq and link to
+    the head's hash, or the append is refused (``StoreError``) and nothing is written.
+    """
+    if not entries:
+        return head
+    expected = head[0] + 1
+    if entries[0][0] != expected or entries[0][15] != head[1]:
+        raise StoreError(f"append does not continue the chain at seq {expected}")
+    return int(entries[-1][0]), str(entries[-1][16])  # type: ignore[call-overload]
 
 
 class Transaction(Protocol):

@@ -11,7 +11,7 @@ from psycopg import sql
 from gridpoints.decisions import DECISION_COLUMNS
 from gridpoints.errors import StoreError
 from gridpoints.ledger import ENTRY_COLUMNS
-from gridpoints.stores import EVENT_COLUMNS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow
+from gridpoints.stores import EVENT_COLUMNS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow, chained_head
 
 __all__ = ["ENTRY_SELECT", "PostgresTransaction", "where"]
 
@@ -84,14 +84,12 @@ class PostgresTransaction:
 
     def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
         with self._conn.cursor() as cursor:
+            head = chained_head(self.head, entries)
             if entries:
-                expected = self.head[0] + 1
-                if entries[0][0] != expected or entries[0][15] != self.head[1]:
-                    raise StoreError(f"append does not continue the chain at seq {expected}")
                 with cursor.copy(_ENTRY_COPY) as copy:
                     for entry in entries:
                         copy.write_row(entry)
-                self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
+                self.head = head
             if events:
                 with cursor.copy(_EVENT_COPY) as copy:
                     for event in events:

@@ -17,6 +17,7 @@ from gridpoints.stores import (
     EntryRow,
     EventRow,
     PeriodCloseRow,
+    chained_head,
 )
 
 __all__ = [
@@ -111,12 +112,10 @@ class SQLiteTransaction:
         return totals
 
     def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
+        head = chained_head(self.head, entries)
         if entries:
-            expected = self.head[0] + 1
-            if entries[0][0] != expected or entries[0][15] != self.head[1]:
-                raise StoreError(f"append does not continue the chain at seq {expected}")
             self._conn.executemany(_ENTRY_INSERT, entries)
-            self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
+            self.head = head
         if events:
             self._conn.executemany(_EVENT_INSERT, events)
 

@@ -10,7 +10,15 @@ from typing import Any
 from gridpoints.errors import ConfigurationError, StoreError
 from gridpoints.ledger import GENESIS
 from gridpoints.model import Member
-from gridpoints.stores import EVENT_REASONS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow
+from gridpoints.stores import (
+    EVENT_REASONS,
+    CapKey,
+    DecisionRow,
+    EntryRow,
+    EventRow,
+    PeriodCloseRow,
+    chained_head,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -67,11 +75,7 @@ class _MemoryTransaction:
         return totals
 
     def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
-        if entries:
-            expected = self.head[0] + 1
-            if entries[0][0] != expected or entries[0][15] != self.head[1]:
-                raise StoreError(f"append does not continue the chain at seq {expected}")
-            self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
+        self.head = chained_head(self.head, entries)
         self.entries.extend(entries)
         for row in events:
             if row[0] not in self.events:

@@ -248,29 +248,21 @@ class SQLiteStore:
         return self._conn.execute(f"{ENTRY_SELECT} ORDER BY seq")
 
     def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
-        months = list(periods)
-        sql = f"SELECT member_id, SUM(points_cents) FROM entries WHERE period IN ({','.join('?' * len(months))})"
-        params: list[str] = months
-        if member_id is not None:
-            sql += " AND member_id = ?"
-            params = [*months, member_id]
-        return {m: int(t) for m, t in self._conn.execute(sql + " GROUP BY member_id", params)}
+        clause, params = where([("period", periods), ("member_id", None if member_id is None else [member_id])])
+        sql = f"SELECT member_id, SUM(points_cents) FROM entries{clause} GROUP BY member_id"
+        return {m: int(t) for m, t in self._conn.execute(sql, params)}
 
     def totals_by_kind(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, dict[str, int]]:
-        months = list(periods)
-        sql = f"SELECT member_id, kind, SUM(points_cents) FROM entries WHERE period IN ({marks(months)})"
-        params = months
-        if member_id is not None:
-            sql += " AND member_id = ?"
-            params = [*months, member_id]
+        clause, params = where([("period", periods), ("member_id", None if member_id is None else [member_id])])
+        sql = f"SELECT member_id, kind, SUM(points_cents) FROM entries{clause} GROUP BY member_id, kind"
         totals: dict[str, dict[str, int]] = {}
-        # Rows come grouped by member (index order): a member's dict is looked up once, not per row.
+        # Ordered by member, so a member's dict is made once when its first row comes, not per row.
         last: str | None = None
         kinds: dict[str, int] = {}
-        for member, kind, cents in self._conn.execute(sql + " GROUP BY member_id, kind ORDER BY member_id", params):
+        for member, kind, cents in self._conn.execute(sql + " ORDER BY member_id", params):
             if member != last:
                 last = member
-                kinds = totals.get(member) or totals.setdefault(member, {})
+                kinds = totals[member] = {}
             kinds[kind] = cents
         return totals
 
