@@ -360,9 +360,13 @@ class Pipeline:
         if cached is None:
             points = to_cents(quantize(rule.points * quantity * coefficient))
             texts = (canonical(coefficient), str(quantity) if type(quantity) is int else canonical(quantity))  # type: ignore[arg-type]
-            tail = entry_tail(points, *texts, rule.id, version.ruleset.id, version.ruleset.version, version.digest)
-            cached = self._cents[key] = (points, *texts, tail)
-        cents, coefficient_text, quantity_text, tail = cached
+            cached = self._cents[key] = (
+                points,
+                *texts,
+                entry_tail(points, *texts, rule.id, version.ruleset.id, version.ruleset.version, version.digest),
+            )
+        cents, coefficient_text, quantity_text, cached_tail = cached
+        tail: str | None = cached_tail
         cap = rule.cap
         if cap is not None:
             scope = ("day", day) if cap.per == "day" else ("period", month)
@@ -372,15 +376,7 @@ class Pipeline:
             if abs(cents) > remaining:
                 cents = remaining if cents > 0 else -remaining
                 reason = "cap"
-                tail = entry_tail(
-                    cents,
-                    coefficient_text,
-                    quantity_text,
-                    rule.id,
-                    version.ruleset.id,
-                    version.ruleset.version,
-                    version.digest,
-                )
+                tail = None  # clipped points: chain encodes this entry's fields itself
             call.cap_used[cap_key] = used + cents
         call.chain(
             (
