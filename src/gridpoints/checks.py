@@ -66,23 +66,17 @@ class CheckContext:
 
     def recent(self, event: Event, window: timedelta, *, kind: str | None = None) -> list[Event]:
         """History events of ``kind`` (any kind when None) within ``window`` of ``event``, by time."""
-        current = self._current
-        at = current[1] if current is not None and current[0] is event else micros(event.occurred_at)
-        span = window // _MICROSECOND
-        return self.between_us(at - span, at + span, kind=kind, exclude=event.id)
+        start, end = self._around(event, window)
+        return self.between_us(start, end, kind=kind, exclude=event.id)
 
     def recent_at_most(self, event: Event, window: timedelta) -> int:
         """How many history events lie within ``window`` of ``event``, counting any kind and the
         event itself if it is in the history: an upper bound on ``len(recent(...))`` found by
         bisection alone, so a check can rule an event out without building the list."""
-        current = self._current
-        at = current[1] if current is not None and current[0] is event else micros(event.occurred_at)
-        span = window // _MICROSECOND
-        times = self._times
-        if times is None:
-            times = self._times = [micros(e.occurred_at) for e in self.history]
-        low = bisect.bisect_left(times, at - span)
-        return bisect.bisect_right(times, at + span, lo=low) - low
+        start, end = self._around(event, window)
+        times = self._instants()
+        low = bisect.bisect_left(times, start)
+        return bisect.bisect_right(times, end, lo=low) - low
 
     def between(
         self, start: datetime, end: datetime, *, kind: str | None = None, exclude: str | None = None
@@ -97,9 +91,7 @@ class CheckContext:
         self, start_us: int, end_us: int, *, kind: str | None = None, exclude: str | None = None
     ) -> list[Event]:
         """As ``between``, with the bounds in microseconds since the epoch (see ``micros``)."""
-        times = self._times
-        if times is None:
-            times = self._times = [micros(e.occurred_at) for e in self.history]
+        times = self._instants()
         low = bisect.bisect_left(times, start_us)
         high = bisect.bisect_right(times, end_us, lo=low)
         if low == high:
@@ -107,6 +99,19 @@ class CheckContext:
         if kind is None:
             return [other for other in self.history[low:high] if other.id != exclude]
         return [other for other in self.history[low:high] if other.kind == kind and other.id != exclude]
+
+    def _around(self, event: Event, window: timedelta) -> tuple[int, int]:
+        """``event``'s instant ± ``window`` in µs; the inspected event's instant is passed in."""
+        current = self._current
+        at = current[1] if current is not None and current[0] is event else micros(event.occurred_at)
+        span = window // _MICROSECOND
+        return at - span, at + span
+
+    def _instants(self) -> Sequence[int]:
+        """The history's instants in µs (given by the pipeline, or computed once here)."""
+        if self._times is None:
+            self._times = [micros(e.occurred_at) for e in self.history]
+        return self._times
 
     @staticmethod
     def micros(moment: datetime) -> int:

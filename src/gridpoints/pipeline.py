@@ -193,11 +193,10 @@ class Pipeline:
                 continue
             labels = self._day_and_month(event.occurred_at)
             month = labels[1]
+            # With checks on, _load_history made a History for every member of the chunk.
+            member_history = history[member.id] if history else None
             checks = checks_by_kind.get(event.kind)
-            if checks:
-                member_history = history.get(member.id)
-                if member_history is None:
-                    member_history = history[member.id] = History()
+            if checks and member_history is not None:
                 verdict = self._run_checks(checks, event, occurred, member, month, member_history)
                 if verdict is not None:
                     if verdict.action == "reject":
@@ -221,10 +220,7 @@ class Pipeline:
                     )
                     member_history.add(event, occurred)
                     continue
-            if history:
-                member_history = history.get(member.id)
-                if member_history is None:
-                    member_history = history[member.id] = History()
+            if member_history is not None:
                 member_history.add(event, occurred)
             self._book(call, event, member, version, rule, occurred, labels=labels)
             call.accepted.append(event.id)
