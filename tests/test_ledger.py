@@ -271,3 +271,22 @@ def test_duplicates_and_conflicts_across_chunks_of_one_call(engine: gp.Engine) -
     assert result.accepted == ("a", "b", "c") and result.duplicates == ("a",)
     assert [(r.event_id, r.code, r.index) for r in result.rejected] == [("b", "conflict", 4)]
     assert engine.score("M001", "2026-11") == 15
+
+
+def test_every_anchor_is_checked_in_seq_order_and_a_later_one_can_fail() -> None:
+    from gridpoints.ledger import verify_rows
+
+    engine = members(gp.Engine(load_entrypoints=False, clock=lambda: NOW))
+    engine.ingest(xiao_li_month())
+    rows = list(engine.store.chain_rows())
+    hashes = {int(row[0]): str(row[16]) for row in rows}  # type: ignore[call-overload]
+    good = {3: (hashes[3], "A"), 7: (hashes[7], "B"), len(rows): (hashes[len(rows)], "C")}
+    assert verify_rows(rows, {}, good)
+    wrong_middle = {**good, 7: ("f" * 64, "B")}
+    result = verify_rows(rows, {}, wrong_middle)
+    assert (result.ok, result.first_bad_seq, result.problem) == (
+        False, 7, "the chain differs from B at seq 7: it was rewritten or replaced",
+    )
+    beyond = {**good, len(rows) + 5: ("f" * 64, "D")}
+    result = verify_rows(rows, {}, beyond)
+    assert not result.ok and "but D is at seq" in result.problem
