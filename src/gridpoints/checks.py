@@ -74,7 +74,7 @@ class CheckContext:
         event itself if it is in the history: an upper bound on ``len(recent(...))`` found by
         bisection alone, so a check can rule an event out without building the list."""
         start, end = self._around(event, window)
-        times = self._instants()
+        times = self._times if self._times is not None else self._instants()
         low = bisect.bisect_left(times, start)
         return bisect.bisect_right(times, end, lo=low) - low
 
@@ -91,7 +91,7 @@ class CheckContext:
         self, start_us: int, end_us: int, *, kind: str | None = None, exclude: str | None = None
     ) -> list[Event]:
         """As ``between``, with the bounds in microseconds since the epoch (see ``micros``)."""
-        times = self._instants()
+        times = self._times if self._times is not None else self._instants()
         low = bisect.bisect_left(times, start_us)
         high = bisect.bisect_right(times, end_us, lo=low)
         if low == high:
@@ -108,10 +108,9 @@ class CheckContext:
         return at - span, at + span
 
     def _instants(self) -> Sequence[int]:
-        """The history's instants in µs (given by the pipeline, or computed once here)."""
-        if self._times is None:
-            self._times = [micros(e.occurred_at) for e in self.history]
-        return self._times
+        """The history's instants in µs, computed once for a context built without them."""
+        times = self._times = [micros(e.occurred_at) for e in self.history]
+        return times
 
     @staticmethod
     def micros(moment: datetime) -> int:
