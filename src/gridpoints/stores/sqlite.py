@@ -312,15 +312,7 @@ class SQLiteStore:
         return {month for (month,) in self._conn.execute("SELECT period FROM settlements")}
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
-        where, params = [], []
-        if status is not None:
-            where.append("status = ?")
-            params.append(status)
-        if event_ids is not None:
-            ids = list(event_ids)
-            where.append(f"event_id IN ({','.join('?' * len(ids))})")
-            params.extend(ids)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        clause, params = where([("status", None if status is None else [status]), ("event_id", event_ids)])
         return list(self._conn.execute(f"{EVENT_SELECT}{clause} ORDER BY occurred_us, event_id", params))
 
     def decision_rows(
