@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gridpoints as gp
-from gridpoints._history import History, micros
+from gridpoints.ingest._history import History, micros
 from gridpoints.plugins.checks import BUILTIN_CHECKS, Outlier
 from gridpoints.plugins.checks.outlier import robust_z_scores
 from tests.conftest import NOW, SHANGHAI, at

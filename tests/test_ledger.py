@@ -274,7 +274,7 @@ def test_duplicates_and_conflicts_across_chunks_of_one_call(engine: gp.Engine) -
 
 
 def test_every_anchor_is_checked_in_seq_order_and_a_later_one_can_fail() -> None:
-    from gridpoints.ledger import verify_rows
+    from gridpoints.ledger.chain import verify_rows
 
     engine = members(gp.Engine(load_entrypoints=False, clock=lambda: NOW))
     engine.ingest(xiao_li_month())

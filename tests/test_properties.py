@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gridpoints as gp
-import gridpoints.outcomes
+import gridpoints.ingest.outcomes
 from tests.conftest import NOW, SHANGHAI
 
 MEMBERS = [gp.Member(id=f"M{n}", region=r) for n, r in enumerate(["urban", "rural", "suburban"])]
@@ -102,7 +102,7 @@ def test_every_input_is_accounted_for(batch: list[object]) -> None:
     assert result.total == len(batch)
     indexes = sorted(r.index for r in result.rejected)
     assert len(set(indexes)) == len(indexes) and all(0 <= i < len(batch) for i in indexes)
-    assert all(r.code in gp.outcomes.REJECTION_CODES for r in result.rejected)
+    assert all(r.code in gp.ingest.outcomes.REJECTION_CODES for r in result.rejected)
     # Every accepted id is booked exactly once and nothing else is.
     booked = {e.event_id for e in eng.ledger.entries()}
     assert booked == set(result.accepted)

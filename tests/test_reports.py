@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gridpoints as gp
-from gridpoints.reports import percentiles
+from gridpoints.results.reports import competition_ranks, percentiles
 from tests.conftest import NOW, at
 from tests.helpers_scores import give
 
@@ -209,7 +209,7 @@ def test_percentiles_of_a_single_member_and_of_ties() -> None:
 @given(st.dictionaries(st.text("abcdef", min_size=1, max_size=3), st.integers(-50, 50).map(Decimal), min_size=1))
 def test_percentile_orders_like_the_score_and_ties_share_it(scores: dict[str, Decimal]) -> None:
     shares = percentiles(scores)
-    ranks = gp.reports.competition_ranks(scores)
+    ranks = competition_ranks(scores)
     for a in scores:
         assert Decimal(0) <= shares[a] <= Decimal(100)
         for b in scores:

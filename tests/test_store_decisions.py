@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import gridpoints as gp
-from gridpoints.booking import Booking
+from gridpoints.ingest.booking import Booking
 from tests.conftest import open_store
 
 

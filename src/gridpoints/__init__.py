@@ -5,11 +5,11 @@ by anti-gaming checks and booked into an append-only, hash-chained ledger.
 """
 
 from gridpoints._markers import hookimpl, hookspec
-from gridpoints.appeals import Appeal
-from gridpoints.checkpoints import Checkpoint
 from gridpoints.checks import Check, CheckContext, Verdict
-from gridpoints.closing import ClosedPeriod
-from gridpoints.decisions import Decision
+from gridpoints.desk.appeals import Appeal
+from gridpoints.desk.closing import ClosedPeriod
+from gridpoints.desk.review import HeldEvent
+from gridpoints.desk.settlement import SettleResult
 from gridpoints.engine import Engine
 from gridpoints.errors import (
     ConfigurationError,
@@ -23,22 +23,22 @@ from gridpoints.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from gridpoints.explain import ExplainedEntry, ExplainLine, Explanation
-from gridpoints.export import Table, explanation_table, export, mask_name, report_table, whatif_table
-from gridpoints.ledger import Verification
+from gridpoints.ingest.outcomes import IngestResult, Rejection
+from gridpoints.ledger.chain import Verification
+from gridpoints.ledger.checkpoints import Checkpoint
+from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Award, Entry, Event, Grade, Member, PeriodSummary
-from gridpoints.outcomes import IngestResult, Rejection
 from gridpoints.periods import Period
 from gridpoints.plugins.satisfaction import SatisfactionAward
-from gridpoints.reports import Report, ReportRow, ReportSummary
-from gridpoints.review import HeldEvent
+from gridpoints.results.explain import ExplainedEntry, ExplainLine, Explanation
+from gridpoints.results.export import Table, explanation_table, export, mask_name, report_table, whatif_table
+from gridpoints.results.reports import Report, ReportRow, ReportSummary
+from gridpoints.results.whatif import WhatIf, WhatIfRow
 from gridpoints.rules import Cap, Condition, GradeThresholds, Rule, RuleSet, standard_ruleset
 from gridpoints.rules.toml_file import load_rules, parse_rules
-from gridpoints.settlement import SettleResult
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 from gridpoints.stores.sqlite import SQLiteStore
-from gridpoints.whatif import WhatIf, WhatIfRow
 
 __all__ = [
     "Appeal",

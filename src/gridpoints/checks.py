@@ -10,7 +10,7 @@ from typing import Literal
 
 import attrs
 
-from gridpoints._history import micros
+from gridpoints.ingest._history import micros
 from gridpoints.model import Event, Member
 from gridpoints.periods import Period
 

@@ -12,31 +12,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from gridpoints._manager import PluginFacade, get_plugin_manager
-from gridpoints.appeals import Appeal, AppealDesk
-from gridpoints.booking import Booking
 from gridpoints.checks import Check
-from gridpoints.closing import ClosedPeriod, close_period, closed_from_row, report_from_json
-from gridpoints.corrections import correct
-from gridpoints.decisions import Decision
+from gridpoints.desk.appeals import Appeal, AppealDesk
+from gridpoints.desk.closing import ClosedPeriod, close_period, closed_from_row, report_from_json
+from gridpoints.desk.corrections import correct
+from gridpoints.desk.review import ReviewQueue
+from gridpoints.desk.settlement import PERIOD_AWARD, SettleResult, settle_month
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
-from gridpoints.explain import Explanation, explain_entries, kind_labels
-from gridpoints.export import explanation_table, export, report_table
-from gridpoints.ledger import Ledger
+from gridpoints.ingest.booking import Booking
+from gridpoints.ingest.outcomes import IngestResult
+from gridpoints.ingest.pipeline import Pipeline
+from gridpoints.ledger.chain import Ledger
+from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Event, Grade, Member
-from gridpoints.outcomes import IngestResult
 from gridpoints.periods import Period
-from gridpoints.pipeline import Pipeline
 from gridpoints.plugins.checks import configure_checks
 from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
-from gridpoints.reports import Report, build_report, cents_to_points
-from gridpoints.review import ReviewQueue
+from gridpoints.results.explain import Explanation, explain_entries, kind_labels
+from gridpoints.results.export import explanation_table, export, report_table
+from gridpoints.results.reports import Report, build_report, cents_to_points
+from gridpoints.results.whatif import Proposal, WhatIf, simulate
 from gridpoints.rules import RuleSet
-from gridpoints.rules._compile import CompiledVersion, RuleBook
-from gridpoints.settlement import PERIOD_AWARD, SettleResult, settle_month
+from gridpoints.rules.compiled import CompiledVersion, RuleBook
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
-from gridpoints.whatif import Proposal, WhatIf, simulate
 
 __all__ = ["Engine"]
 
@@ -367,7 +367,7 @@ class Engine:
         return [Decision.from_row(row) for row in rows]
 
     def kind_labels(self, lang: str = "zh") -> dict[str, str]:
-        """Event kind → label in ``lang`` (see ``gridpoints.explain.kind_labels``)."""
+        """Event kind → label in ``lang`` (see ``gridpoints.results.explain.kind_labels``)."""
         return kind_labels(self.rulebook, lang)
 
     def export_report(

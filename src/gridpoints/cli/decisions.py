@@ -6,10 +6,10 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from gridpoints.appeals import Appeal
 from gridpoints.cli import formatting
 from gridpoints.cli.context import Context, UsageError, parse_period
 from gridpoints.cli.records import FieldError, parse_instant
+from gridpoints.desk.appeals import Appeal
 from gridpoints.model import Event
 
 __all__ = ["DECISION_COMMANDS", "cmd_appeal", "cmd_close", "cmd_correct"]

@@ -23,10 +23,10 @@ from gridpoints._markers import hookimpl
 from gridpoints.cli.formatting import held_table, report_table
 from gridpoints.demo import demo_events, demo_members
 from gridpoints.engine import Engine
+from gridpoints.ingest.outcomes import IngestResult, Rejection
 from gridpoints.model import Event, Member
-from gridpoints.outcomes import IngestResult, Rejection
 from gridpoints.periods import Period
-from gridpoints.reports import Report
+from gridpoints.results.reports import Report
 from gridpoints.rules import RuleSet, standard_ruleset
 
 __all__ = ["DEMO_COEFFICIENTS", "DemoRules", "demo_ruleset", "run_demo", "write_demo_csv"]

@@ -7,10 +7,10 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from gridpoints.desk.review import HeldEvent
 from gridpoints.engine import Engine
 from gridpoints.model import Entry
-from gridpoints.reports import ReportRow
-from gridpoints.review import HeldEvent
+from gridpoints.results.reports import ReportRow
 
 __all__ = [
     "entries_json",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gridpoints.cli import formatting
 from gridpoints.cli.context import Context, UsageError, parse_period
-from gridpoints.export import Table, export, report_table, whatif_table
+from gridpoints.results.export import Table, export, report_table, whatif_table
 
 __all__ = ["RESULT_COMMANDS"]
 

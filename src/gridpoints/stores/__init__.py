@@ -51,7 +51,7 @@ EventRow = tuple[str, str, str, int, str, str, str, str, str, str]
 #: ledger head (seq, hash) the frozen report reflects, and the frozen report as JSON.
 PERIOD_CLOSE_COLUMNS = ("period", "decision_seq", "head_seq", "head_hash", "report")
 PeriodCloseRow = tuple[str, int, int, str, str]
-#: (seq, action, subject, actor, at, note, detail): see gridpoints.decisions.DECISION_COLUMNS.
+#: (seq, action, subject, actor, at, note, detail): see gridpoints.ledger.decisions.DECISION_COLUMNS.
 DecisionRow = tuple[int, str, str, str, str, str, str]
 #: (member_id, ruleset, rule, "day" or "period", the day or the month)
 CapKey = tuple[str, str, str, str, str]

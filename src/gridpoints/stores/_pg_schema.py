@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import attrs
 
-from gridpoints.ledger import GENESIS
+from gridpoints.ledger.chain import GENESIS
 
 __all__ = ["MIGRATIONS", "Migration"]
 

@@ -8,9 +8,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from gridpoints.decisions import DECISION_COLUMNS
 from gridpoints.errors import StoreError
-from gridpoints.ledger import ENTRY_COLUMNS
+from gridpoints.ledger.chain import ENTRY_COLUMNS
+from gridpoints.ledger.decisions import DECISION_COLUMNS
 from gridpoints.stores import EVENT_COLUMNS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow, chained_head
 
 __all__ = ["ENTRY_SELECT", "PostgresTransaction", "where"]

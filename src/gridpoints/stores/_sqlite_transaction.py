@@ -5,9 +5,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from gridpoints.decisions import DECISION_COLUMNS
 from gridpoints.errors import StoreBusyError, StoreError
-from gridpoints.ledger import ENTRY_COLUMNS
+from gridpoints.ledger.chain import ENTRY_COLUMNS
+from gridpoints.ledger.decisions import DECISION_COLUMNS
 from gridpoints.stores import (
     EVENT_COLUMNS,
     EVENT_REASONS,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from gridpoints.errors import ConfigurationError, StoreError
-from gridpoints.ledger import GENESIS
+from gridpoints.ledger.chain import GENESIS
 from gridpoints.model import Member
 from gridpoints.stores import (
     EVENT_REASONS,

@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from gridpoints.errors import ConfigurationError, StoreError
-from gridpoints.ledger import GENESIS
+from gridpoints.ledger.chain import GENESIS
 from gridpoints.model import Member
 from gridpoints.stores import (
     EVENT_COLUMNS,

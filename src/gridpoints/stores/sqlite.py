@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from gridpoints.errors import ConfigurationError, StoreBusyError, StoreError
-from gridpoints.ledger import GENESIS
+from gridpoints.ledger.chain import GENESIS
 from gridpoints.model import Member
 from gridpoints.stores import (
     SCHEMA_VERSION,

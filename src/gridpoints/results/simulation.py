@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import attrs
 
 from gridpoints.errors import StoreError
-from gridpoints.ledger import GENESIS
+from gridpoints.ledger.chain import GENESIS
 from gridpoints.model import Event
 from gridpoints.stores import EVENT_REASONS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow, Store
 

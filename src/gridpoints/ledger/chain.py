@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from gridpoints.checkpoints import Checkpoint
-from gridpoints.decisions import decision_digest
+from gridpoints.ledger.checkpoints import Checkpoint
+from gridpoints.ledger.decisions import decision_digest
 from gridpoints.model import Entry
 
 if TYPE_CHECKING:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from gridpoints.booking import entry_ref
-from gridpoints.decisions import Decision
+from gridpoints.desk.review import require_text
 from gridpoints.errors import NotFoundError, ReviewError
+from gridpoints.ingest.booking import entry_ref
+from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Event
-from gridpoints.review import require_text
 
 if TYPE_CHECKING:
     from gridpoints.engine import Engine

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from gridpoints.booking import entry_ref
-from gridpoints.decisions import Decision
+from gridpoints.desk.review import require_text
 from gridpoints.errors import ConfigurationError, LedgerError, NotFoundError, ReviewError
-from gridpoints.review import require_text
+from gridpoints.ingest.booking import entry_ref
+from gridpoints.ledger.decisions import Decision
 from gridpoints.stores import Transaction
 
 if TYPE_CHECKING:

@@ -14,16 +14,16 @@ from itertools import islice
 from typing import Any
 
 from gridpoints._decimal import canonical, quantize, to_cents
-from gridpoints._history import History, micros
-from gridpoints._ready import Ready
-from gridpoints.admission import Admission, Refusal
-from gridpoints.booking import Booking
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.errors import PluginError
-from gridpoints.ledger import entry_tail
+from gridpoints.ingest._history import History, micros
+from gridpoints.ingest._ready import Ready
+from gridpoints.ingest.admission import Admission, Refusal
+from gridpoints.ingest.booking import Booking
+from gridpoints.ingest.outcomes import IngestResult, Rejection
+from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
-from gridpoints.outcomes import IngestResult, Rejection
-from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
+from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
 from gridpoints.stores import CapKey, Transaction
 
 __all__ = ["Pipeline"]

@@ -5,7 +5,7 @@ run through a throwaway ``Pipeline`` (the proposed rules, the engine's coefficie
 the events already passed review) into a ``ScoreSink``, a write-only transaction that keeps
 only sums per member, month and kind — memory grows with members, not with events. Entries
 that score no event (period awards, decisions) are carried over unchanged; reversals are
-re-applied to the simulated points (see ``gridpoints.simulation``). The proposed report is then
+re-applied to the simulated points (see ``gridpoints.results.simulation``). The proposed report is then
 built by the same ``build_report`` as a real one and compared row by row.
 """
 
@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from gridpoints.ingest.outcomes import Rejection
+from gridpoints.ingest.pipeline import CoefficientLookup, Pipeline
 from gridpoints.model import Grade
-from gridpoints.outcomes import Rejection
 from gridpoints.periods import Period
-from gridpoints.pipeline import CoefficientLookup, Pipeline
-from gridpoints.reports import Report, build_report
+from gridpoints.results.reports import Report, build_report
+from gridpoints.results.simulation import Overlay, ScoreSink, apply_reversals, carry_over, replay_events
 from gridpoints.rules import RuleSet
-from gridpoints.rules._compile import RuleBook
+from gridpoints.rules.compiled import RuleBook
 from gridpoints.rules.toml_file import load_rules
-from gridpoints.simulation import Overlay, ScoreSink, apply_reversals, carry_over, replay_events
 
 if TYPE_CHECKING:
     from gridpoints.engine import Engine

@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 
 from gridpoints.model import Event, Member
 from gridpoints.ratings import RATING_KIND, stars_of
-from gridpoints.rules._compile import CompiledRule, CompiledVersion, RuleBook
+from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
 
 __all__ = ["Admission", "Refusal"]
 

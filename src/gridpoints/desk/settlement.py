@@ -17,12 +17,12 @@ import attrs
 
 from gridpoints._decimal import quantize, to_cents
 from gridpoints._manager import PluginFacade
-from gridpoints.ledger import chain_hash, entry_bytes
+from gridpoints.ledger.chain import chain_hash, entry_bytes
 from gridpoints.model import Award, Event, Member, PeriodSummary
 from gridpoints.periods import Period
 from gridpoints.ratings import RATING_KIND, stars_of
-from gridpoints.reports import cents_to_points
-from gridpoints.rules._compile import RuleBook
+from gridpoints.results.reports import cents_to_points
+from gridpoints.rules.compiled import RuleBook
 from gridpoints.stores import Store
 
 __all__ = ["PERIOD_AWARD", "SettleResult", "settle_month"]

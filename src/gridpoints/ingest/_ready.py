@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gridpoints.model import Event, Member
-from gridpoints.rules._compile import CompiledRule, CompiledVersion
+from gridpoints.rules.compiled import CompiledRule, CompiledVersion
 
 __all__ = ["Ready"]
 

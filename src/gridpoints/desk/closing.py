@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from gridpoints.checkpoints import Checkpoint
-from gridpoints.decisions import Decision
+from gridpoints.desk.review import require_text
 from gridpoints.errors import LedgerError
+from gridpoints.ledger.checkpoints import Checkpoint
+from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Grade
 from gridpoints.periods import Period
-from gridpoints.reports import Report, ReportRow
-from gridpoints.review import require_text
+from gridpoints.results.reports import Report, ReportRow
 from gridpoints.stores import PeriodCloseRow
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ import attrs
 
 from gridpoints._decimal import canonical
 from gridpoints.model import Entry, Event
-from gridpoints.rules._compile import RuleBook
+from gridpoints.rules.compiled import RuleBook
 
 __all__ = ["ExplainLine", "ExplainedEntry", "Explanation", "explain_entries", "format_points", "kind_labels"]
 

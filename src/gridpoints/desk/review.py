@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from gridpoints.decisions import Decision
 from gridpoints.errors import NotFoundError, ReviewError
+from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Event
 from gridpoints.periods import Period
 

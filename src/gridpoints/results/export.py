@@ -19,9 +19,9 @@ from typing import IO
 
 import attrs
 
-from gridpoints.explain import Explanation, reason_label
-from gridpoints.reports import Report
-from gridpoints.whatif import WhatIf
+from gridpoints.results.explain import Explanation, reason_label
+from gridpoints.results.reports import Report
+from gridpoints.results.whatif import WhatIf
 
 __all__ = ["FORMATS", "Table", "explanation_table", "export", "mask_name", "report_table", "whatif_table"]
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from gridpoints.decisions import DecisionRow, decision_digest
-from gridpoints.ledger import chain_text_hash, entry_bytes, entry_text
+from gridpoints.ledger.chain import chain_text_hash, entry_bytes, entry_text
+from gridpoints.ledger.decisions import DecisionRow, decision_digest
 from gridpoints.periods import Period
 from gridpoints.stores import EventRow, Transaction
 

@@ -1,0 +1,1 @@
+"""Human decisions on the ledger: review, appeals, corrections, settling and closing a month."""

@@ -1,0 +1,1 @@
+"""Ingest: validate, dedupe, check, score and chain events into one store transaction."""

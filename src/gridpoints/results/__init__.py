@@ -1,0 +1,1 @@
+"""Reading periods: reports, explanations, what-if and exports."""
