@@ -29,6 +29,7 @@ from gridpoints.ledger.checkpoints import Checkpoint
 from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Award, Entry, Event, Grade, Member, PeriodSummary
 from gridpoints.periods import Period
+from gridpoints.plugin_manager import make_plugin_manager
 from gridpoints.plugins.satisfaction import SatisfactionAward
 from gridpoints.results.explain import ExplainedEntry, ExplainLine, Explanation
 from gridpoints.results.export import Table, explanation_table, export, mask_name, report_table, whatif_table
@@ -94,6 +95,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "load_rules",
+    "make_plugin_manager",
     "mask_name",
     "parse_rules",
     "report_table",

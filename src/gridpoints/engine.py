@@ -10,8 +10,9 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+import pluggy
 
-from gridpoints._manager import PluginFacade, get_plugin_manager
+from gridpoints._manager import PluginFacade
 from gridpoints.checks import Check
 from gridpoints.desk.appeals import Appeal, AppealDesk
 from gridpoints.desk.closing import ClosedPeriod, close_period, closed_from_row, report_from_json
@@ -26,6 +27,7 @@ from gridpoints.ledger.chain import Ledger
 from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Event, Grade, Member
 from gridpoints.periods import Period
+from gridpoints.plugin_manager import make_plugin_manager, register_plugins
 from gridpoints.plugins.checks import configure_checks
 from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
@@ -54,6 +56,9 @@ class Engine:
     ``store``: None (in memory), a path or URL (``points.db``, ``sqlite:///points.db``,
     ``postgresql://…`` with the extra) or a Store object. Plugins are collected once, here.
     ``rules_files``: TOML rule files (docs/rules.md) whose rule sets become available.
+    ``plugin_manager``: a manager from ``gridpoints.make_plugin_manager()`` with monitoring,
+    tracing or blocked names already set up; the engine fills it (built-ins, entry points,
+    ``plugins``) before its first hook call. Default: a new one. Either way it is ``plugins.pm``.
     """
 
     def __init__(
@@ -71,19 +76,22 @@ class Engine:
         migrate: bool = False,
         appeal_levels: int = 1,
         clock: Callable[[], datetime] | None = None,
+        plugin_manager: pluggy.PluginManager | None = None,
     ) -> None:
         self.tz = _zone(tz)
         self.tz_name = tz
         self._builtin_coefficients = RegionalCoefficients(coefficients)
         builtin_checks = configure_checks(check_config) if checks else []
         self.rule_files = TomlRuleFiles(rules_files)
-        self.plugins = PluginFacade(
-            get_plugin_manager(
-                plugins,
-                load_entrypoints=load_entrypoints,
-                builtins=[self._builtin_coefficients, self.rule_files, *builtin_checks],
-            )
+        pm = make_plugin_manager() if plugin_manager is None else plugin_manager
+        register_plugins(
+            pm,
+            plugins,
+            load_entrypoints=load_entrypoints,
+            builtins=[self._builtin_coefficients, self.rule_files, *builtin_checks],
         )
+        #: The hooks, called through the engine's pluggy manager ``plugins.pm``.
+        self.plugins = PluginFacade(pm)
         compiled_checks = self.plugins.checks() if checks else []
         #: Checks that also flag whole months (``Check.period_flags`` overridden), with their plugin.
         self._period_checks = [(c, p) for c, p in compiled_checks if type(c).period_flags is not Check.period_flags]
@@ -157,7 +165,7 @@ class Engine:
         rule set may reuse a version string with a different coefficient table.
         """
         cache = self._coefficient_cache if cache is None else cache
-        if self.plugins.implementers("gridpoints_coefficient") == [self._builtin_coefficients]:
+        if self.plugins.only_implementer("gridpoints_coefficient", self._builtin_coefficients):
             builtin = self._builtin_coefficients
 
             def by_region(member: Member, kind: str, month: str, version: CompiledVersion) -> Decimal:

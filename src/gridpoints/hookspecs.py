@@ -1,8 +1,21 @@
 """The hook specifications: the contract between gridpoints and its plugins.
 
-Every hook is collected once when an engine is built (coefficients once per key), never once
-per event. A plugin implements any subset of the hooks, and any subset of each hook's
-arguments, marking its functions with ``gridpoints.hookimpl``.
+A plugin implements any subset of the hooks, and any subset of each hook's arguments (by name),
+marking its functions with ``gridpoints.hookimpl``. gridpoints calls every hook through its
+pluggy ``PluginManager`` (``eng.plugins.pm``), so pluggy's rules hold:
+
+- implementations are called newest registration first: the built-ins are registered first and
+  answer last; ``hookimpl(tryfirst=True)`` / ``trylast=True`` move one to the front or back;
+- a hook marked *first result* stops at the first answer that is not None; the others collect
+  every answer that is not None, in call order;
+- wrappers (``hookimpl(wrapper=True)``, or old-style ``hookwrapper=True``) run around the whole
+  call and may change its outcome; hook-call monitors and ``pm.enable_tracing()`` see every call.
+
+No hook is called once per event: rule sets, checks and the store are collected once when an
+engine is built; coefficients are asked once per key and cached; grades once per member and
+report; period awards once per member when a month is settled. Every answer is checked: one of
+the wrong type, or an exception, is a ``gridpoints.PluginError`` naming the plugin (a
+``GridpointsError`` the plugin raises on purpose passes through as it is).
 """
 
 from __future__ import annotations
@@ -34,9 +47,16 @@ __all__ = [
 def gridpoints_rulesets() -> Iterable[RuleSet]:
     """Contribute rule-set versions.
 
-    All results are collected when the engine is built. Each ``RuleSet`` is one version of the
-    rule set named by its ``id``; versions of one id may come from several plugins, but two
-    plugins contributing the same id and version is a ``ConfigurationError`` naming both.
+    *All results*: every plugin's versions are collected, once, when an engine is built (and by
+    ``gridpoints plugins``). Each ``RuleSet`` is one version of the rule set named by its ``id``;
+    versions of one id may come from several plugins, and the engine scores with the versions of
+    the id it was asked for (``Engine(ruleset=…)``).
+
+    :returns: the versions this plugin contributes; an empty iterable (or None) for none.
+
+    An item that is not a ``RuleSet`` is a ``PluginError`` naming the plugin. Two plugins
+    contributing the same id and version, or two versions of one id taking effect on the same
+    day, is a ``ConfigurationError`` naming both.
     """
     raise NotImplementedError
 
@@ -45,10 +65,20 @@ def gridpoints_rulesets() -> Iterable[RuleSet]:
 def gridpoints_coefficient(member: Member, kind: str, period: Period, ruleset: RuleSet) -> Decimal | None:
     """Return the regional coefficient for a member's events of ``kind`` in month ``period``.
 
-    First result wins; None passes to the next plugin (the built-in one answers last, from the
-    engine's table, then the rule set's, then 1). Must be a pure function of its arguments:
-    it is called once per (member, kind, month, rule-set version) and cached. Only positive
-    awards are multiplied by it. Must return a positive ``Decimal`` (or int/str), never a float.
+    *First result*: the first answer that is not None wins; None passes to the next plugin. The
+    built-in answers last (``trylast``), from the engine's table (``Engine(coefficients=…)``),
+    then the rule set's, then 1; while it is the only implementation, the engine reads its table
+    directly instead of calling the hook. Called once per (member, kind, month, rule-set
+    version) and cached, so it must be a pure function of its arguments.
+
+    :param member: the member the event belongs to.
+    :param kind: the event's kind.
+    :param period: the event's month.
+    :param ruleset: the rule-set version the event is scored with.
+    :returns: a positive ``Decimal`` (or int, or str like ``"1.2"``), never a float; None to pass.
+
+    Only positive awards are multiplied by it. Anything that is not a positive exact number is a
+    ``PluginError`` naming the plugin.
     """
     raise NotImplementedError
 
@@ -57,11 +87,16 @@ def gridpoints_coefficient(member: Member, kind: str, period: Period, ruleset: R
 def gridpoints_checks() -> Iterable[Check]:
     """Contribute anti-gaming checks (``gridpoints.Check`` objects).
 
-    All results are collected when the engine is built and compiled into a per-kind list;
+    *All results*: collected once, when the engine is built, and compiled into a per-kind list;
     each check's ``inspect`` then runs once per event of the kinds it names, and a check that
     overrides ``period_flags`` is asked once per month report for audit flags. The built-in
-    checks (``gridpoints.plugins.checks``) answer this hook too, configured by
-    ``Engine(check_config=…)``.
+    checks (``gridpoints.plugins.checks``, configured by ``Engine(check_config=…)``) answer this
+    hook too, each as its own plugin named ``gridpoints.builtin.<Class>``.
+
+    :returns: the checks this plugin contributes; an empty iterable (or None) for none.
+
+    An item without a string ``name`` and a callable ``inspect`` is a ``PluginError`` naming the
+    plugin, and so is a check that raises or returns something other than a ``Verdict``.
     """
     raise NotImplementedError
 
@@ -70,8 +105,17 @@ def gridpoints_checks() -> Iterable[Check]:
 def gridpoints_grade(score: Decimal, period: Period, ruleset: RuleSet) -> Grade | None:
     """Grade a monthly score (for quarters and years, the average monthly score).
 
-    First result wins; None passes on; the built-in answers last with the rule set's
-    thresholds (defaults 80 / 60).
+    *First result*: the first answer that is not None wins; None passes on. The built-in answers
+    last (``trylast``) with the rule set's thresholds (defaults 80 / 60); while it is the only
+    implementation, reports apply the thresholds directly instead of calling the hook. Called
+    once per member each time a report is built.
+
+    :param score: the monthly (or average monthly) score.
+    :param period: the period being graded.
+    :param ruleset: the rule-set version in effect at the period's end.
+    :returns: a ``Grade``; None to pass.
+
+    A final answer that is not a ``Grade`` is a ``PluginError`` naming the plugin.
     """
     raise NotImplementedError
 
@@ -80,7 +124,17 @@ def gridpoints_grade(score: Decimal, period: Period, ruleset: RuleSet) -> Grade 
 def gridpoints_period_awards(member: Member, period: Period, summary: PeriodSummary) -> Iterable[Award]:
     """Return the awards a member earns for a whole month, booked when the month is settled.
 
-    All results are collected, once per member when a month is settled (never per event).
+    *All results*: collected once per active member when a month is settled (``Engine.settle``,
+    ``Engine.close_period``), never per event. Each non-zero ``Award`` is booked as a
+    ``period_award`` entry. The built-in ``gridpoints.plugins.satisfaction`` gives the
+    resident-satisfaction award; a configured ``SatisfactionAward`` replaces it.
+
+    :param member: the member.
+    :param period: the month being settled.
+    :param summary: the member's month so far (score, quantities and points per kind, rating stars).
+    :returns: this plugin's awards for the member; an empty iterable (or None) for none.
+
+    An item that is not an ``Award`` is a ``PluginError`` naming the plugin.
     """
     raise NotImplementedError
 
@@ -89,6 +143,15 @@ def gridpoints_period_awards(member: Member, period: Period, summary: PeriodSumm
 def gridpoints_store(url: str) -> Store | None:
     """Open the store a URL names, or return None if this plugin does not handle it.
 
-    First result wins; the built-in handles ``memory:``, ``sqlite:///path`` and plain paths.
+    *First result*: the first answer that is not None wins. Called once, when an engine is built
+    with a path or URL (``Engine("points.db")``). The built-ins answer last: ``memory:``,
+    ``sqlite:///path``, ``:memory:`` and plain paths (SQLite); ``postgresql://`` with the
+    ``postgres`` extra.
+
+    :param url: the path or URL given to the engine.
+    :returns: a ``gridpoints.Store``; None to pass.
+
+    No answer is a ``ConfigurationError`` listing the URL forms built in; an answer that is not a
+    ``Store`` is a ``PluginError`` naming the plugin.
     """
     raise NotImplementedError

@@ -6,7 +6,8 @@ import os
 import types
 from collections.abc import Sequence
 
-from gridpoints._manager import PluginFacade, get_plugin_manager
+from gridpoints._manager import PluginFacade
+from gridpoints.plugin_manager import get_plugin_manager
 from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
 

@@ -17,7 +17,7 @@ import pluggy
 import pytest
 
 import gridpoints as gp
-from gridpoints._manager import get_plugin_manager
+from gridpoints.plugin_manager import get_plugin_manager
 
 __all__ = [
     "gp_engine",

@@ -1,0 +1,157 @@
+"""The engine's pluggy ``PluginManager``: hook specs, built-ins, entry points, the caller's plugins.
+
+pluggy calls the latest registration first, so the built-ins are registered first and answer
+last: any plugin overrides them. Making a manager and filling it are two steps, so that a caller
+can attach monitoring or tracing, or block plugins by name, before an engine fills the manager
+and makes its first hook call::
+
+    pm = gp.make_plugin_manager(blocked=["gridpoints.plugins.satisfaction"])
+    pm.add_hookcall_monitoring(before, after)        # or pm.enable_tracing()
+    eng = gp.Engine(plugin_manager=pm, plugins=[my_plugin])
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+from collections.abc import Iterable
+
+import pluggy
+
+from gridpoints import hookspecs
+from gridpoints._markers import PROJECT
+from gridpoints.errors import ConfigurationError, PluginError
+from gridpoints.plugins import DEFAULT_PLUGINS
+
+__all__ = [
+    "BUILTIN_PREFIX",
+    "ENTRY_POINT_GROUP",
+    "builtin_name",
+    "get_plugin_manager",
+    "make_plugin_manager",
+    "register_plugins",
+]
+
+ENTRY_POINT_GROUP = "gridpoints"
+
+#: Names of the built-in plugin objects an engine configures (``gridpoints.builtin.Burst``…).
+BUILTIN_PREFIX = "gridpoints.builtin."
+
+
+def builtin_name(plugin: object) -> str:
+    """The name a configured built-in is registered (and blocked) under."""
+    return f"{BUILTIN_PREFIX}{type(plugin).__name__}"
+
+
+def make_plugin_manager(*, blocked: Iterable[str] = ()) -> pluggy.PluginManager:
+    """A manager with the hook specs and the built-in modules (``DEFAULT_PLUGINS``); no hook called.
+
+    :param blocked: plugin names never to register (``pm.set_blocked``): a built-in module
+        (``gridpoints.plugins.satisfaction``), an engine's configured built-in
+        (``gridpoints.builtin.Burst``) or an entry point's name, which is then not even imported.
+    """
+    if isinstance(blocked, str):
+        raise TypeError(f"blocked: give a list of plugin names, not the string {blocked!r}")
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for index, name in enumerate(blocked):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"blocked[{index}]: {name!r} is not a plugin name")
+        pm.set_blocked(name)
+    for name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(name), name=name)  # a blocked name is skipped
+    return pm
+
+
+def _check_manager(pm: object) -> None:
+    """A ConfigurationError unless ``pm`` is a manager of project ``gridpoints`` with its specs."""
+    usable = (
+        isinstance(pm, pluggy.PluginManager)
+        and pm.project_name == PROJECT
+        and all(getattr(pm.hook, name, None) is not None and getattr(pm.hook, name).has_spec()
+                for name in hookspecs.__all__)
+    )
+    if not usable:
+        raise ConfigurationError(
+            f"plugin_manager: {pm!r} is not a gridpoints plugin manager; make one with gridpoints.make_plugin_manager()"
+        )
+
+
+def register_plugins(
+    pm: pluggy.PluginManager,
+    plugins: Iterable[object] = (),
+    *,
+    load_entrypoints: bool = True,
+    builtins: Iterable[object] = (),
+) -> None:
+    """Fill a manager made by ``make_plugin_manager``: ``builtins`` (an engine's configured
+    built-ins, named ``gridpoints.builtin.<Class>``), the entry points of group ``gridpoints``,
+    then ``plugins``; then block the built-ins a plugin replaces (``gridpoints_replaces``).
+
+    A manager is filled once: a second engine on the same manager is a ConfigurationError.
+    """
+    _check_manager(pm)
+    for plugin in builtins:
+        name = builtin_name(plugin)
+        if pm.get_plugin(name) is not None:
+            raise ConfigurationError(
+                f"plugin_manager: already holds {name}: it belongs to another engine; make one manager per engine"
+            )
+        pm.register(plugin, name=name)
+    if load_entrypoints:
+        try:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        except Exception as error:  # an installed plugin that fails to import
+            raise PluginError(f"entry point group {ENTRY_POINT_GROUP}", f"failed to load: {error!r}") from error
+    for plugin in plugins:
+        if pm.is_registered(plugin):
+            continue
+        try:
+            pm.register(plugin, name=_readable_name(pm, plugin))
+        except ValueError as error:
+            raise ConfigurationError(f"cannot register plugin {plugin!r}: {error}") from error
+    _block_replaced_builtins(pm)
+    pm.check_pending()
+
+
+def get_plugin_manager(
+    plugins: Iterable[object] = (),
+    *,
+    load_entrypoints: bool = True,
+    builtins: Iterable[object] = (),
+    blocked: Iterable[str] = (),
+) -> pluggy.PluginManager:
+    """A filled manager in one step: ``make_plugin_manager`` then ``register_plugins``."""
+    pm = make_plugin_manager(blocked=blocked)
+    register_plugins(pm, plugins, load_entrypoints=load_entrypoints, builtins=builtins)
+    return pm
+
+
+def _readable_name(pm: pluggy.PluginManager, plugin: object) -> str:
+    """A name errors can show: the module name, or the class path (numbered when repeated)."""
+    if isinstance(plugin, types.ModuleType):
+        base = plugin.__name__
+    elif isinstance(plugin, type):
+        base = f"{plugin.__module__}.{plugin.__qualname__}"
+    else:
+        base = f"{type(plugin).__module__}.{type(plugin).__qualname__}"
+    name, number = base, 1
+    while pm.get_plugin(name) is not None:
+        number += 1
+        name = f"{base}#{number}"
+    return name
+
+
+def _block_replaced_builtins(pm: pluggy.PluginManager) -> None:
+    """Block the built-in modules a registered plugin names in its ``gridpoints_replaces``.
+
+    This is how a configured instance of a built-in (say ``SatisfactionAward(high="4.8")``)
+    takes the default's place instead of answering beside it.
+    """
+    for plugin in pm.get_plugins():
+        replaces = getattr(plugin, "gridpoints_replaces", ())
+        if isinstance(replaces, str):
+            replaces = (replaces,)
+        for name in replaces:
+            if name in DEFAULT_PLUGINS:
+                pm.set_blocked(name)
