@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 from typing import TextIO
 
-from gridpoints.cli.args import database
 from gridpoints.cli.demo import DemoRules
 from gridpoints.engine import Engine
 from gridpoints.periods import Period
 from gridpoints.rules.toml_file import load_rules
 
-__all__ = ["Context", "UsageError", "parse_period"]
+__all__ = ["DEFAULT_DB", "Context", "UsageError", "database", "parse_period"]
+
+DEFAULT_DB = "gridpoints.db"
 
 
 class UsageError(Exception):
@@ -72,3 +74,8 @@ def parse_period(text: str) -> Period:
         return Period.parse(text)
     except ValueError as error:
         raise UsageError(str(error)) from None
+
+
+def database(args: argparse.Namespace, fallback: str = DEFAULT_DB) -> str:
+    """--db, else $GRIDPOINTS_DB, else ``fallback``."""
+    return str(args.db or os.environ.get("GRIDPOINTS_DB") or fallback)

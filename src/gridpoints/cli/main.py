@@ -12,10 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from gridpoints.cli.args import build_parser
-from gridpoints.cli.commands import COMMANDS
+from gridpoints.cli.commands import Handler
 from gridpoints.cli.context import Context, UsageError
-from gridpoints.cli.decisions import DECISION_COMMANDS
-from gridpoints.cli.results import RESULT_COMMANDS
 from gridpoints.cli.sources import InputError
 from gridpoints.errors import GridpointsError
 
@@ -32,8 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:  # --help, --version, or argparse's usage error (2)
         return done.code if isinstance(done.code, int) else USAGE
     ctx = Context(args, sys.stdout, sys.stderr)
+    handler: Handler = args.handler  # bound by the command's own parser
     try:
-        return {**COMMANDS, **DECISION_COMMANDS, **RESULT_COMMANDS}[args.command](ctx)
+        return handler(ctx)
     except (UsageError, InputError, GridpointsError, ValueError) as error:
         # The library refuses bad input with a ValueError naming the field: a usage error here.
         hint = ""

@@ -7,11 +7,26 @@ import types
 from collections.abc import Sequence
 
 from gridpoints._manager import PluginFacade
+from gridpoints.cli.commands import Subparsers
+from gridpoints.cli.context import Context
+from gridpoints.cli.demo import DemoRules
 from gridpoints.plugin_manager import get_plugin_manager
 from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
 
-__all__ = ["describe_plugins"]
+__all__ = ["add_parser", "describe_plugins", "run"]
+
+
+def add_parser(commands: Subparsers) -> None:
+    plugins = commands.add_parser(
+        "plugins", help="loaded plugins, rule sets with versions, checks, and where each came from"
+    )
+    plugins.set_defaults(handler=run)
+
+
+def run(ctx: Context) -> int:
+    ctx.out.write(describe_plugins(ctx.args.rules, ctx.ruleset(), [DemoRules()]))
+    return 0
 
 
 def _origin(plugin: object, distributions: dict[int, str], rule_files: TomlRuleFiles) -> str:
@@ -38,6 +53,8 @@ def describe_plugins(rules_files: Sequence[str | os.PathLike[str]], active: str,
     }
     lines = ["plugins:"]
     for name, plugin in pm.list_name_plugin():
+        if plugin is None:  # a blocked name
+            continue
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
         lines.append(f"  {name}  [{_origin(plugin, distributions, rule_files)}]  hooks: {', '.join(hooks)}")
     lines.append("rule sets:")
