@@ -180,6 +180,16 @@ def test_hook_calls_seen_by_a_monitor_do_not_grow_with_the_number_of_events() ->
     assert small == large == ["gridpoints_checks", "gridpoints_rulesets", "gridpoints_coefficient", "gridpoints_grade"]
 
 
+def test_asking_an_implementation_again_goes_through_pluggy_too() -> None:
+    pm = gp.make_plugin_manager()
+    calls = monitored(pm)
+    engine = build(plugin_manager=pm, plugins=[Contributes(none=True)])
+    # One call; then, because an implementation answered None, each of the three (standard
+    # rules, rule files, this plugin) alone, to learn whose answer is whose.
+    assert [name for when, name in calls if when == "before"].count("gridpoints_rulesets") == 4
+    assert engine.rulebook.id == "standard"
+
+
 # -- blocking ----------------------------------------------------------------------------------
 
 
@@ -224,7 +234,7 @@ def test_a_blocked_entry_point_is_not_even_imported(tmp_path: Path, monkeypatch:
     assert "gp_blocked_demo" not in sys.modules
     found = build(ruleset="blocked_demo", load_entrypoints=True)  # not blocked: found and used
     assert "blocked_demo" in found.plugins.plugin_names()
-    monkeypatch.delitem(sys.modules, "gp_blocked_demo")
+    sys.modules.pop("gp_blocked_demo", None)
 
 
 def test_a_configured_built_in_replaces_the_default_by_blocking_it() -> None:
