@@ -400,6 +400,28 @@ def test_a_wrapper_returning_no_list_is_named() -> None:
     assert caught.value.plugin.endswith("<locals>.Collapses")
 
 
+def test_an_answer_no_implementation_gives_again_names_every_implementation() -> None:
+    class Fickle:
+        """Answers once, then never again: not the pure contribution a hook should be."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        @gp.hookimpl
+        def gridpoints_rulesets(self) -> list[gp.RuleSet] | None:
+            self.calls += 1
+            return [rule_set("fickle")] if self.calls == 1 else None
+
+    fickle = Fickle()
+    facade = PluginFacade(get_plugin_manager([fickle, Contributes(none=True)], load_entrypoints=False))
+    credited = {r.id: p for r, p in facade.rulesets()}
+    assert credited["standard"] == "gridpoints.plugins.standard_rules"
+    # Whose it was cannot be known: every implementation is named, in call order.
+    in_call_order = [i.plugin_name for i in reversed(facade.pm.hook.gridpoints_rulesets.get_hookimpls())]
+    assert credited["fickle"].split(" or ") == in_call_order
+    assert facade.pm.get_name(fickle) in in_call_order and fickle.calls == 2
+
+
 # -- who gave what: a property over plugins answering or not, with or without a wrapper ---------
 
 

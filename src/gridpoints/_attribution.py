@@ -19,7 +19,7 @@ beside every rule set and check, so it works that out after the call:
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pluggy
@@ -90,12 +90,9 @@ def _holds(answer: object, thing: object) -> bool:
     """Whether one implementation's own ``answer`` is ``thing``, equals it, or contains it."""
     if answer is thing or _equal(answer, thing):
         return True
-    if isinstance(answer, (str, bytes)):
+    if isinstance(answer, (str, bytes)) or not isinstance(answer, Iterable):
         return False
-    try:
-        contents = list(answer)  # type: ignore[call-overload]
-    except TypeError:
-        return False
+    contents = list(answer)
     return any(x is thing for x in contents) or any(_equal(x, thing) for x in contents)
 
 
