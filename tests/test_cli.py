@@ -185,6 +185,14 @@ def test_a_rule_file_selects_its_rule_set(run: Run, tmp_path: Path) -> None:
     assert err.endswith("give the same --ruleset (and --rules, --tz) as when the file was created\n")
 
 
+def test_only_a_store_settings_error_gets_the_settings_hint(run: Run, tmp_path: Path) -> None:
+    # Recognised by type, not by text: another configuration error that merely quotes the words
+    # (here an unknown rule-set id) gets no hint about how the file was created.
+    code, _, err = run("--ruleset", "was created with", "report", "2026-09")
+    assert code == 2 and "no rule set 'was created with'" in err
+    assert "give the same --ruleset" not in err
+
+
 @pytest.mark.parametrize("argv", [["report", "2026-13"], ["report", "Nov 2026"], ["explain", "M001", "2026/09"]])
 def test_unknown_period_format_is_a_usage_error(run: Run, argv: list[str]) -> None:
     code, out, err = run(*argv)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import gridpoints as gp
+from gridpoints.schema import EntryRow
 from gridpoints.testing import PROPERTIES, PropertyFailed, check_ruleset
 
 CAPPED = gp.RuleSet(
@@ -150,10 +151,10 @@ class ForgetsEventsTx(_Tx):
 
 
 class HalvesEntriesTx(_Tx):
-    def entry_rows(self, **filters: Any) -> list[tuple[object, ...]]:
-        rows = self._tx.entry_rows(**filters)
+    def entry_rows(self, **filters: Any) -> list[EntryRow]:
+        rows: list[EntryRow] = self._tx.entry_rows(**filters)
         if filters.get("seqs"):  # a stale read of the entry an appeal contests
-            rows = [(*row[:6], int(row[6]) // 2, *row[7:]) for row in rows]  # type: ignore[call-overload]
+            rows = [row._replace(points_cents=row.points_cents // 2) for row in rows]
         return rows
 
 

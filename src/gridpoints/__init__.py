@@ -21,6 +21,7 @@ from gridpoints.errors import (
     RuleFileError,
     StoreBusyError,
     StoreError,
+    StoreSettingsError,
     StoreUnavailableError,
 )
 from gridpoints.ingest.outcomes import IngestResult, Rejection
@@ -84,6 +85,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreError",
+    "StoreSettingsError",
     "StoreUnavailableError",
     "Table",
     "Verdict",

@@ -249,7 +249,7 @@ class Engine:
         if parsed.kind == "month":
             closed = self.store.period_closes(periods=[str(parsed)])
             if closed:
-                frozen = report_from_json(closed[0][4])
+                frozen = report_from_json(closed[0].report)
                 return attrs.evolve(frozen, settled=str(parsed) in self.store.settled_periods())
         return self._live_report(parsed)
 
@@ -311,7 +311,8 @@ class Engine:
         parsed = Period.parse(period)
         entries = self.ledger.entries(member_id=member_id, periods=[str(m) for m in parsed.months()])
         ids = sorted({e.event_id for e in entries if e.reason != PERIOD_AWARD})
-        events = {row[0]: Event.from_payload(row[0], row[6]) for row in self.store.event_rows(event_ids=ids)}
+        rows = self.store.event_rows(event_ids=ids)
+        events = {row.event_id: Event.from_payload(row.event_id, row.payload) for row in rows}
         return explain_entries(member_id, str(parsed), entries, events, self.rulebook)
 
     # -- closing -------------------------------------------------------------------------
@@ -324,7 +325,7 @@ class Engine:
     def closed_periods(self) -> list[ClosedPeriod]:
         """Every closed month, in calendar order, with its frozen report and ledger head."""
         decisions = {d.seq: d for d in self.decisions(action="close")}
-        return [closed_from_row(row, decisions[row[1]]) for row in self.store.period_closes()]
+        return [closed_from_row(row, decisions[row.decision_seq]) for row in self.store.period_closes()]
 
     # -- appeals and corrections ---------------------------------------------------------
 

@@ -12,6 +12,7 @@ __all__ = [
     "RuleFileError",
     "StoreBusyError",
     "StoreError",
+    "StoreSettingsError",
     "StoreUnavailableError",
 ]
 
@@ -37,6 +38,23 @@ class RuleFileError(ConfigurationError):
         self.line = line
         self.key = key
         self.reason = message
+
+
+class StoreSettingsError(ConfigurationError):
+    """The store was created with another time zone or rule set than the engine opening it.
+
+    ``key`` is ``"tz"`` or ``"ruleset"``; ``stored`` what the store recorded, ``given`` what
+    the engine asked for. Opening it anyway takes ``migrate=True``.
+    """
+
+    def __init__(self, url: str, key: str, stored: str, given: str) -> None:
+        super().__init__(
+            f"store {url} was created with {key}={stored!r}, not {given!r} (pass migrate=True to change it)"
+        )
+        self.url = url
+        self.key = key
+        self.stored = stored
+        self.given = given
 
 
 class PluginError(GridpointsError):

@@ -15,7 +15,7 @@ from gridpoints.cli.args import build_parser
 from gridpoints.cli.commands import Handler
 from gridpoints.cli.context import Context, UsageError
 from gridpoints.cli.sources import InputError
-from gridpoints.errors import GridpointsError
+from gridpoints.errors import GridpointsError, StoreSettingsError
 
 __all__ = ["main", "run"]
 
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, InputError, GridpointsError, ValueError) as error:
         # The library refuses bad input with a ValueError naming the field: a usage error here.
         hint = ""
-        if "was created with" in str(error):  # the store's recorded zone or rule set differs
+        if isinstance(error, StoreSettingsError):  # the store's recorded zone or rule set differs
             hint = "; give the same --ruleset (and --rules, --tz) as when the file was created"
         sys.stderr.write(f"gridpoints {args.command}: error: {error}{hint}\n")
         return USAGE

@@ -18,6 +18,7 @@ from gridpoints.desk.review import require_text
 from gridpoints.errors import ConfigurationError, LedgerError, NotFoundError, ReviewError
 from gridpoints.ingest.booking import entry_ref
 from gridpoints.ledger.decisions import Decision
+from gridpoints.schema import DecisionRow
 from gridpoints.stores import Transaction
 
 if TYPE_CHECKING:
@@ -95,8 +96,8 @@ class AppealDesk:
             if not rows:
                 raise NotFoundError(f"entry_seq: no ledger entry {entry_seq}")
             entry = rows[0]
-            if entry[13] in _NOT_APPEALABLE:
-                raise LedgerError(f"entry_seq: entry {entry_seq} is a {entry[13]}, not points that can be appealed")
+            if entry.reason in _NOT_APPEALABLE:
+                raise LedgerError(f"entry_seq: entry {entry_seq} is a {entry.reason}, not points that can be appealed")
             reversed_by = _reversal_of(tx, entry_seq)
             if reversed_by is not None:
                 raise LedgerError(f"entry_seq: entry {entry_seq} was already reversed by entry {reversed_by}")
@@ -105,9 +106,9 @@ class AppealDesk:
                     raise ReviewError(f"entry_seq: entry {entry_seq} already has open appeal {earlier.id}")
             booking = engine.pipeline.booking(tx)
             appeal_id = engine.record_decision(
-                booking, "appeal", f"entry:{entry_seq}", by=by, note=reason, member_id=str(entry[1]),
-                detail={"member": str(entry[1])},
-                event_id=str(entry[2]), month=booking.open_month(str(entry[4])), ref=entry_ref(entry_seq),
+                booking, "appeal", f"entry:{entry_seq}", by=by, note=reason, member_id=entry.member_id,
+                detail={"member": entry.member_id},
+                event_id=entry.event_id, month=booking.open_month(entry.period), ref=entry_ref(entry_seq),
             )
             booking.flush()
         return self.get(appeal_id)
@@ -115,7 +116,7 @@ class AppealDesk:
     def get(self, appeal_id: int) -> Appeal:
         """The current state of appeal ``appeal_id``; NotFoundError if there is none."""
         store = self._engine.store
-        opened = [row for row in store.decision_rows(actions=["appeal"]) if row[0] == appeal_id]
+        opened = [row for row in store.decision_rows(actions=["appeal"]) if row.seq == appeal_id]
         if not opened:
             raise NotFoundError(f"appeal_id: no appeal {appeal_id}")
         decided = store.decision_rows(subjects=[f"appeal:{appeal_id}"])
@@ -144,14 +145,14 @@ class AppealDesk:
             raise TypeError(f"note: {note!r} is not a string")
         engine = self._engine
         with engine.store.transaction() as tx:
-            opened = [r for r in tx.decision_rows(subjects=[f"entry:{appeal.entry_seq}"]) if r[0] == appeal.id]
+            opened = [r for r in tx.decision_rows(subjects=[f"entry:{appeal.entry_seq}"]) if r.seq == appeal.id]
             (current,) = self._fold(tx, opened)
             if not current.is_open:
                 raise ReviewError(f"appeal {appeal.id} was already {current.status} by {current.decided_by}")
             booking = engine.pipeline.booking(tx)
             (entry,) = tx.entry_rows(seqs=[appeal.entry_seq])
-            month = booking.open_month(str(entry[4]))
-            common = {"member_id": current.member_id, "event_id": str(entry[2]), "month": month}
+            month = booking.open_month(entry.period)
+            common = {"member_id": current.member_id, "event_id": entry.event_id, "month": month}
             subject = f"appeal:{appeal.id}"
             if self.levels == 2 and current.status == "open":
                 engine.record_decision(
@@ -175,16 +176,16 @@ class AppealDesk:
     def _fold(
         self,
         tx: Transaction | None,
-        opened: Sequence[tuple[object, ...]],
-        decided: Sequence[tuple[object, ...]] | None = None,
+        opened: Sequence[DecisionRow],
+        decided: Sequence[DecisionRow] | None = None,
     ) -> list[Appeal]:
         """Appeals from their ``appeal`` rows and the decisions about them (read from ``tx``
         when ``decided`` is None)."""
         appeals: list[Appeal] = []
-        opened = [r for r in opened if r[1] == "appeal"]
+        opened = [r for r in opened if r.action == "appeal"]
         if decided is None:
             assert tx is not None
-            decided = tx.decision_rows(subjects=[f"appeal:{r[0]}" for r in opened]) if opened else []
+            decided = tx.decision_rows(subjects=[f"appeal:{r.seq}" for r in opened]) if opened else []
         by_subject: dict[str, list[Decision]] = {}
         for row in decided:
             decision = Decision.from_row(row)
@@ -221,6 +222,6 @@ class AppealDesk:
 def _reversal_of(tx: Transaction, seq: int) -> int | None:
     """The seq of the entry that reverses entry ``seq``, if any (read under the lock)."""
     for row in tx.entry_rows(refs=[entry_ref(seq)]):
-        if row[13] == "reversal":
-            return int(str(row[0]))
+        if row.reason == "reversal":
+            return row.seq
     return None

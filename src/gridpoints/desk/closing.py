@@ -23,7 +23,7 @@ from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Grade
 from gridpoints.periods import Period
 from gridpoints.results.reports import Report, ReportRow
-from gridpoints.stores import PeriodCloseRow
+from gridpoints.schema import PeriodCloseRow
 
 if TYPE_CHECKING:
     from gridpoints.engine import Engine
@@ -98,9 +98,9 @@ class ClosedPeriod:
 
 def closed_from_row(row: PeriodCloseRow, decision: Decision) -> ClosedPeriod:
     """Build a ClosedPeriod from its stored row and its ``close`` decision."""
-    period, decision_seq, head_seq, head_hash, report = row
     return ClosedPeriod(
-        period, decision.by, decision.at, int(head_seq), str(head_hash), report_from_json(report), int(decision_seq)
+        row.period, decision.by, decision.at, row.head_seq, row.head_hash, report_from_json(row.report),
+        row.decision_seq,
     )
 
 
@@ -137,9 +137,10 @@ def close_period(
             detail={"head_seq": head_seq, "head_hash": head_hash, "report_digest": report_digest(frozen)},
         )
         recorded = booking.decisions[-1]
-        tx.add_period_close((label, seq, head_seq, head_hash, frozen))
+        close = PeriodCloseRow(label, seq, head_seq, head_hash, frozen)
+        tx.add_period_close(close)
         booking.flush()
-    return closed_from_row((label, seq, head_seq, head_hash, frozen), Decision.from_row(recorded))
+    return closed_from_row(close, Decision.from_row(recorded))
 
 
 def _refuse_if_closed(engine: Engine, label: str) -> None:

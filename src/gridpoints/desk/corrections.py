@@ -48,25 +48,26 @@ def correct(engine: Engine, event_id: str, replacement: Event | Mapping[str, Any
         known = tx.lookup([event_id, new.id])
         if event_id not in known:
             raise NotFoundError(f"event_id: no booked event {event_id!r}")
-        status = known[event_id][1]
+        _, status = known[event_id]
         if status != "booked":
             raise ReviewError(f"event_id: event {event_id!r} is {status}; only a booked event can be corrected")
         if new.id in known:
-            raise ReviewError(f"replacement.id: {new.id!r} is already {known[new.id][1]}; choose a new id")
-        entries = [row for row in tx.entry_rows(event_ids=[event_id]) if row[13] not in _NOT_REVERSIBLE]
-        already = {str(row[14]) for row in tx.entry_rows(refs=[entry_ref(int(e[0])) for e in entries])  # type: ignore[call-overload]
-                   if row[13] == "reversal"}
+            _, taken = known[new.id]
+            raise ReviewError(f"replacement.id: {new.id!r} is already {taken}; choose a new id")
+        entries = [row for row in tx.entry_rows(event_ids=[event_id]) if row.reason not in _NOT_REVERSIBLE]
+        already = {row.ref for row in tx.entry_rows(refs=[entry_ref(e.seq) for e in entries])
+                   if row.reason == "reversal"}
         booking = engine.pipeline.booking(tx)
-        reversals = [booking.reverse(row) for row in entries if entry_ref(int(row[0])) not in already]  # type: ignore[call-overload]
+        reversals = [booking.reverse(row) for row in entries if entry_ref(row.seq) not in already]
         try:
             month = engine.pipeline.book_event(booking, new, reason="correction", ref=event_id, new=True)
         except ValueError as error:
             raise ValueError(f"replacement: {new.id!r} cannot be booked: {error}") from None
-        replaced = [int(row[0]) for row in booking.entries[len(reversals):]]  # type: ignore[call-overload]
+        replaced = [seq for seq, *_ in booking.entries[len(reversals):]]
         engine.record_decision(
             booking, "correct", f"event:{event_id}", by=by, note=reason,
             detail={"replacement": new.id, "reversals": reversals, "entries": replaced},
-            member_id=str(entries[0][1]) if entries else new.member_id, event_id=event_id,
+            member_id=entries[0].member_id if entries else new.member_id, event_id=event_id,
             month=month, ref=new.id,
         )
         recorded = booking.decisions[-1]

@@ -63,11 +63,16 @@ class ReviewQueue:
         months = None if period is None else {str(m) for m in Period.parse(period).months()}
         found = []
         for row in self._engine.store.event_rows(status="held"):
-            if (member is not None and row[1] != member) or (kind is not None and row[2] != kind):
+            if (member is not None and row.member_id != member) or (kind is not None and row.kind != kind):
                 continue
-            if (check is not None and row[7] != check) or (months is not None and row[4] not in months):
+            if (check is not None and row.hold_check != check) or (months is not None and row.period not in months):
                 continue
-            found.append(HeldEvent(Event.from_payload(row[0], row[6]), row[7], row[8], row[9] or None, row[4]))
+            found.append(
+                HeldEvent(
+                    Event.from_payload(row.event_id, row.payload), row.hold_check, row.hold_reason,
+                    row.hold_ref or None, row.period,
+                )
+            )
         return found
 
     def approve(self, event_id: str, *, by: str, note: str = "") -> int:

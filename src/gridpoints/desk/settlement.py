@@ -23,6 +23,7 @@ from gridpoints.periods import Period
 from gridpoints.ratings import RATING_KIND, stars_of
 from gridpoints.results.reports import cents_to_points
 from gridpoints.rules.compiled import RuleBook
+from gridpoints.schema import EntryValues
 from gridpoints.stores import Store
 
 __all__ = ["PERIOD_AWARD", "SettleResult", "settle_month"]
@@ -90,7 +91,7 @@ def settle_month(
             return SettleResult(label, already_settled=True)
         summaries = _summaries(store, label, active)
         seq, prev = tx.head
-        rows: list[tuple[object, ...]] = []
+        rows: list[EntryValues] = []
         booked: list[tuple[str, Award]] = []
         for member in active:
             used: dict[str, int] = {}

@@ -15,11 +15,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gridpoints.ledger.chain import chain_text_hash, entry_bytes, entry_text
-from gridpoints.ledger.decisions import DecisionRow, decision_digest
+from gridpoints.ledger.decisions import decision_digest
 from gridpoints.periods import Period
-from gridpoints.stores import EventRow, Transaction
+from gridpoints.schema import DecisionRow, EntryRow, EntryValues, EventValues
+from gridpoints.stores import Transaction
 
-__all__ = ["DECISION_KIND", "Booking", "entry_ref"]
+__all__ = ["DECISION_KIND", "Booking", "EntryFields", "entry_ref"]
+
+#: What a writer decides of an entry, ``member_id`` … ``ref`` in ``ENTRY_COLUMNS`` order;
+#: ``Booking.chain`` adds the seq before and the two hashes after.
+EntryFields = tuple[str, str, str, str, str, int, str, str, str, str, str, str, str, str]
 
 #: The ``kind`` of zero-point decision entries (never an event kind: ids of kinds are rules').
 DECISION_KIND = "decision"
@@ -37,8 +42,9 @@ class Booking:
         self.tx = tx
         self.seq, self.prev = tx.head
         self.closed: frozenset[str] = frozenset(tx.closed_periods())
-        self.entries: list[tuple[object, ...]] = []
-        self.events: list[EventRow] = []
+        # Plain tuples in column order, as the pipeline builds them: cheaper than named rows.
+        self.entries: list[EntryValues] = []
+        self.events: list[EventValues] = []
         self.decisions: list[DecisionRow] = []
         self.entry_count = 0
         self._open: dict[str, str] = {}
@@ -57,21 +63,20 @@ class Booking:
             self._open[month] = found
         return found
 
-    def chain(self, row: tuple[object, ...], tail: str | None = None) -> int:
+    def chain(self, fields: EntryFields, tail: str | None = None) -> int:
         """Append an entry given its fields after ``seq`` (member … ref); return its seq.
 
-        ``tail``, when given, is ``entry_tail`` of the row's points … digest fields, which the
+        ``tail``, when given, is ``entry_tail`` of the fields points … digest, which the
         pipeline caches per rule, quantity and coefficient; the bytes hashed are the same.
         """
         seq = self.seq = self.seq + 1
         prev = self.prev
         if tail is None:
-            digest = hashlib.sha256(prev.encode("ascii") + b"\x1e" + entry_bytes((seq, *row))).hexdigest()
+            digest = hashlib.sha256(prev.encode("ascii") + b"\x1e" + entry_bytes((seq, *fields))).hexdigest()
         else:
-            member, event, kind, month, day = row[:5]
-            text = entry_text(seq, member, event, kind, month, day, tail, row[12], row[13])  # type: ignore[arg-type]
-            digest = chain_text_hash(prev, text)
-        self.entries.append((seq, *row, prev, digest))
+            member, event, kind, month, day, _, _, _, _, _, _, _, reason, ref = fields
+            digest = chain_text_hash(prev, entry_text(seq, member, event, kind, month, day, tail, reason, ref))
+        self.entries.append((seq, *fields, prev, digest))
         self.prev = digest
         return seq
 
@@ -95,7 +100,7 @@ class Booking:
         detail_text = ""
         if detail:
             detail_text = json.dumps(dict(detail), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        row: DecisionRow = (seq, action, subject, by, at.astimezone(UTC).isoformat(), note, detail_text)
+        row = DecisionRow(seq, action, subject, by, at.astimezone(UTC).isoformat(), note, detail_text)
         self.chain(
             (member_id, event_id, DECISION_KIND, month, day, 0, "1", "0", action, "", "", decision_digest(row),
              "decision", ref)
@@ -103,12 +108,25 @@ class Booking:
         self.decisions.append(row)
         return seq
 
-    def reverse(self, original: tuple[object, ...], *, reason: str = "reversal") -> int:
+    def reverse(self, original: EntryRow, *, reason: str = "reversal") -> int:
         """Book the negation of a stored entry row, in the first open month from its own."""
-        month = self.open_month(str(original[4]))
         return self.chain(
-            (original[1], original[2], original[3], month, original[5], -int(original[6]),  # type: ignore[call-overload]
-             *original[7:13], reason, entry_ref(int(original[0])))  # type: ignore[call-overload]
+            (
+                original.member_id,
+                original.event_id,
+                original.kind,
+                self.open_month(original.period),
+                original.day,
+                -original.points_cents,
+                original.coefficient,
+                original.quantity,
+                original.rule,
+                original.ruleset,
+                original.version,
+                original.digest,
+                reason,
+                entry_ref(original.seq),
+            )
         )
 
     def flush(self) -> None:

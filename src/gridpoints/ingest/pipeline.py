@@ -24,7 +24,8 @@ from gridpoints.ingest.outcomes import IngestResult, Rejection
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
 from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
-from gridpoints.stores import CapKey, Transaction
+from gridpoints.schema import CapKey
+from gridpoints.stores import Transaction
 
 __all__ = ["Pipeline"]
 
@@ -229,11 +230,13 @@ class Pipeline:
 
     @staticmethod
     def _repeat(call: _Call, event: Event, payload: str, known: tuple[str, str], index: int) -> None:
-        """An id the store or this call already knows: a duplicate, or a conflict if changed."""
-        if known[0] == payload:
+        """An id the store or this call already knows (``known``: its payload and status): a
+        duplicate, or a conflict if changed."""
+        known_payload, status = known
+        if known_payload == payload:
             call.duplicates.append(event.id)
             return
-        message = f"id: event {event.id!r} is already {known[1]} with a different payload"
+        message = f"id: event {event.id!r} is already {status} with a different payload"
         call.rejected.append(Rejection(event.id, "conflict", message, index))
 
     def _run_checks(
@@ -279,7 +282,7 @@ class Pipeline:
                 if capped is not None and capped.cap is not None:
                     day, month = self._day_and_month(event.occurred_at)
                     scope = ("day", day) if capped.cap.per == "day" else ("period", call.open_month(month))
-                    keys.add((member.id, version.ruleset.id, capped.id, *scope))
+                    keys.add(CapKey(member.id, version.ruleset.id, capped.id, *scope))
         missing = [k for k in keys if k not in call.cap_used]
         if missing:
             found = call.tx.cap_totals(missing)
@@ -366,7 +369,7 @@ class Pipeline:
         cap = rule.cap
         if cap is not None:
             scope = ("day", day) if cap.per == "day" else ("period", month)
-            cap_key = (member_id, version.ruleset.id, rule.id, *scope)
+            cap_key = CapKey(member_id, version.ruleset.id, rule.id, *scope)
             used = call.cap_used.get(cap_key, 0)
             remaining = max(0, to_cents(quantize(cap.points)) - abs(used))
             if abs(cents) > remaining:

@@ -13,6 +13,7 @@ import attrs
 from gridpoints.ledger.checkpoints import Checkpoint
 from gridpoints.ledger.decisions import decision_digest
 from gridpoints.model import Entry
+from gridpoints.schema import ENTRY_COLUMNS, GENESIS, DecisionRow, EntryRow, EntryValues
 
 if TYPE_CHECKING:
     from gridpoints.stores import Store
@@ -31,34 +32,9 @@ __all__ = [
     "points_text",
 ]
 
-GENESIS = "0" * 64
 FORMAT = "gp1"
 #: Distinct entry tails verify keeps at once (a ledger has a few per rule and coefficient).
 _TAIL_CACHE = 4096
-
-#: The columns of table ``entries``, in the order rows are handed to and from stores.
-ENTRY_COLUMNS = (
-    "seq",
-    "member_id",
-    "event_id",
-    "kind",
-    "period",
-    "day",
-    "points_cents",
-    "coefficient",
-    "quantity",
-    "rule",
-    "ruleset",
-    "version",
-    "digest",
-    "reason",
-    "ref",
-    "prev_hash",
-    "hash",
-)
-
-Row = tuple[int, str, str, str, str, str, int, str, str, str, str, str, str, str, str, str, str]
-
 
 def points_text(cents: int) -> str:
     """Hundredths as the canonical points text: ``12345`` → ``"123.45"``, ``-300`` → ``"-3.00"``."""
@@ -83,14 +59,21 @@ def entry_text(
     return f"{FORMAT}\x1f{seq}\x1f{member}\x1f{event}\x1f{kind}\x1f{period}\x1f{day}\x1f{tail}\x1f{reason}\x1f{ref}"
 
 
-def entry_bytes(row: Row | tuple[object, ...]) -> bytes:
+#: An entry's hashed fields: ``ENTRY_COLUMNS`` up to ``ref`` (everything but the two hashes).
+HashedFields = tuple[int, str, str, str, str, str, int, str, str, str, str, str, str, str, str]
+
+
+def entry_bytes(row: HashedFields | EntryValues) -> bytes:
     """The canonical bytes of an entry: format tag and fields 0–14 joined by U+001F.
 
-    No field may contain a control character (ids are validated), so the join is unambiguous.
+    ``row`` is an entry row, or its first 15 fields (seq … ref). No field may contain a control
+    character (ids are validated), so the join is unambiguous.
     """
-    seq, member, event, kind, period, day, cents, coefficient, quantity, rule, ruleset, version, digest = row[:13]
-    tail = entry_tail(cents, coefficient, quantity, rule, ruleset, version, digest)  # type: ignore[arg-type]
-    return entry_text(seq, member, event, kind, period, day, tail, row[13], row[14]).encode()  # type: ignore[arg-type]
+    seq, member, event, kind, period, day, cents, coefficient, quantity, rule, ruleset, version, digest, reason, ref = (
+        row[:15]
+    )
+    tail = entry_tail(cents, coefficient, quantity, rule, ruleset, version, digest)
+    return entry_text(seq, member, event, kind, period, day, tail, reason, ref).encode()
 
 
 def chain_hash(prev_hash: str, content: bytes) -> str:
@@ -103,12 +86,13 @@ def chain_text_hash(prev_hash: str, text: str) -> str:
     return hashlib.sha256(f"{prev_hash}\x1e{text}".encode()).hexdigest()
 
 
-def entry_from_row(row: tuple[object, ...]) -> Entry:
-    """Build an Entry from a stored row in ``ENTRY_COLUMNS`` order."""
-    values = list(row)
-    values[6] = Decimal(points_text(int(values[6])))  # type: ignore[call-overload]
-    values[7] = Decimal(str(values[7]))
-    return Entry(*values)  # type: ignore[arg-type]
+def entry_from_row(row: EntryRow) -> Entry:
+    """Build an Entry from a stored entry row: points from hundredths, the coefficient a Decimal."""
+    return Entry(
+        row.seq, row.member_id, row.event_id, row.kind, row.period, row.day,
+        Decimal(points_text(row.points_cents)), Decimal(row.coefficient), row.quantity, row.rule, row.ruleset,
+        row.version, row.digest, row.reason, row.ref, row.prev_hash, row.hash,
+    )
 
 
 @attrs.frozen
@@ -125,8 +109,8 @@ class Verification:
 
 
 def verify_rows(
-    rows: Iterable[tuple[object, ...]],
-    decisions: Mapping[int, tuple[object, ...]] | None = None,
+    rows: Iterable[EntryValues],
+    decisions: Mapping[int, DecisionRow] | None = None,
     anchors: Mapping[int, tuple[str, str]] | None = None,
 ) -> Verification:
     """Recompute the chain over rows in seq order; name the first bad sequence number.
@@ -147,7 +131,7 @@ def verify_rows(
     prev = GENESIS
     expected_seq = 1
     sha = hashlib.sha256
-    tails: dict[tuple[object, ...], str] = {}
+    tails: dict[tuple[int, str, str, str, str, str, str], str] = {}
     unmatched = dict(decisions) if decisions is not None else None
     # The next anchored seq, so a row costs an int comparison rather than a dict look-up.
     next_anchor = min(anchors, default=0)
@@ -158,7 +142,7 @@ def verify_rows(
             reason, ref, linked, stored,
         ) = row
         if seq != expected_seq:
-            bad = min(expected_seq, int(seq))  # type: ignore[call-overload]
+            bad = min(expected_seq, seq)
             return Verification(False, expected_seq - 1, bad, f"seq {expected_seq} missing or out of order")
         if linked != prev:
             return Verification(False, expected_seq - 1, expected_seq, "prev_hash does not link to the entry before")
@@ -167,8 +151,8 @@ def verify_rows(
         if tail is None:
             if len(tails) >= _TAIL_CACHE:
                 tails.clear()
-            tail = tails[key] = entry_tail(*key)  # type: ignore[arg-type]
-        text = entry_text(seq, member, event, kind, period, day, tail, reason, ref)  # type: ignore[arg-type]
+            tail = tails[key] = entry_tail(*key)
+        text = entry_text(seq, member, event, kind, period, day, tail, reason, ref)
         digest = sha(f"{prev}\x1e{text}".encode()).hexdigest()
         if digest != stored:
             return Verification(False, expected_seq - 1, expected_seq, "hash does not match the entry's fields")
@@ -248,19 +232,18 @@ class Ledger:
                 problem = "is not sealed" if not checkpoint.sealed else "has a seal that does not match the key"
                 return Verification(False, 0, None, f"the checkpoint {problem}: forged, or the wrong key")
             anchors[checkpoint.seq] = (checkpoint.hash, f"the checkpoint {checkpoint}")
-        decision_rows = self._store.decision_rows()
-        decisions = {int(row[0]): row for row in decision_rows}
-        for period, decision_seq, head_seq, head_hash, report in self._store.period_closes():
-            decision = decisions.get(int(decision_seq))
-            detail = json.loads(str(decision[6])) if decision is not None and decision[6] else {}
+        decisions = {row.seq: row for row in self._store.decision_rows()}
+        for close in self._store.period_closes():
+            decision = decisions.get(close.decision_seq)
+            detail = json.loads(decision.detail) if decision is not None and decision.detail else {}
             committed = (detail.get("head_seq"), detail.get("head_hash"), detail.get("report_digest"))
-            actual = (head_seq, head_hash, hashlib.sha256(str(report).encode()).hexdigest())
+            actual = (close.head_seq, close.head_hash, hashlib.sha256(close.report.encode()).hexdigest())
             if committed != actual:
                 return Verification(
-                    False, 0, int(decision_seq), f"the close of {period} does not match its decision: "
+                    False, 0, close.decision_seq, f"the close of {close.period} does not match its decision: "
                     "its frozen report or head was changed",
                 )
-            anchors.setdefault(int(head_seq), (str(head_hash), f"the close of {period}"))
+            anchors.setdefault(close.head_seq, (close.head_hash, f"the close of {close.period}"))
         return verify_rows(self._store.chain_rows(), decisions, anchors)
 
     def __len__(self) -> int:

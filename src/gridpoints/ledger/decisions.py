@@ -17,6 +17,8 @@ from typing import Any
 
 import attrs
 
+from gridpoints.schema import DECISION_COLUMNS, DecisionRow
+
 __all__ = [
     "ACTIONS",
     "DECISION_COLUMNS",
@@ -24,11 +26,6 @@ __all__ = [
     "DecisionRow",
     "decision_digest",
 ]
-
-#: Columns of table ``decisions``; ``seq`` is the seq of the decision's ledger entry.
-DECISION_COLUMNS = ("seq", "action", "subject", "actor", "at", "note", "detail")
-
-DecisionRow = tuple[int, str, str, str, str, str, str]
 
 #: Decision actions and what they mean.
 ACTIONS = {
@@ -67,15 +64,14 @@ class Decision:
     detail: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
 
     @classmethod
-    def from_row(cls, row: tuple[object, ...]) -> Decision:
-        """Build from a stored row in ``DECISION_COLUMNS`` order."""
-        seq, action, subject, actor, at, note, detail = row
+    def from_row(cls, row: DecisionRow) -> Decision:
+        """Build from a stored decision row (``DECISION_COLUMNS``)."""
         return cls(
-            int(seq),  # type: ignore[call-overload]
-            str(action),
-            str(subject),
-            str(actor),
-            datetime.fromisoformat(str(at)),
-            str(note),
-            json.loads(str(detail)) if detail else {},
+            row.seq,
+            row.action,
+            row.subject,
+            row.actor,
+            datetime.fromisoformat(row.at),
+            row.note,
+            json.loads(row.detail) if row.detail else {},
         )

@@ -14,9 +14,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import attrs
 
 from gridpoints.errors import StoreError
-from gridpoints.ledger.chain import GENESIS
 from gridpoints.model import Event
-from gridpoints.stores import EVENT_REASONS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow, Store
+from gridpoints.schema import (
+    EVENT_REASONS,
+    GENESIS,
+    CapKey,
+    DecisionRow,
+    EntryRow,
+    EntryValues,
+    EventValues,
+    PeriodCloseRow,
+)
+from gridpoints.stores import Store
 
 __all__ = ["Overlay", "PendingReversal", "ScoreSink", "apply_reversals", "carry_over", "entry_role", "replay_events"]
 
@@ -71,18 +80,19 @@ class ScoreSink:
         """No earlier entries."""
         return {}
 
-    def append(self, entries: Sequence[tuple[object, ...]], events: Sequence[EventRow]) -> None:
+    def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
         """Add the entries' points to the sums; drop everything else."""
         watched = self._watched
-        for row in entries:
-            cents = int(row[6])  # type: ignore[call-overload]
-            self.add(str(row[1]), str(row[4]), str(row[3]), cents)
+        # Unpacked, not named: this runs once per simulated entry, and writers hand plain tuples.
+        for _, member_id, event_id, kind, period, _, cents, _, _, _, _, _, _, reason, _, _, _ in entries:
+            self.add(member_id, period, kind, cents)
             if watched:
-                key = (str(row[2]), entry_role(str(row[13])))
+                key = (event_id, entry_role(reason))
                 if key in watched:
                     watched[key] += cents
         if entries:
-            self.head = (int(entries[-1][0]), str(entries[-1][16]))  # type: ignore[call-overload]
+            last = EntryRow._make(entries[-1])
+            self.head = (last.seq, last.hash)
 
     def set_status(self, event_id: str, status: str) -> None:
         """Simulations decide nothing."""
@@ -179,28 +189,26 @@ def carry_over(store: Store, months: Sequence[str], sink: ScoreSink) -> list[Pen
     cancels the *simulated* points instead (nothing when the event is not replayed, as for a
     corrected event). A reversal of anything else (a period award) is carried as booked.
     """
-    reversals: list[tuple[object, ...]] = []
+    reversals: list[EntryRow] = []
     for row in store.entry_rows(periods=months):
-        reason = str(row[13])
-        if reason in EVENT_REASONS:
+        if row.reason in EVENT_REASONS:
             continue
-        if reason == "reversal" and _target_seq(str(row[14])) is not None:
+        if row.reason == "reversal" and _target_seq(row.ref) is not None:
             reversals.append(row)
         else:
-            sink.add(str(row[1]), str(row[4]), str(row[3]), int(row[6]))  # type: ignore[call-overload]
+            sink.add(row.member_id, row.period, row.kind, row.points_cents)
     if not reversals:
         return []
-    seqs = sorted({seq for row in reversals if (seq := _target_seq(str(row[14]))) is not None})
-    targets = {int(row[0]): row for row in store.entry_rows(seqs=seqs)}  # type: ignore[call-overload]
+    seqs = sorted({seq for row in reversals if (seq := _target_seq(row.ref)) is not None})
+    targets = {row.seq: row for row in store.entry_rows(seqs=seqs)}
     pending = []
     for row in reversals:
-        target = targets.get(_target_seq(str(row[14])) or 0)
-        if target is None or str(target[13]) not in EVENT_REASONS:
-            sink.add(str(row[1]), str(row[4]), str(row[3]), int(row[6]))  # type: ignore[call-overload]
+        target = targets.get(_target_seq(row.ref) or 0)
+        if target is None or target.reason not in EVENT_REASONS:
+            sink.add(row.member_id, row.period, row.kind, row.points_cents)
             continue
-        event_id = str(target[2])
-        sink.watch(event_id)
-        pending.append(PendingReversal(str(row[1]), str(row[4]), str(row[3]), event_id, entry_role(str(target[13]))))
+        sink.watch(target.event_id)
+        pending.append(PendingReversal(row.member_id, row.period, row.kind, target.event_id, entry_role(target.reason)))
     return pending
 
 

@@ -144,7 +144,7 @@ def simulate(engine: Engine, proposed: Proposal, period: str | Period, coefficie
         proposed = load_rules(proposed)
     rulebook = RuleBook(proposed_versions(proposed), engine.tz)
     months = [str(m) for m in parsed.months()]
-    closed = {str(row[0]) for row in engine.store.period_closes()} - set(months)
+    closed = {row.period for row in engine.store.period_closes()} - set(months)
     sink = ScoreSink(closed)
     pending = carry_over(engine.store, months, sink)
     pipeline = Pipeline(

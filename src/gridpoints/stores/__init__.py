@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from gridpoints.errors import StoreError
+from gridpoints.errors import ConfigurationError, StoreError, StoreSettingsError
 from gridpoints.model import Member
+from gridpoints.schema import (
+    EVENT_COLUMNS,
+    EVENT_REASONS,
+    PERIOD_CLOSE_COLUMNS,
+    CapKey,
+    DecisionRow,
+    EntryRow,
+    EntryValues,
+    EventRow,
+    EventValues,
+    PeriodCloseRow,
+)
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -21,44 +33,16 @@ __all__ = [
     "Store",
     "Transaction",
     "chained_head",
+    "checked_settings",
+    "checked_versions",
 ]
 
 #: 1: entries, events, members, settings. 2: decisions and period_closes tables.
 #: 3: the (period, member) index of entries also holds kind, so report sums read only it.
 SCHEMA_VERSION = 3
 
-#: Columns of table ``events``: every event booked, held or decided, with its canonical payload.
-EVENT_COLUMNS = (
-    "event_id",
-    "member_id",
-    "kind",
-    "occurred_us",
-    "period",
-    "status",
-    "payload",
-    "hold_check",
-    "hold_reason",
-    "hold_ref",
-)
 
-#: Entry reasons that score an event itself (its rule award, a capped award, a deduction derived
-#: from it, or a correction's replacement); other reasons (period awards, reversals, decisions)
-#: stand beside events. Quantities in a period summary count only these.
-EVENT_REASONS = frozenset({"rule", "cap", "derived", "correction"})
-
-EventRow = tuple[str, str, str, int, str, str, str, str, str, str]
-#: Columns of table ``period_closes``: the month, the seq of its ``close`` decision entry, the
-#: ledger head (seq, hash) the frozen report reflects, and the frozen report as JSON.
-PERIOD_CLOSE_COLUMNS = ("period", "decision_seq", "head_seq", "head_hash", "report")
-PeriodCloseRow = tuple[str, int, int, str, str]
-#: (seq, action, subject, actor, at, note, detail): see gridpoints.ledger.decisions.DECISION_COLUMNS.
-DecisionRow = tuple[int, str, str, str, str, str, str]
-#: (member_id, ruleset, rule, "day" or "period", the day or the month)
-CapKey = tuple[str, str, str, str, str]
-EntryRow = tuple[object, ...]
-
-
-def chained_head(head: tuple[int, str], entries: Sequence[EntryRow]) -> tuple[int, str]:
+def chained_head(head: tuple[int, str], entries: Sequence[EntryValues]) -> tuple[int, str]:
     """The chain head after appending ``entries`` to a ledger whose head is ``head``.
 
     Every store calls this before writing: the first entry must take the next seq and link to
@@ -67,9 +51,46 @@ def chained_head(head: tuple[int, str], entries: Sequence[EntryRow]) -> tuple[in
     if not entries:
         return head
     expected = head[0] + 1
-    if entries[0][0] != expected or entries[0][15] != head[1]:
+    first, last = EntryRow._make(entries[0]), EntryRow._make(entries[-1])
+    if first.seq != expected or first.prev_hash != head[1]:
         raise StoreError(f"append does not continue the chain at seq {expected}")
-    return int(entries[-1][0]), str(entries[-1][16])  # type: ignore[call-overload]
+    return last.seq, last.hash
+
+
+def checked_settings(url: str, stored: Mapping[str, str], tz: str, ruleset: str, *, migrate: bool) -> dict[str, str]:
+    """The settings an engine on ``tz`` and ``ruleset`` records in store ``url``.
+
+    ``stored`` is what the store recorded when it was created; a different value is a
+    ``StoreSettingsError`` naming the key, unless ``migrate``. Every store calls this.
+    """
+    wanted = {"tz": tz, "ruleset": ruleset}
+    if not migrate:
+        for key, value in wanted.items():
+            old = stored.get(key)
+            if old is not None and old != value:
+                raise StoreSettingsError(url, key, old, value)
+    return wanted
+
+
+def checked_versions(
+    versions: Iterable[tuple[str, str, str]], known: Mapping[tuple[str, str], str]
+) -> list[tuple[str, str, str]]:
+    """The ``(ruleset, version, digest)`` not yet in ``known`` (``(ruleset, version) → digest``).
+
+    A known version whose digest differs was changed in place: ``ConfigurationError``, naming
+    the first such version in the order given. Every store calls this before recording.
+    """
+    new = []
+    for ruleset, version, digest in versions:
+        old = known.get((ruleset, version))
+        if old is None:
+            new.append((ruleset, version, digest))
+        elif old != digest:
+            raise ConfigurationError(
+                f"rule set {ruleset} version {version} changed in place (digest {old[:12]} → "
+                f"{digest[:12]}); give the changed rules a new version"
+            )
+    return new
 
 
 class Transaction(Protocol):
@@ -86,8 +107,9 @@ class Transaction(Protocol):
     def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
         """Points (in hundredths) already booked per cap key."""
 
-    def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
-        """Append entry rows (already chained, seq continuing ``head``) and event rows."""
+    def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
+        """Append entry rows (already chained, seq continuing ``head``) and event rows, each a
+        tuple in column order (a named row is one too)."""
 
     def set_status(self, event_id: str, status: str) -> None:
         """Change the status of a stored event (held → booked/rejected, booked → corrected)."""
@@ -123,12 +145,16 @@ class Transaction(Protocol):
 
 @runtime_checkable
 class Store(Protocol):
-    """A ledger store. See docs/stores.md; the conformance suite in tests/ pins the behaviour."""
+    """A ledger store. See docs/stores.md; ``gridpoints.testing.stores`` pins the behaviour.
+
+    Read methods return the named row types of ``gridpoints.schema`` (``chain_rows`` excepted).
+    """
 
     url: str
 
     def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
-        """Record tz and rule-set id on first use; refuse others later unless ``migrate``."""
+        """Record tz and rule-set id on first use; refuse others later (``StoreSettingsError``)
+        unless ``migrate``."""
 
     def register_versions(self, versions: Iterable[tuple[str, str, str]]) -> None:
         """Record ``(ruleset, version, digest)``; refuse a known version whose digest changed."""
@@ -157,8 +183,8 @@ class Store(Protocol):
         """Entry rows in seq order matching every filter given (member, months, seqs, the
         events they belong to, the ``ref`` they carry)."""
 
-    def chain_rows(self) -> Iterator[EntryRow]:
-        """Every entry row in seq order, streamed."""
+    def chain_rows(self) -> Iterator[EntryValues]:
+        """Every entry row in seq order, streamed; plain tuples will do (``verify()`` unpacks them)."""
 
     def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
         """Sum of points (hundredths) per member over the months, aggregated in the store."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import attrs
 
-from gridpoints.ledger.chain import GENESIS
+from gridpoints.schema import GENESIS
 
 __all__ = ["MIGRATIONS", "Migration"]
 

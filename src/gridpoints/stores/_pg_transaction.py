@@ -1,4 +1,4 @@
-"""The PostgreSQL store's write transaction: reads and appends under the chain-head row lock."""
+"""The PostgreSQL dialect: its spelling, and its write transaction's COPY append and cap totals."""
 
 from __future__ import annotations
 
@@ -8,66 +8,52 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from gridpoints.errors import StoreError
-from gridpoints.ledger.chain import ENTRY_COLUMNS
-from gridpoints.ledger.decisions import DECISION_COLUMNS
-from gridpoints.stores import EVENT_COLUMNS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow, chained_head
+from gridpoints.schema import ENTRY_COLUMNS, EVENT_COLUMNS, CapKey, EntryValues, EventValues
+from gridpoints.stores import chained_head
+from gridpoints.stores.sql import Dialect, SQLTransaction
 
-__all__ = ["ENTRY_SELECT", "PostgresTransaction", "where"]
+__all__ = ["POSTGRES", "Connection", "PostgresDialect", "PostgresTransaction"]
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
 _ENTRY_COPY = f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"
 _EVENT_COPY = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
-ENTRY_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
-_DECISION_INSERT = f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES ({', '.join(['%s'] * 7)})"
-DECISION_SELECT = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
 
 
-def where(filters: Sequence[tuple[str, Iterable[object] | None]]) -> tuple[str, list[object]]:
-    """A WHERE clause (``column = ANY(…)`` per filter given, joined by AND) and its parameters.
+class PostgresDialect(Dialect):
+    """``%s`` marks; a list filter is ``column = ANY(%s)`` with the list as one array parameter
+    (one statement whatever its length); ``ON CONFLICT`` for insert-or-ignore and upsert."""
 
-    An empty filter matches nothing, as ``IN ()`` would. ``ref`` filters also say ``ref <> ''``
-    so PostgreSQL can use the partial index ``entries_ref``.
-    """
-    clauses: list[str] = []
-    params: list[object] = []
-    for column, values in filters:
-        if values is None:
-            continue
-        clauses.append(f"{column} = ANY(%s)")
-        params.append(list(values))
-        if column == "ref":
-            clauses.append("ref <> ''")
-    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+    mark = "%s"
+
+    def any_of(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(%s)", [values]
+
+    def insert_or_ignore(self, table: str, count: int) -> str:
+        return f"INSERT INTO {table} VALUES ({self.marks(count)}) ON CONFLICT DO NOTHING"
+
+    def upsert(self, table: str, columns: Sequence[str], key: str) -> str:
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != key)
+        return (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({self.marks(len(columns))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
 
 
-class PostgresTransaction:
+POSTGRES = PostgresDialect()
+
+
+class PostgresTransaction(SQLTransaction[Connection]):
     """Reads and appends inside one database transaction that holds the chain-head row lock."""
 
-    def __init__(self, conn: Connection, head: tuple[int, str]) -> None:
-        self._conn = conn
-        self.head = head
-
-    def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        rows = self._conn.execute(
-            "SELECT event_id, payload, status FROM events WHERE event_id = ANY(%s)", (list(event_ids),)
-        )
-        return {event_id: (payload, status) for event_id, payload, status in rows}
-
-    def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
-        rows = self._conn.execute(
-            "SELECT event_id, payload FROM events WHERE member_id = ANY(%s) AND occurred_us BETWEEN %s AND %s "
-            "AND status IN ('booked', 'held') ORDER BY occurred_us, event_id",
-            (list(member_ids), start_us, end_us),
-        )
-        return [(str(e), str(p)) for e, p in rows]
+    dialect = POSTGRES
 
     def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
+        # One joined sum per scope: each query is a round trip to the server.
         totals: dict[CapKey, int] = {}
         unique = list(dict.fromkeys(keys))
-        for scope, column in (("day", "day"), ("period", "period")):
-            wanted = [k for k in unique if k[3] == scope]
+        for scope in ("day", "period"):
+            wanted = [key for key in unique if key.scope == scope]
             if not wanted:
                 continue
             query = sql.SQL(
@@ -75,14 +61,14 @@ class PostgresTransaction:
                 "JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS k(m, rs, r, v) "
                 "ON e.member_id = k.m AND e.ruleset = k.rs AND e.rule = k.r AND e.{col} = k.v "
                 "GROUP BY 1, 2, 3, 4"
-            ).format(col=sql.Identifier(column))
-            columns = [[k[i] for k in wanted] for i in (0, 1, 2, 4)]
-            for member, ruleset, rule, value, total in self._conn.execute(query, columns):
+            ).format(col=sql.Identifier(scope))
+            members, rulesets, rules, _, values = (list(column) for column in zip(*wanted, strict=True))
+            for member, ruleset, rule, value, total in self._conn.execute(query, [members, rulesets, rules, values]):
                 if total:
-                    totals[(member, ruleset, rule, scope, value)] = int(total)
+                    totals[CapKey(member, ruleset, rule, scope, value)] = int(total)
         return totals
 
-    def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
+    def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
         with self._conn.cursor() as cursor:
             head = chained_head(self.head, entries)
             if entries:
@@ -95,41 +81,5 @@ class PostgresTransaction:
                     for event in events:
                         copy.write_row(event)
 
-    def set_status(self, event_id: str, status: str) -> None:
-        self._conn.execute("UPDATE events SET status = %s WHERE event_id = %s", (status, event_id))
-
-    def entry_rows(
-        self,
-        *,
-        seqs: Sequence[int] | None = None,
-        event_ids: Sequence[str] | None = None,
-        refs: Sequence[str] | None = None,
-    ) -> list[EntryRow]:
-        clause, params = where([("seq", seqs), ("event_id", event_ids), ("ref", refs)])
-        return self._conn.execute(f"{ENTRY_SELECT}{clause} ORDER BY seq", params).fetchall()
-
-    def add_decisions(self, rows: Sequence[DecisionRow]) -> None:
-        if rows:
-            self._conn.cursor().executemany(_DECISION_INSERT, rows)
-
-    def decision_rows(self, *, subjects: Sequence[str]) -> list[DecisionRow]:
-        clause, params = where([("subject", subjects)])
-        return self._conn.execute(f"{DECISION_SELECT}{clause} ORDER BY seq", params).fetchall()
-
-    def closed_periods(self) -> set[str]:
-        return {str(row[0]) for row in self._conn.execute("SELECT period FROM period_closes")}
-
-    def is_settled(self, period: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM settlements WHERE period = %s", (period,)).fetchone() is not None
-
     def mark_settled(self, period: str, head_seq: int) -> None:
         self._conn.execute("INSERT INTO settlements (period, head_seq) VALUES (%s, %s)", (period, head_seq))
-
-    def add_period_close(self, row: PeriodCloseRow) -> None:
-        # ON CONFLICT rather than catching the unique violation: an error would abort the
-        # whole PostgreSQL transaction, not just this statement.
-        cursor = self._conn.execute(
-            f"INSERT INTO period_closes VALUES ({', '.join(['%s'] * 5)}) ON CONFLICT (period) DO NOTHING", row
-        )
-        if cursor.rowcount == 0:
-            raise StoreError(f"period {row[0]} is already closed")

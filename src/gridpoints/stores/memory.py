@@ -1,41 +1,42 @@
-"""The in-memory store: the reference implementation of the Store protocol."""
+"""The in-memory store: the reference implementation of the Store protocol.
+
+Rows are kept as the writers hand them (tuples in column order) and named when read, so
+ingest pays nothing for the names (see ``gridpoints.schema``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
 
-from gridpoints.errors import ConfigurationError, StoreError
-from gridpoints.ledger.chain import GENESIS
+from gridpoints.errors import StoreError
 from gridpoints.model import Member
-from gridpoints.stores import (
+from gridpoints.schema import (
+    BOOKED,
     EVENT_REASONS,
+    GENESIS,
+    HELD,
     CapKey,
     DecisionRow,
     EntryRow,
+    EntryValues,
     EventRow,
+    EventValues,
     PeriodCloseRow,
-    chained_head,
+    named,
 )
+from gridpoints.stores import chained_head, checked_settings, checked_versions
 
 __all__ = ["MemoryStore"]
-
-_P = 4  # index of period in an entry row
-_MEMBER = 1
-_KIND = 3
-_CENTS = 6
-_QUANTITY = 8
-_REASON = 13
 
 
 class _MemoryTransaction:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
         self.head = store.head()
-        self.entries: list[EntryRow] = []
-        self.events: dict[str, EventRow] = {}
+        self.entries: list[EntryValues] = []
+        self.events: dict[str, EventValues] = {}
         # member id → ids of this transaction's events, so history() reads only those members.
         self.event_ids_by_member: dict[str, list[str]] = {}
         self.statuses: dict[str, str] = {}
@@ -43,44 +44,55 @@ class _MemoryTransaction:
         self.closes: list[PeriodCloseRow] = []
         self.settled: dict[str, int] = {}
 
+    def _event(self, event_id: str) -> EventRow | None:
+        """The event as this transaction sees it: staged or stored, with any new status."""
+        values = self.events.get(event_id) or self._store._events.get(event_id)
+        if values is None:
+            return None
+        row = EventRow._make(values)
+        status = self.statuses.get(event_id)
+        return row if status is None else row._replace(status=status)
+
     def lookup(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        known = self._store._events
         found = {}
         for event_id in event_ids:
-            row = self.events.get(event_id) or known.get(event_id)
+            row = self._event(event_id)
             if row is not None:
-                found[event_id] = (row[6], self.statuses.get(event_id, row[5]))
+                found[event_id] = (row.payload, row.status)
         return found
 
     def history(self, member_ids: Sequence[str], start_us: int, end_us: int) -> list[tuple[str, str]]:
         # Per-member indexes, not a scan of every stored event: ingest asks once per chunk, and a
-        # scan would make a long ingest quadratic.
+        # scan would make a long ingest quadratic. Rows are unpacked, not named: this runs over
+        # every stored event of the chunk's members.
         known, stored_ids, own_ids = self._store._events, self._store._event_ids_by_member, self.event_ids_by_member
+        staged = self.events
         found: list[tuple[str, str]] = []
         for member_id in dict.fromkeys(member_ids):
             for event_id in dict.fromkeys([*stored_ids.get(member_id, ()), *own_ids.get(member_id, ())]):
-                row = self.events.get(event_id) or known[event_id]
-                if start_us <= row[3] <= end_us and row[5] in ("booked", "held"):
-                    found.append((row[0], row[6]))
+                _, _, _, occurred_us, _, status, payload, _, _, _ = staged.get(event_id) or known[event_id]
+                if start_us <= occurred_us <= end_us and status in (BOOKED, HELD):
+                    found.append((event_id, payload))
         return found
 
     def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
         wanted = set(keys)
         totals: dict[CapKey, int] = {}
-        for row in self._store._entries + self.entries:
-            for scope, value in (("day", row[5]), ("period", row[4])):
-                key = (row[1], row[10], row[9], scope, value)
+        for _, member_id, _, _, period, day, cents, _, _, rule, ruleset, *_ in self._store._entries + self.entries:
+            for scope, value in (("day", day), ("period", period)):
+                key = CapKey(member_id, ruleset, rule, scope, value)
                 if key in wanted:
-                    totals[key] = totals.get(key, 0) + int(row[6])  # type: ignore[call-overload]
+                    totals[key] = totals.get(key, 0) + cents
         return totals
 
-    def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
+    def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
         self.head = chained_head(self.head, entries)
         self.entries.extend(entries)
-        for row in events:
-            if row[0] not in self.events:
-                self.event_ids_by_member.setdefault(row[1], []).append(row[0])
-            self.events[row[0]] = row
+        for values in events:
+            event_id, member_id = values[:2]
+            if event_id not in self.events:
+                self.event_ids_by_member.setdefault(member_id, []).append(event_id)
+            self.events[event_id] = values
 
     def set_status(self, event_id: str, status: str) -> None:
         self.statuses[event_id] = status
@@ -98,36 +110,34 @@ class _MemoryTransaction:
         event_ids: Sequence[str] | None = None,
         refs: Sequence[str] | None = None,
     ) -> list[EntryRow]:
-        return [
-            row
-            for row in self._store._entries + self.entries
-            if _matches(row, seqs, event_ids, refs)
-        ]
+        rows = named(EntryRow, self._store._entries + self.entries)
+        return [row for row in rows if _matches(row, seqs, event_ids, refs)]
 
     def add_decisions(self, rows: Sequence[DecisionRow]) -> None:
-        self.decisions.extend(rows)
+        self.decisions.extend(named(DecisionRow, rows))
 
     def decision_rows(self, *, subjects: Sequence[str]) -> list[DecisionRow]:
         wanted = set(subjects)
-        return [row for row in self._store._decisions + self.decisions if row[2] in wanted]
+        return [row for row in named(DecisionRow, self._store._decisions + self.decisions) if row.subject in wanted]
 
     def closed_periods(self) -> set[str]:
-        return set(self._store._closes) | {row[0] for row in self.closes}
+        return set(self._store._closes) | {row.period for row in self.closes}
 
     def add_period_close(self, row: PeriodCloseRow) -> None:
-        if row[0] in self.closed_periods():
-            raise StoreError(f"period {row[0]} is already closed")
-        self.closes.append(row)
+        close = PeriodCloseRow._make(row)
+        if close.period in self.closed_periods():
+            raise StoreError(f"period {close.period} is already closed")
+        self.closes.append(close)
 
 
 def _matches(
-    row: EntryRow, seqs: Container[object] | None, event_ids: Container[object] | None, refs: Container[object] | None
+    row: EntryRow, seqs: Container[int] | None, event_ids: Container[str] | None, refs: Container[str] | None
 ) -> bool:
     """Whether an entry row matches every filter given."""
     return (
-        (seqs is None or row[0] in seqs)
-        and (event_ids is None or row[2] in event_ids)
-        and (refs is None or row[14] in refs)
+        (seqs is None or row.seq in seqs)
+        and (event_ids is None or row.event_id in event_ids)
+        and (refs is None or row.ref in refs)
     )
 
 
@@ -136,8 +146,8 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.url = "memory:"
-        self._entries: list[EntryRow] = []
-        self._events: dict[str, EventRow] = {}
+        self._entries: list[EntryValues] = []
+        self._events: dict[str, EventValues] = {}
         self._event_ids_by_member: dict[str, list[str]] = {}
         self._members: dict[str, Member] = {}
         self._settings: dict[str, str] = {}
@@ -148,25 +158,10 @@ class MemoryStore:
         self._in_transaction = False
 
     def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
-        wanted = {"tz": tz, "ruleset": ruleset}
-        for key, value in wanted.items():
-            old = self._settings.get(key)
-            if old is not None and old != value and not migrate:
-                raise ConfigurationError(
-                    f"store {self.url} was created with {key}={old!r}, not {value!r} (pass migrate=True to change it)"
-                )
-        self._settings.update(wanted)
+        self._settings.update(checked_settings(self.url, self._settings, tz, ruleset, migrate=migrate))
 
     def register_versions(self, versions: Iterable[tuple[str, str, str]]) -> None:
-        versions = list(versions)
-        for ruleset, version, digest in versions:
-            old = self._versions.get((ruleset, version))
-            if old is not None and old != digest:
-                raise ConfigurationError(
-                    f"rule set {ruleset} version {version} changed in place (digest {old[:12]} → "
-                    f"{digest[:12]}); give the changed rules a new version"
-                )
-        for ruleset, version, digest in versions:
+        for ruleset, version, digest in checked_versions(versions, self._versions):
             self._versions[(ruleset, version)] = digest
 
     def upsert_members(self, members: Sequence[Member]) -> None:
@@ -191,20 +186,18 @@ class MemoryStore:
             self._events.update(tx.events)
             self._decisions.extend(tx.decisions)
             for close in tx.closes:
-                self._closes[close[0]] = close
+                self._closes[close.period] = close
             self._settled.update(tx.settled)
             for event_id, status in tx.statuses.items():
-                row: Any = list(self._events[event_id])
-                row[5] = status
-                self._events[event_id] = tuple(row)
+                self._events[event_id] = EventRow._make(self._events[event_id])._replace(status=status)
         finally:
             self._in_transaction = False
 
     def head(self) -> tuple[int, str]:
         if not self._entries:
             return (0, GENESIS)
-        last = self._entries[-1]
-        return (int(last[0]), str(last[16]))  # type: ignore[call-overload]
+        last = EntryRow._make(self._entries[-1])
+        return (last.seq, last.hash)
 
     def entry_rows(
         self,
@@ -216,73 +209,70 @@ class MemoryStore:
         refs: Iterable[str] | None = None,
     ) -> Iterator[EntryRow]:
         wanted = None if periods is None else set(periods)
-        filters = [None if f is None else set(f) for f in (seqs, event_ids, refs)]
-        for row in list(self._entries):
-            if member_id is not None and row[_MEMBER] != member_id:
+        seq_set = None if seqs is None else set(seqs)
+        event_set = None if event_ids is None else set(event_ids)
+        ref_set = None if refs is None else set(refs)
+        for row in named(EntryRow, list(self._entries)):
+            if member_id is not None and row.member_id != member_id:
                 continue
-            if wanted is not None and row[_P] not in wanted:
+            if wanted is not None and row.period not in wanted:
                 continue
-            if any(f is not None and row[i] not in f for f, i in zip(filters, (0, 2, 14), strict=True)):
-                continue
-            yield row
+            if _matches(row, seq_set, event_set, ref_set):
+                yield row
 
-    def chain_rows(self) -> Iterator[EntryRow]:
+    def chain_rows(self) -> Iterator[EntryValues]:
         return iter(list(self._entries))
 
     def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
         totals: dict[str, int] = {}
         for row in self.entry_rows(member_id=member_id, periods=periods):
-            member = str(row[_MEMBER])
-            totals[member] = totals.get(member, 0) + int(row[6])  # type: ignore[call-overload]
+            totals[row.member_id] = totals.get(row.member_id, 0) + row.points_cents
         return totals
 
     def totals_by_kind(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, dict[str, int]]:
         totals: dict[str, dict[str, int]] = {}
         for row in self.entry_rows(member_id=member_id, periods=periods):
-            kinds = totals.setdefault(str(row[_MEMBER]), {})
-            kinds[str(row[_KIND])] = kinds.get(str(row[_KIND]), 0) + int(row[_CENTS])  # type: ignore[call-overload]
+            kinds = totals.setdefault(row.member_id, {})
+            kinds[row.kind] = kinds.get(row.kind, 0) + row.points_cents
         return totals
 
     def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
         totals: dict[str, dict[str, int]] = {}
         for row in self.entry_rows(periods=periods):
-            months = totals.setdefault(str(row[_MEMBER]), {})
-            months[str(row[_P])] = months.get(str(row[_P]), 0) + int(row[_CENTS])  # type: ignore[call-overload]
+            months = totals.setdefault(row.member_id, {})
+            months[row.period] = months.get(row.period, 0) + row.points_cents
         return totals
 
     def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
         totals: dict[str, dict[str, Decimal]] = {}
         for row in self.entry_rows(periods=periods):
-            if row[_REASON] in EVENT_REASONS:
-                kinds = totals.setdefault(str(row[_MEMBER]), {})
-                kinds[str(row[_KIND])] = kinds.get(str(row[_KIND]), Decimal(0)) + Decimal(str(row[_QUANTITY]))
+            if row.reason in EVENT_REASONS:
+                kinds = totals.setdefault(row.member_id, {})
+                kinds[row.kind] = kinds.get(row.kind, Decimal(0)) + Decimal(row.quantity)
         return totals
 
     def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
         months = set(periods)
         wanted = None if kinds is None else set(kinds)
-        ids = {str(r[2]) for r in self._entries if r[_P] in months and r[_REASON] in EVENT_REASONS}
+        ids = {row.event_id for row in self.entry_rows(periods=months) if row.reason in EVENT_REASONS}
         rows = [
-            r
-            for event_id in ids
-            if (r := self._events.get(event_id)) is not None
-            and r[5] == "booked"
-            and (wanted is None or r[2] in wanted)
+            row
+            for row in self.event_rows(event_ids=ids)
+            if row.status == BOOKED and (wanted is None or row.kind in wanted)
         ]
-        for row in sorted(rows, key=lambda r: (r[3], r[0])):
-            yield row[0], row[6]
+        for row in rows:
+            yield row.event_id, row.payload
 
     def settled_periods(self) -> set[str]:
         return set(self._settled)
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         if event_ids is not None:
-            rows = [self._events[i] for i in event_ids if i in self._events]
+            found = (self._events[i] for i in event_ids if i in self._events)
         else:
-            rows = list(self._events.values())
-        if status is not None:
-            rows = [r for r in rows if r[5] == status]
-        return sorted(rows, key=lambda r: (r[3], r[0]))
+            found = (values for values in self._events.values())
+        rows = [row for row in named(EventRow, found) if status is None or row.status == status]
+        return sorted(rows, key=lambda r: (r.occurred_us, r.event_id))
 
     def decision_rows(
         self, *, subjects: Iterable[str] | None = None, actions: Iterable[str] | None = None
@@ -292,7 +282,7 @@ class MemoryStore:
         return [
             row
             for row in self._decisions
-            if (subject_set is None or row[2] in subject_set) and (action_set is None or row[1] in action_set)
+            if (subject_set is None or row.subject in subject_set) and (action_set is None or row.action in action_set)
         ]
 
     def period_closes(self, *, periods: Iterable[str] | None = None) -> list[PeriodCloseRow]:
@@ -303,5 +293,5 @@ class MemoryStore:
         """Nothing to release."""
 
     # Test hook: the conformance suite tampers with stored rows through this.
-    def _replace_entry(self, index: int, row: EntryRow) -> None:
+    def _replace_entry(self, index: int, row: EntryValues) -> None:
         self._entries[index] = row

@@ -1,37 +1,23 @@
-"""The SQLite store: the embedded default (WAL, synchronous=FULL, BEGIN IMMEDIATE appends)."""
+"""The SQLite store: the embedded default (WAL, synchronous=FULL, BEGIN IMMEDIATE appends).
+
+The SQLite dialect of ``gridpoints.stores.sql``: one connection, ``BEGIN IMMEDIATE`` as the
+write lock, cursors iterated directly for long reads, the schema created by one script.
+"""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from decimal import Decimal
+from typing import Any
 
-from gridpoints.errors import ConfigurationError, StoreBusyError, StoreError
-from gridpoints.ledger.chain import GENESIS
-from gridpoints.model import Member
-from gridpoints.stores import (
-    SCHEMA_VERSION,
-    DecisionRow,
-    EntryRow,
-    EventRow,
-    PeriodCloseRow,
-)
-from gridpoints.stores._sqlite_transaction import (
-    CLOSE_SELECT,
-    DECISION_SELECT,
-    ENTRY_SELECT,
-    EVENT_REASON_LIST,
-    EVENT_SELECT,
-    SQLiteTransaction,
-    marks,
-    translate,
-    where,
-)
+from gridpoints.errors import StoreBusyError, StoreError
+from gridpoints.stores import SCHEMA_VERSION
+from gridpoints.stores._sqlite_transaction import SQLITE, SQLiteTransaction, translate
+from gridpoints.stores.sql import SQLStore
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "path_from_url"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -94,13 +80,16 @@ def path_from_url(url: str) -> str | None:
     return url
 
 
-class SQLiteStore:
+class SQLiteStore(SQLStore[sqlite3.Connection, SQLiteTransaction]):
     """A ledger in one SQLite file, safe with several processes writing to it.
 
     Every append runs inside ``BEGIN IMMEDIATE``, so the chain head is read under the write lock
     and two writers can never fork the chain. ``timeout`` is how long a writer waits for the lock
     before ``StoreBusyError``.
     """
+
+    dialect = SQLITE
+    transaction_type = SQLiteTransaction
 
     def __init__(self, path: str, *, timeout: float = 30.0) -> None:
         self.path = path
@@ -124,8 +113,7 @@ class SQLiteStore:
         # CREATE ... IF NOT EXISTS is idempotent, so several processes may open a new file at once.
         self._conn.executescript(_SCHEMA)
         with self._write() as conn:
-            row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-            current = row[0] or 0
+            (current,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
             if current > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path}: schema version {current} is newer than this gridpoints "
@@ -139,55 +127,6 @@ class SQLiteStore:
                     "INSERT INTO schema_migrations VALUES (?, ?)",
                     (SCHEMA_VERSION, datetime.now(UTC).isoformat()),
                 )
-
-    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
-        with self._write() as conn:
-            stored = dict(conn.execute("SELECT key, value FROM meta"))
-            for key, value in (("tz", tz), ("ruleset", ruleset)):
-                old = stored.get(key)
-                if old is not None and old != value and not migrate:
-                    raise ConfigurationError(
-                        f"store {self.url} was created with {key}={old!r}, not {value!r} "
-                        "(pass migrate=True to change it)"
-                    )
-                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-
-    def register_versions(self, versions: Iterable[tuple[str, str, str]]) -> None:
-        with self._write() as conn:
-            for ruleset, version, digest in versions:
-                row = conn.execute(
-                    "SELECT digest FROM ruleset_versions WHERE ruleset = ? AND version = ?",
-                    (ruleset, version),
-                ).fetchone()
-                if row is None:
-                    conn.execute("INSERT INTO ruleset_versions VALUES (?, ?, ?)", (ruleset, version, digest))
-                elif row[0] != digest:
-                    raise ConfigurationError(
-                        f"rule set {ruleset} version {version} changed in place (digest "
-                        f"{row[0][:12]} → {digest[:12]}); give the changed rules a new version"
-                    )
-
-    def upsert_members(self, members: Sequence[Member]) -> None:
-        rows = [
-            (
-                m.id,
-                m.region,
-                m.grid,
-                m.name,
-                None if m.joined is None else m.joined.isoformat(),
-                None if m.left is None else m.left.isoformat(),
-                json.dumps(dict(m.attributes), ensure_ascii=False, sort_keys=True, default=str),
-            )
-            for m in members
-        ]
-        with self._write() as conn:
-            conn.executemany("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-
-    def members(self) -> list[Member]:
-        return [
-            Member(id=i, region=r, grid=g, name=n, joined=j, left=lft, attributes=json.loads(a))
-            for i, r, g, n, j, lft, a in self._conn.execute("SELECT * FROM members ORDER BY id")
-        ]
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -208,122 +147,13 @@ class SQLiteStore:
             raise
 
     @contextmanager
-    def transaction(self) -> Iterator[SQLiteTransaction]:
-        with self._write() as conn:
-            yield SQLiteTransaction(conn, self._head(conn))
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        yield self._conn
 
-    @staticmethod
-    def _head(conn: sqlite3.Connection) -> tuple[int, str]:
-        row = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
-
-    def head(self) -> tuple[int, str]:
-        return self._head(self._conn)
-
-    def entry_rows(
-        self,
-        *,
-        member_id: str | None = None,
-        periods: Iterable[str] | None = None,
-        seqs: Iterable[int] | None = None,
-        event_ids: Iterable[str] | None = None,
-        refs: Iterable[str] | None = None,
-    ) -> Iterator[EntryRow]:
-        clause, params = where(
-            [
-                ("member_id", None if member_id is None else [member_id]),
-                ("period", periods),
-                ("seq", seqs),
-                ("event_id", event_ids),
-                ("ref", refs),
-            ]
-        )
-        if refs is not None:
-            clause += " AND ref != ''"  # lets SQLite use the partial index entries_ref
-        yield from self._conn.execute(f"{ENTRY_SELECT}{clause} ORDER BY seq", params)
-
-    def chain_rows(self) -> Iterator[EntryRow]:
+    def _stream(self, query: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
         # The cursor itself: iterating it in C is ~20 % cheaper per row than fetchmany batches
         # re-yielded by a generator, and verify() reads every row.
-        return self._conn.execute(f"{ENTRY_SELECT} ORDER BY seq")
-
-    def totals(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, int]:
-        clause, params = where([("period", periods), ("member_id", None if member_id is None else [member_id])])
-        sql = f"SELECT member_id, SUM(points_cents) FROM entries{clause} GROUP BY member_id"
-        return {m: int(t) for m, t in self._conn.execute(sql, params)}
-
-    def totals_by_kind(self, periods: Iterable[str], *, member_id: str | None = None) -> dict[str, dict[str, int]]:
-        clause, params = where([("period", periods), ("member_id", None if member_id is None else [member_id])])
-        sql = f"SELECT member_id, kind, SUM(points_cents) FROM entries{clause} GROUP BY member_id, kind"
-        totals: dict[str, dict[str, int]] = {}
-        # Ordered by member, so a member's dict is made once when its first row comes, not per row.
-        last: str | None = None
-        kinds: dict[str, int] = {}
-        for member, kind, cents in self._conn.execute(sql + " ORDER BY member_id", params):
-            if member != last:
-                last = member
-                kinds = totals[member] = {}
-            kinds[kind] = cents
-        return totals
-
-    def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
-        months = list(periods)
-        sql = (
-            f"SELECT member_id, period, SUM(points_cents) FROM entries WHERE period IN ({marks(months)}) "
-            "GROUP BY member_id, period"
-        )
-        totals: dict[str, dict[str, int]] = {}
-        for member, month, cents in self._conn.execute(sql, months):
-            totals.setdefault(member, {})[month] = int(cents)
-        return totals
-
-    def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
-        # Quantities are exact decimal text: group by the text, multiply by the count in Python.
-        months = list(periods)
-        sql = (
-            f"SELECT member_id, kind, quantity, COUNT(*) FROM entries WHERE period IN ({marks(months)}) "
-            f"AND reason IN ({marks(EVENT_REASON_LIST)}) GROUP BY member_id, kind, quantity"
-        )
-        totals: dict[str, dict[str, Decimal]] = {}
-        for member, kind, quantity, count in self._conn.execute(sql, [*months, *EVENT_REASON_LIST]):
-            kinds = totals.setdefault(member, {})
-            kinds[kind] = kinds.get(kind, Decimal(0)) + Decimal(quantity) * count
-        return totals
-
-    def booked_events(self, periods: Iterable[str], *, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
-        # By where the event's own entries were booked, not by its own month: a late event of a
-        # closed month belongs to the open month it was booked in.
-        months = list(periods)
-        sql = (
-            "SELECT event_id, payload FROM events WHERE status = 'booked' AND event_id IN "
-            f"(SELECT event_id FROM entries WHERE period IN ({marks(months)}) "
-            f"AND reason IN ({marks(EVENT_REASON_LIST)}))"
-        )
-        params = [*months, *EVENT_REASON_LIST]
-        if kinds is not None:
-            wanted = list(kinds)
-            sql += f" AND kind IN ({marks(wanted)})"
-            params += wanted
-        cursor = self._conn.execute(sql + " ORDER BY occurred_us, event_id", params)
-        while rows := cursor.fetchmany(10_000):
-            yield from rows
-
-    def settled_periods(self) -> set[str]:
-        return {month for (month,) in self._conn.execute("SELECT period FROM settlements")}
-
-    def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
-        clause, params = where([("status", None if status is None else [status]), ("event_id", event_ids)])
-        return list(self._conn.execute(f"{EVENT_SELECT}{clause} ORDER BY occurred_us, event_id", params))
-
-    def decision_rows(
-        self, *, subjects: Iterable[str] | None = None, actions: Iterable[str] | None = None
-    ) -> list[DecisionRow]:
-        clause, params = where([("subject", subjects), ("action", actions)])
-        return list(self._conn.execute(f"{DECISION_SELECT}{clause} ORDER BY seq", params))
-
-    def period_closes(self, *, periods: Iterable[str] | None = None) -> list[PeriodCloseRow]:
-        clause, params = where([("period", periods)])
-        return list(self._conn.execute(f"{CLOSE_SELECT}{clause} ORDER BY period", params))
+        return self._conn.execute(query, params)
 
     def close(self) -> None:
         self._conn.close()

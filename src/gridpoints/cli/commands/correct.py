@@ -64,7 +64,7 @@ def run(ctx: Context) -> int:
     rows = engine.store.event_rows(event_ids=[ctx.args.event_id])
     if not rows:
         raise UsageError(f"event_id: no event {ctx.args.event_id!r}")
-    original = Event.from_payload(rows[0][0], rows[0][6])
+    original = Event.from_payload(rows[0].event_id, rows[0].payload)
     replacement = _replacement(ctx, original)
     decision = engine.correct(original.id, replacement, by=ctx.by, reason=ctx.args.reason)
     ctx.out.write(
