@@ -1,4 +1,4 @@
-"""Shared fixtures: engines on every built-in store, members and event helpers."""
+"""Shared fixtures: engines on the memory store, the PostgreSQL test server, event helpers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +21,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: A fixed "now" for engines under test, so no event in the tests is ever "in the future".
 NOW = datetime(2027, 6, 1, tzinfo=SHANGHAI)
 
-STORE_KINDS = ["memory", "sqlite-file", "sqlite-memory", "postgres"]
 IN_CI = os.environ.get("CI") == "true"
 
 #: The PostgreSQL server tests use; each test gets a schema of its own there, dropped after it.
@@ -97,48 +97,19 @@ def at(day: int, hour: int = 9, month: int = 11, year: int = 2026) -> datetime:
     return datetime(year, month, day, hour, tzinfo=SHANGHAI)
 
 
-def store_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None = None) -> str | None:
-    if kind == "postgres":
-        assert request is not None
-        return str(request.getfixturevalue("pg_url"))
-    if kind == "memory":
-        return None
-    if kind == "sqlite-file":
-        return str(tmp_path / "points.db")
-    if kind == "sqlite-memory":
-        return ":memory:"
-    raise ValueError(kind)
-
-
-def open_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> gp.Store:
-    """A bare store of ``kind`` (PostgreSQL on this test's own schema)."""
-    url = store_url(kind, tmp_path, request)
-    if url is None:
-        return gp.MemoryStore()
-    if kind == "postgres":
-        from gridpoints.stores.postgres import PostgresStore
-
-        return PostgresStore(url)
-    return gp.SQLiteStore(url)
-
-
-@pytest.fixture(params=STORE_KINDS)
-def store_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
-def make_engine(
-    store_kind: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., gp.Engine]]:
-    """Build engines on the parametrized store; keyword arguments go to ``gp.Engine``."""
-    engines: list[gp.Engine] = []
-    url = store_url(store_kind, tmp_path, request)
+def make_engine() -> Iterator[Callable[..., gp.Engine]]:
+    """Build engines on the memory store; keyword arguments go to ``gp.Engine``.
 
-    def make(**kwargs: object) -> gp.Engine:
+    Store-independent tests run on the reference store only. What each store implements is
+    tested on every store by the conformance suite (tests/test_store_conformance.py).
+    """
+    engines: list[gp.Engine] = []
+
+    def make(**kwargs: Any) -> gp.Engine:
         kwargs.setdefault("clock", lambda: NOW)
         kwargs.setdefault("load_entrypoints", False)
-        engine = gp.Engine(url, **kwargs)  # type: ignore[arg-type]
+        engine = gp.Engine(None, **kwargs)
         engines.append(engine)
         return engine
 

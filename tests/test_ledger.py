@@ -258,21 +258,6 @@ def test_an_ingest_call_is_atomic_against_storage_faults(tmp_path: Path) -> None
     assert engine.ingest(xiao_li_month()).accepted and engine.score("M001", "2026-11") == 127
 
 
-def test_duplicates_and_conflicts_across_chunks_of_one_call(engine: gp.Engine) -> None:
-    members(engine)
-    engine.pipeline.chunk_size = 2
-    result = engine.ingest([
-        gp.Event("a", "M001", "patrol", at(3)),
-        gp.Event("b", "M001", "patrol", at(4)),
-        gp.Event("c", "M001", "patrol", at(5)),
-        gp.Event("a", "M001", "patrol", at(3)),
-        gp.Event("b", "M001", "patrol", at(9)),
-    ])
-    assert result.accepted == ("a", "b", "c") and result.duplicates == ("a",)
-    assert [(r.event_id, r.code, r.index) for r in result.rejected] == [("b", "conflict", 4)]
-    assert engine.score("M001", "2026-11") == 15
-
-
 def test_every_anchor_is_checked_in_seq_order_and_a_later_one_can_fail() -> None:
     from gridpoints.ledger.chain import verify_rows
 

@@ -199,31 +199,3 @@ def test_processes_settling_at_once_book_the_awards_once(tmp_path: Path) -> None
     assert booked == [0, 0, 20]
     with gp.Engine(path, load_entrypoints=False, checks=False, clock=lambda: NOW) as engine:
         assert engine.ledger.verify() and engine.ledger.head()[0] == 100 + 20
-
-
-def test_a_failing_award_plugin_books_nothing_and_leaves_the_month_open(make_engine: Make) -> None:
-    class Broken:
-        @gp.hookimpl
-        def gridpoints_period_awards(self, member: gp.Member) -> list[gp.Award]:
-            if member.id == "B":
-                raise RuntimeError("boom")
-            return []
-
-    engine = make_engine(checks=False, plugins=[Broken()])
-    engine.add_members([gp.Member(id="A", region="urban"), gp.Member(id="B", region="urban")])
-    _rate(engine, "A", [5] * 5)
-    head = engine.ledger.head()
-    with pytest.raises(gp.PluginError, match="boom"):
-        engine.settle("2026-11")
-    assert engine.ledger.head() == head and engine.store.settled_periods() == set()
-
-
-def test_a_late_rating_of_a_closed_month_counts_where_it_was_booked(make_engine: Make) -> None:
-    engine = make_engine(checks=False)
-    engine.add_members([gp.Member(id="A", region="urban")])
-    _rate(engine, "A", [5] * 4)  # November: four ratings, too few
-    engine.close_period("2026-11", by="office")  # settles November: no award
-    _rate(engine, "A", [5])  # a fifth November rating, booked into December
-    _rate(engine, "A", [5] * 4, month=12)
-    assert [a.points for _, a in engine.settle("2026-12").awards] == [Decimal(10)]
-    assert (engine.score("A", "2026-11"), engine.score("A", "2026-12")) == (0, 10)

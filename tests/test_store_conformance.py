@@ -1,4 +1,4 @@
-"""The conformance suite (tests/store_conformance.py) on every built-in store."""
+"""The conformance suite (gridpoints.testing.stores) on every built-in store."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 import gridpoints as gp
+from gridpoints.schema import EntryRow
+from gridpoints.testing.stores import StoreConformance
 from tests.conftest import PG_URL
-from tests.store_conformance import StoreConformance
 
 
 class TestMemoryStore(StoreConformance):
@@ -20,9 +21,8 @@ class TestMemoryStore(StoreConformance):
 
     def tamper(self, store: gp.Store, seq: int, column: str, value: object) -> None:
         assert isinstance(store, gp.MemoryStore)
-        row = list(store._entries[seq - 1])
-        row[gp.ledger.ENTRY_COLUMNS.index(column)] = value
-        store._replace_entry(seq - 1, tuple(row))
+        row = EntryRow._make(store._entries[seq - 1])
+        store._replace_entry(seq - 1, row._replace(**{column: value}))
 
 
 def _tamper_sqlite(conn: sqlite3.Connection, seq: int, column: str, value: object) -> None:

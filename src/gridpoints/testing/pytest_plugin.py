@@ -30,6 +30,10 @@ __all__ = [
 
 MARKER = "gridpoints_plugins"
 
+# Test classes subclass the store conformance suite: rewrite its asserts as pytest does a test
+# module's, so a failing check shows the values compared. Registered before anything imports it.
+pytest.register_assert_rewrite("gridpoints.testing.stores")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the marker, so ``--strict-markers`` accepts it."""
