@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -57,6 +59,7 @@ def test_naive_and_peer_baselines_agree_with_the_engine() -> None:
         assert {k: float(v) for k, v in found.items()} == naive, name
 
 
+@pytest.mark.slow
 def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     done = _python("-m", "benchmarks", "--members", "12", "--peer-limit", "50", "--batch", "100", "--json", str(out))
@@ -91,6 +94,7 @@ def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) 
     assert "the article's class as written" in done.stdout
 
 
+@pytest.mark.slow
 def test_only_runs_the_scenarios_that_build_a_timed_ledger(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     _python("-m", "benchmarks", "--members", "12", "--only", "verify", "report", "--json", str(out))

@@ -337,6 +337,7 @@ def console_script() -> list[str]:
     return [found]
 
 
+@pytest.mark.slow
 def test_the_console_script_runs_with_exit_codes(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "GRIDPOINTS_DB"}
     members, events = xiao_li_csv(tmp_path)

@@ -260,6 +260,7 @@ _CSV_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_charac
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(_CSV_TEXT, min_size=1, max_size=5), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+@pytest.mark.slow
 def test_any_text_survives_a_csv_import_and_bad_rows_keep_their_line(
     run: Run, tmp_path: Path, values: list[str], encoding: str
 ) -> None:

@@ -23,6 +23,9 @@ import gridpoints as gp
 from tests import writer
 from tests.conftest import NOW, PG_URL, xiao_li_month
 
+# Several writer processes each: the fast loop (pytest -m "not slow") skips them; CI runs them.
+pytestmark = pytest.mark.slow
+
 WRITER = str(Path(__file__).with_name("writer.py"))
 
 

@@ -23,8 +23,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 import gridpoints as gp
 from tests import writer
+
+# Minutes of SIGKILLed imports: the fast loop (pytest -m "not slow") skips them; CI runs them.
+pytestmark = pytest.mark.slow
 
 WRITER = str(Path(__file__).with_name("writer.py"))
 TRIALS = int(os.environ.get("GRIDPOINTS_CRASH_TRIALS", "20"))

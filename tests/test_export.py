@@ -131,6 +131,7 @@ def test_bad_format_and_language_are_refused(engine: gp.Engine, tmp_path: Path) 
     assert not (tmp_path / "r.csv").exists() and not (tmp_path / "report.pdf").exists()
 
 
+@pytest.mark.slow
 def test_the_monthly_results_example_runs(tmp_path: Path) -> None:
     import subprocess
     import sys

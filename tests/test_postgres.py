@@ -215,6 +215,7 @@ def test_a_refused_connection_is_store_unavailable_at_once() -> None:
     assert "pw@" not in str(caught.value)
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_times_out_instead_of_hanging() -> None:
     with socket.socket() as silent:  # accepts TCP connections, never speaks PostgreSQL
         silent.bind(("127.0.0.1", 0))
@@ -227,6 +228,7 @@ def test_a_server_that_never_answers_times_out_instead_of_hanging() -> None:
     assert 0.9 <= elapsed < 6, elapsed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pool", [None, 2])
 def test_a_held_chain_head_is_store_busy_after_lock_timeout(pg_url: str, pg_schema: str, pool: int | None) -> None:
     url = with_query(pg_url, lock_timeout=0.5, **({"pool_size": pool} if pool else {}))
@@ -242,6 +244,7 @@ def test_a_held_chain_head_is_store_busy_after_lock_timeout(pg_url: str, pg_sche
         assert len(engine.ingest(xiao_li_month()).accepted) == 23  # retry once the lock is free
 
 
+@pytest.mark.slow
 def test_an_exhausted_pool_is_store_busy_after_the_timeout(pg_url: str) -> None:
     store = PostgresStore(with_query(pg_url, lock_timeout=0.5, pool_size=1))
     with store.transaction():

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import gridpoints as gp
 
 WRITER = textwrap.dedent("""
@@ -28,6 +30,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_three_writer_processes_share_one_file(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     with gp.Engine(str(path), load_entrypoints=False) as engine:

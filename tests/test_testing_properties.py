@@ -37,6 +37,7 @@ def fails(prop: str, match: str, ruleset: gp.RuleSet | str = CAPPED, **kwargs: A
     return info.value
 
 
+@pytest.mark.slow
 def test_every_property_holds_for_the_standard_and_a_capped_rule_set() -> None:
     assert check_ruleset(gp.standard_ruleset(), **QUICK) == tuple(p for p in PROPERTIES if p != "caps")
     assert check_ruleset(CAPPED, **QUICK) == PROPERTIES
@@ -51,6 +52,7 @@ def test_a_rule_set_id_is_resolved_through_plugins() -> None:
     assert check_ruleset("capped", plugins=[Contributes()], properties=["caps"], **QUICK) == ("caps",)
 
 
+@pytest.mark.slow
 def test_the_suite_runs_on_sqlite_files(tmp_path: Path) -> None:
     files = itertools.count(1)
     ran = check_ruleset(CAPPED, store=lambda: str(tmp_path / f"suite-{next(files)}.db"),
@@ -58,6 +60,7 @@ def test_the_suite_runs_on_sqlite_files(tmp_path: Path) -> None:
     assert ran == ("replay", "idempotent", "caps") and len(list(tmp_path.glob("suite-*.db"))) > 5
 
 
+@pytest.mark.slow
 def test_installed_plugins_take_part_exactly_when_the_rule_set_comes_from_them() -> None:
     class Contributes:
         @gp.hookimpl
@@ -94,6 +97,7 @@ class CountingCoefficient:
         return 1 + Decimal(next(self.calls)) / 100
 
 
+@pytest.mark.slow
 def test_replay_catches_a_coefficient_that_counts_its_calls() -> None:
     failure = fails("replay", "gave ledger heads", plugins=[CountingCoefficient()])
     assert "same" in failure.detail
@@ -113,6 +117,7 @@ class FirstKindBonus:
         return Decimal(2) if self.first.setdefault(member.id, kind) == kind else Decimal(1)
 
 
+@pytest.mark.slow
 def test_arrival_order_catches_a_call_order_dependent_coefficient() -> None:
     fails("arrival_order", r"in input order, .* in another order", plugins=lambda: [FirstKindBonus()])
     # The same plugin replays deterministically: only arrival order exposes it.
@@ -172,24 +177,29 @@ def store_with(wrapper: type[_Tx]) -> Any:
     return lambda: type(f"Store{wrapper.__name__}", (DoubleStore,), {"wrapper": wrapper})()
 
 
+@pytest.mark.slow
 def test_the_store_double_itself_is_sound() -> None:
     assert check_ruleset(CAPPED, store=store_with(_Tx), **QUICK) == PROPERTIES
 
 
+@pytest.mark.slow
 def test_idempotent_catches_a_store_that_forgets_booked_events() -> None:
     fails("idempotent", "re-ingesting", store=store_with(ForgetsEventsTx))
 
 
+@pytest.mark.slow
 def test_reversal_catches_a_stale_read_of_the_contested_entry() -> None:
     fails("reversal", "net to", store=store_with(HalvesEntriesTx))
 
 
+@pytest.mark.slow
 def test_accounting_catches_a_store_that_loses_held_events() -> None:
     # Mediation without evidence is held by the built-in evidence check. Such events are rare
     # draws, and which examples Hypothesis tries shifts with the modules loaded, so search wide.
     fails("accounting", "review queue", store=store_with(DropsHeldTx), max_examples=200)
 
 
+@pytest.mark.slow
 def test_caps_catch_a_store_that_forgets_cap_totals_between_calls() -> None:
     fails("caps", "over its cap", store=store_with(ForgetsCapsTx), max_examples=40)
 
@@ -212,6 +222,7 @@ class AsWrittenEngine(gp.Engine):
         return lambda *args: _AsWritten(lookup(*args))
 
 
+@pytest.mark.slow
 def test_unit_coefficient_catches_an_engine_that_hashes_coefficients_as_written() -> None:
     fails("unit_coefficient", r"Decimal\('1.000'\) coefficient gave another ledger", engine=AsWrittenEngine)
     # With no plugin answering, the double books 1 as "1": replay alone does not see it.
