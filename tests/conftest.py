@@ -6,20 +6,22 @@ import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 import gridpoints as gp
 
-pytest_plugins = ("pytester",)
+# The conformance suite's helpers, shared so the tests and the suite build the same events:
+# NOW (the engines' fixed clock), at() (a Shanghai time, November 2026 by default) and the
+# article's worked example (127 points).
+from gridpoints.testing.stores import NOW as NOW
+from gridpoints.testing.stores import SHANGHAI as SHANGHAI
+from gridpoints.testing.stores import at as at
+from gridpoints.testing.stores import xiao_li_month as xiao_li_month
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-#: A fixed "now" for engines under test, so no event in the tests is ever "in the future".
-NOW = datetime(2027, 6, 1, tzinfo=SHANGHAI)
+pytest_plugins = ("pytester",)
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -92,11 +94,6 @@ def pg_url(postgres_server: str, pg_schema: str) -> str:
     return with_query(postgres_server, schema=pg_schema)
 
 
-def at(day: int, hour: int = 9, month: int = 11, year: int = 2026) -> datetime:
-    """A Shanghai time in November 2026 by default."""
-    return datetime(year, month, day, hour, tzinfo=SHANGHAI)
-
-
 @pytest.fixture
 def make_engine() -> Iterator[Callable[..., gp.Engine]]:
     """Build engines on the memory store; keyword arguments go to ``gp.Engine``.
@@ -121,18 +118,6 @@ def make_engine() -> Iterator[Callable[..., gp.Engine]]:
 @pytest.fixture
 def engine(make_engine: Callable[..., gp.Engine]) -> gp.Engine:
     return make_engine()
-
-
-def xiao_li_month(member: str = "M001") -> list[gp.Event]:
-    """The article's worked example: 20 patrols, 2 mediations with evidence, 1 late report."""
-    events = [gp.Event(f"{member}-patrol-{d}", member, "patrol", at(d)) for d in range(1, 21)]
-    events += [
-        gp.Event(f"{member}-mediation-{n}", member, "mediation", at(5 + n, 15),
-                 attributes={"evidence": f"photo-{n}.jpg"})
-        for n in (1, 2)
-    ]
-    events.append(gp.Event(f"{member}-late-1", member, "late_report", at(12, 10)))
-    return events
 
 
 #: ``run("report", "2026-09")`` → (exit code, stdout, stderr) of the gridpoints command line.

@@ -11,19 +11,8 @@ from pathlib import Path
 import pytest
 
 import gridpoints as gp
+from gridpoints.testing.stores import complaint_patrol_hazard as setup
 from tests.conftest import NOW, at
-
-
-def setup(engine: gp.Engine) -> dict[str, gp.Entry]:
-    """M1: a complaint (−10), a patrol (+5) and a late-reported hazard (+10, −3 derived)."""
-    engine.add_members([gp.Member(id="M1", region="urban"), gp.Member(id="M2", region="urban")])
-    result = engine.ingest([
-        gp.Event("c1", "M1", "complaint", at(3)),
-        gp.Event("p1", "M1", "patrol", at(4)),
-        gp.Event("h1", "M1", "hazard", at(5), reported_at=at(5) + timedelta(hours=30)),
-    ])
-    assert len(result.accepted) == 3
-    return {f"{e.event_id}/{e.reason}": e for e in engine.explain("M1", "2026-11")}
 
 
 def test_an_upheld_appeal_books_a_reversal_and_leaves_the_original(make_engine: Callable[..., gp.Engine]) -> None:

@@ -11,20 +11,8 @@ from pathlib import Path
 import pytest
 
 import gridpoints as gp
+from gridpoints.testing.stores import OCT, october
 from tests.conftest import NOW, at
-
-OCT = 10
-
-
-def october(engine: gp.Engine) -> None:
-    engine.add_members([gp.Member(id="M1", region="urban", grid="G1"), gp.Member(id="M2", region="urban")])
-    result = engine.ingest([
-        gp.Event("p1", "M1", "patrol", at(3, month=OCT)),
-        gp.Event("s1", "M1", "service", at(4, month=OCT)),
-        gp.Event("p2", "M2", "patrol", at(5, month=OCT)),
-        gp.Event("m1", "M2", "mediation", at(6, month=OCT)),  # held: no evidence
-    ])
-    assert result.held == ("m1",)
 
 
 def test_closing_freezes_the_report_with_the_ledger_head(make_engine: Callable[..., gp.Engine]) -> None:
