@@ -3,14 +3,15 @@
 Each row type is a ``NamedTuple`` whose field names are the table's column names, in column
 order, so a row reads by name (``row.reason``) and still is the plain tuple the databases take
 and give. The column lists are derived from them. Stores return these types from their read
-methods and take them in ``Transaction.append``; the ledger, ingest, the desks and the results
-import them from here. This module imports nothing from gridpoints.
+methods; the ledger, ingest, the desks and the results import them from here. This module
+imports nothing from gridpoints.
 
-Writers hand plain tuples in column order (``EntryValues``, ``EventValues``): ingest builds an
-entry row and an event row per event, and a plain tuple costs about half as much to build as a
-named one. ``Store.chain_rows`` may stream plain tuples too, because ``verify()`` unpacks every
-entry positionally anyway. Everything else a store returns is named; ``named`` turns plain rows
-into named ones in C, without a Python call per row (docs/performance.md has the figures).
+Writers hand ``Transaction.append`` plain tuples in column order (``EntryValues``,
+``EventValues``; a named row is one too): ingest builds an entry row and an event row per
+event, and a plain tuple takes a third to two thirds of the time a named one does to build.
+``Store.chain_rows`` may stream plain tuples too, because ``verify()`` unpacks every entry
+positionally anyway. Everything else a store returns is named; ``named`` turns plain rows into
+named ones in C, without a Python call per row (docs/performance.md has the figures).
 """
 
 from __future__ import annotations

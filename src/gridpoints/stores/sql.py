@@ -80,7 +80,7 @@ class Connection(Protocol):
 C = TypeVar("C", bound=Connection)
 
 
-class Dialect:
+class Dialect(abc.ABC):
     """How one database spells what the shared statements need. The defaults are standard SQL
     with ``?`` marks; a dialect overrides what its database spells otherwise."""
 
@@ -217,6 +217,8 @@ class SQLTransaction(abc.ABC, Generic[C]):
         return {period for (period,) in self._execute("SELECT period FROM period_closes")}
 
     def add_period_close(self, row: PeriodCloseRow) -> None:
+        # Insert-or-ignore and the row count, not a caught unique violation: on PostgreSQL an
+        # error aborts the whole transaction, not just the statement.
         cursor = self._conn.execute(self.dialect.insert_or_ignore("period_closes", 5), row)
         if cursor.rowcount == 0:
             raise StoreError(f"period {PeriodCloseRow._make(row).period} is already closed")
