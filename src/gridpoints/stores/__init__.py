@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from gridpoints.errors import StoreError
 from gridpoints.model import Member
+from gridpoints.periods import Period
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -18,9 +19,13 @@ __all__ = [
     "CapKey",
     "EventRow",
     "PeriodCloseRow",
+    "RuleKey",
     "Store",
     "Transaction",
     "chained_head",
+    "limit_rows",
+    "limit_scope",
+    "limit_units",
 ]
 
 #: 1: entries, events, members, settings. 2: decisions and period_closes tables.
@@ -41,10 +46,11 @@ EVENT_COLUMNS = (
     "hold_ref",
 )
 
-#: Entry reasons that score an event itself (its rule award, a capped award, a deduction derived
-#: from it, or a correction's replacement); other reasons (period awards, reversals, decisions)
-#: stand beside events. Quantities in a period summary count only these.
-EVENT_REASONS = frozenset({"rule", "cap", "derived", "correction"})
+#: Entry reasons that score an event itself (its rule award, a capped award, an award cut by a
+#: count limit, a deduction derived from it, or a correction's replacement); other reasons
+#: (period awards, reversals, decisions) stand beside events. Quantities in a period summary
+#: count only these.
+EVENT_REASONS = frozenset({"rule", "cap", "limit", "derived", "correction"})
 
 EventRow = tuple[str, str, str, int, str, str, str, str, str, str]
 #: Columns of table ``period_closes``: the month, the seq of its ``close`` decision entry, the
@@ -53,8 +59,11 @@ PERIOD_CLOSE_COLUMNS = ("period", "decision_seq", "head_seq", "head_hash", "repo
 PeriodCloseRow = tuple[str, int, int, str, str]
 #: (seq, action, subject, actor, at, note, detail): see gridpoints.ledger.decisions.DECISION_COLUMNS.
 DecisionRow = tuple[int, str, str, str, str, str, str]
-#: (member_id, ruleset, rule, "day" or "period", the day or the month)
+#: (member_id, ruleset, rule, "day" or "period", the day or the month). A count-limit key has the
+#: same shape; its period may also be a quarter, a half-year or a year (``2026-Q1``).
 CapKey = tuple[str, str, str, str, str]
+#: (ruleset, version, rule, kind, reason): what ``Store.totals_by_rule`` groups a member's entries by.
+RuleKey = tuple[str, str, str, str, str]
 EntryRow = tuple[object, ...]
 
 
@@ -72,6 +81,34 @@ def chained_head(head: tuple[int, str], entries: Sequence[EntryRow]) -> tuple[in
     return int(entries[-1][0]), str(entries[-1][16])  # type: ignore[call-overload]
 
 
+def limit_scope(key: CapKey) -> tuple[str, list[str]]:
+    """The entry column and values a count-limit key covers: its day, or its period's months."""
+    if key[3] == "day":
+        return "day", [key[4]]
+    return "period", [str(month) for month in Period.parse(key[4]).months()]
+
+
+def limit_rows(entries: Iterable[EntryRow], key: CapKey) -> Iterator[tuple[str, str, int]]:
+    """``(reason, quantity, 1)`` of each entry row in a count-limit key's scope (for ``limit_units``)."""
+    column, values = limit_scope(key)
+    index = 5 if column == "day" else 4
+    for row in entries:
+        if (row[1], row[10], row[9]) == key[:3] and row[index] in values:
+            yield str(row[13]), str(row[8]), 1
+
+
+def limit_units(rows: Iterable[tuple[str, str, int]]) -> Decimal:
+    """Units counted toward a limit from ``(reason, quantity, entries)`` groups of the rule's
+    entries in its scope: event entries add their quantity, reversals take theirs back."""
+    total = Decimal(0)
+    for reason, quantity, count in rows:
+        if reason in EVENT_REASONS:
+            total += Decimal(quantity) * count
+        elif reason == "reversal":
+            total -= Decimal(quantity) * count
+    return total
+
+
 class Transaction(Protocol):
     """One atomic write: everything appended is durable at exit, or nothing is."""
 
@@ -85,6 +122,9 @@ class Transaction(Protocol):
 
     def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
         """Points (in hundredths) already booked per cap key."""
+
+    def limit_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, Decimal]:
+        """Units already counted per count-limit key (``limit_scope``, ``limit_units``)."""
 
     def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
         """Append entry rows (already chained, seq continuing ``head``) and event rows."""
@@ -168,6 +208,13 @@ class Store(Protocol):
 
     def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
         """``member → month → hundredths`` over the months, aggregated in the store."""
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
+        """``member → (ruleset, version, rule, kind, reason) → (hundredths, entries)`` over the
+        months, aggregated in the store: what an assessment scheme derives sections, tallies and
+        vetoes from (the section of an entry follows from its rule-set version and rule)."""
 
     def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
         """``member → kind → summed quantity`` of event entries (reasons rule, cap, derived)."""

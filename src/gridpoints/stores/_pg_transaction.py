@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -11,7 +12,17 @@ from psycopg import sql
 from gridpoints.errors import StoreError
 from gridpoints.ledger.chain import ENTRY_COLUMNS
 from gridpoints.ledger.decisions import DECISION_COLUMNS
-from gridpoints.stores import EVENT_COLUMNS, CapKey, DecisionRow, EntryRow, EventRow, PeriodCloseRow, chained_head
+from gridpoints.stores import (
+    EVENT_COLUMNS,
+    CapKey,
+    DecisionRow,
+    EntryRow,
+    EventRow,
+    PeriodCloseRow,
+    chained_head,
+    limit_scope,
+    limit_units,
+)
 
 __all__ = ["ENTRY_SELECT", "PostgresTransaction", "where"]
 
@@ -80,6 +91,19 @@ class PostgresTransaction:
             for member, ruleset, rule, value, total in self._conn.execute(query, columns):
                 if total:
                     totals[(member, ruleset, rule, scope, value)] = int(total)
+        return totals
+
+    def limit_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, Decimal]:
+        totals: dict[CapKey, Decimal] = {}
+        for key in dict.fromkeys(keys):
+            column, values = limit_scope(key)
+            query = sql.SQL(
+                "SELECT reason, quantity, COUNT(*) FROM entries WHERE member_id = %s AND ruleset = %s "
+                "AND rule = %s AND {col} = ANY(%s) GROUP BY 1, 2"
+            ).format(col=sql.Identifier(column))
+            rows = [(str(r), str(q), int(n)) for r, q, n in self._conn.execute(query, (*key[:3], values))]
+            if rows:
+                totals[key] = limit_units(rows)
         return totals
 
     def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from gridpoints.errors import StoreBusyError, StoreError
 from gridpoints.ledger.chain import ENTRY_COLUMNS
@@ -18,6 +19,8 @@ from gridpoints.stores import (
     EventRow,
     PeriodCloseRow,
     chained_head,
+    limit_scope,
+    limit_units,
 )
 
 __all__ = [
@@ -109,6 +112,19 @@ class SQLiteTransaction:
             ).fetchone()
             if total:
                 totals[key] = int(total)
+        return totals
+
+    def limit_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, Decimal]:
+        totals: dict[CapKey, Decimal] = {}
+        for key in keys:
+            column, values = limit_scope(key)
+            rows = self._conn.execute(
+                "SELECT reason, quantity, COUNT(*) FROM entries WHERE member_id = ? AND ruleset = ? AND rule = ? "
+                f"AND {column} IN ({marks(values)}) GROUP BY reason, quantity",
+                (*key[:3], *values),
+            ).fetchall()
+            if rows:
+                totals[key] = limit_units(rows)
         return totals
 
     def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:

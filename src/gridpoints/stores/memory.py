@@ -17,7 +17,10 @@ from gridpoints.stores import (
     EntryRow,
     EventRow,
     PeriodCloseRow,
+    RuleKey,
     chained_head,
+    limit_rows,
+    limit_units,
 )
 
 __all__ = ["MemoryStore"]
@@ -72,6 +75,14 @@ class _MemoryTransaction:
                 key = (row[1], row[10], row[9], scope, value)
                 if key in wanted:
                     totals[key] = totals.get(key, 0) + int(row[6])  # type: ignore[call-overload]
+        return totals
+
+    def limit_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, Decimal]:
+        totals: dict[CapKey, Decimal] = {}
+        for key in set(keys):
+            rows = list(limit_rows(self._store._entries + self.entries, key))
+            if rows:
+                totals[key] = limit_units(rows)
         return totals
 
     def append(self, entries: Sequence[EntryRow], events: Sequence[EventRow]) -> None:
@@ -248,6 +259,17 @@ class MemoryStore:
         for row in self.entry_rows(periods=periods):
             months = totals.setdefault(str(row[_MEMBER]), {})
             months[str(row[_P])] = months.get(str(row[_P]), 0) + int(row[_CENTS])  # type: ignore[call-overload]
+        return totals
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
+        totals: dict[str, dict[RuleKey, tuple[int, int]]] = {}
+        for row in self.entry_rows(member_id=member_id, periods=periods):
+            rules = totals.setdefault(str(row[_MEMBER]), {})
+            key = (str(row[10]), str(row[11]), str(row[9]), str(row[_KIND]), str(row[_REASON]))
+            cents, count = rules.get(key, (0, 0))
+            rules[key] = (cents + int(row[_CENTS]), count + 1)  # type: ignore[call-overload]
         return totals
 
     def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:

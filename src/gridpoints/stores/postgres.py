@@ -29,6 +29,7 @@ from gridpoints.stores import (
     EntryRow,
     EventRow,
     PeriodCloseRow,
+    RuleKey,
 )
 from gridpoints.stores._pg_connect import PgOptions, connection_source, parse_url, session_setup, translate_errors
 from gridpoints.stores._pg_schema import MIGRATIONS
@@ -278,6 +279,20 @@ class PostgresStore:
         query = f"SELECT member_id, period, SUM(points_cents) FROM entries{clause} GROUP BY 1, 2"
         grouped = self._grouped(query, params)
         return {m: {p: int(v) for p, v in months.items()} for m, months in grouped.items()}
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
+        clause, params = where([("period", periods), ("member_id", None if member_id is None else [member_id])])
+        query = (
+            "SELECT member_id, ruleset, version, rule, kind, reason, SUM(points_cents), COUNT(*) "
+            f"FROM entries{clause} GROUP BY 1, 2, 3, 4, 5, 6"
+        )
+        totals: dict[str, dict[RuleKey, tuple[int, int]]] = {}
+        with self._read() as conn:
+            for member, ruleset, version, rule, kind, reason, cents, count in conn.execute(query, params):
+                totals.setdefault(member, {})[(ruleset, version, rule, kind, reason)] = (int(cents), int(count))
+        return totals
 
     def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
         # Quantities are exact decimal text; numeric sums them exactly in the database.

@@ -18,6 +18,7 @@ from gridpoints.stores import (
     EntryRow,
     EventRow,
     PeriodCloseRow,
+    RuleKey,
 )
 from gridpoints.stores._sqlite_transaction import (
     CLOSE_SELECT,
@@ -275,6 +276,19 @@ class SQLiteStore:
         totals: dict[str, dict[str, int]] = {}
         for member, month, cents in self._conn.execute(sql, months):
             totals.setdefault(member, {})[month] = int(cents)
+        return totals
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
+        clause, params = where([("period", periods), ("member_id", None if member_id is None else [member_id])])
+        sql = (
+            f"SELECT member_id, ruleset, version, rule, kind, reason, SUM(points_cents), COUNT(*) FROM entries{clause} "
+            "GROUP BY member_id, ruleset, version, rule, kind, reason"
+        )
+        totals: dict[str, dict[RuleKey, tuple[int, int]]] = {}
+        for member, ruleset, version, rule, kind, reason, cents, count in self._conn.execute(sql, params):
+            totals.setdefault(member, {})[(ruleset, version, rule, kind, reason)] = (int(cents), int(count))
         return totals
 
     def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
