@@ -10,23 +10,13 @@ import pytest
 
 import gridpoints as gp
 from tests.conftest import at
+from tests.test_toml_rules import PythonRules
 
 D = Decimal
 
 
-class Rules:
-    """A locality's rules contributed through the ordinary hook."""
-
-    def __init__(self, *versions: gp.RuleSet) -> None:
-        self.versions = list(versions)
-
-    @gp.hookimpl
-    def gridpoints_rulesets(self) -> list[gp.RuleSet]:
-        return self.versions
-
-
-def limited(**scheme: object) -> Rules:
-    return Rules(gp.RuleSet(
+def limited(**scheme: object) -> PythonRules:
+    return PythonRules(gp.RuleSet(
         "limited", "1", "2000-01-01",
         [gp.Rule("visit", 2, limit={"day": 2}), gp.Rule("meeting", 5, limit={"month": 3}),
          gp.Rule("case", 10, limit={"period": 4}), gp.Rule("mark", 1, quantity={"min": 10, "max": 100}),

@@ -242,44 +242,49 @@ class _Reader:
                 raise self.fail((*path, "year"), f"is {_type_name(year)}; {expected}")
         return found
 
-    def sections(self, value: object, path: KeyPath) -> list[dict[str, Any]]:
+    def records(
+        self,
+        value: object,
+        path: KeyPath,
+        what: str,
+        allowed: frozenset[str],
+        required: Sequence[str],
+        *,
+        texts: Sequence[str] = (),
+        numbers: Sequence[str] = (),
+    ) -> list[dict[str, Any]]:
+        """``[[what]]`` tables: known keys only, ``required`` present, texts and numbers checked."""
         result = []
-        for i, item in enumerate(self.tables(value, path, "sections")):
+        for i, item in enumerate(self.tables(value, path, what)):
             here = (*path, i)
-            table = self.table(item, here, _SECTION_KEYS)
-            self.required(table, "id", here)
-            self.required(table, "label", here)
-            result.append(
-                self.fields(table, here, texts=("id", "label", "label_en"), numbers=("base", "min", "max", "weight"))
-            )
+            table = self.table(item, here, allowed)
+            for key in required:
+                self.required(table, key, here)
+            result.append(self.fields(table, here, texts=texts, numbers=numbers))
         return result
 
-    def bands(self, value: list[Any], path: KeyPath) -> list[dict[str, Any]]:
-        result = []
-        for i, item in enumerate(self.tables(value, path, "grades")):
-            here = (*path, i)
-            table = self.table(item, here, _BAND_KEYS)
-            self.required(table, "code", here)
-            self.required(table, "label", here)
-            result.append(self.fields(table, here, texts=("code", "label", "label_en"), numbers=("min",)))
-        return result
+    def sections(self, value: object, path: KeyPath) -> list[dict[str, Any]]:
+        texts, numbers = ("id", "label", "label_en"), ("base", "min", "max", "weight")
+        return self.records(value, path, "sections", _SECTION_KEYS, ("id", "label"), texts=texts, numbers=numbers)
+
+    def bands(self, value: object, path: KeyPath) -> list[dict[str, Any]]:
+        texts = ("code", "label", "label_en")
+        return self.records(value, path, "grades", _BAND_KEYS, ("code", "label"), texts=texts, numbers=("min",))
 
     def tallies(self, value: object, path: KeyPath) -> list[dict[str, Any]]:
-        result = []
-        for i, item in enumerate(self.tables(value, path, "tallies")):
+        tables = self.tables(value, path, "tallies")
+        texts = ("id", "section", "label", "label_en")
+        found = self.records(tables, path, "tallies", _TALLY_KEYS, ("id", "kinds", "points"), texts=texts,
+                             numbers=("points",))  # fmt: skip
+        for i, (item, table) in enumerate(zip(found, tables, strict=True)):
             here = (*path, i)
-            table = self.table(item, here, _TALLY_KEYS)
-            found = self.fields(table, here, texts=("id", "section", "label", "label_en"), numbers=("points",))
-            self.required(table, "id", here)
-            self.required(table, "points", here)
-            kinds = self.required(table, "kinds", here)
+            kinds = table["kinds"]
             if not isinstance(kinds, list) or not kinds:
                 raise self.fail((*here, "kinds"), f"is {_type_name(kinds)}; expected a non-empty array of event kinds")
-            found["kinds"] = [self.text(kind, (*here, "kinds", j)) for j, kind in enumerate(kinds)]
+            item["kinds"] = [self.text(kind, (*here, "kinds", j)) for j, kind in enumerate(kinds)]
             if "over" in table:
-                found["over"] = self.whole(table["over"], (*here, "over"))
-            result.append(found)
-        return result
+                item["over"] = self.whole(table["over"], (*here, "over"))
+        return found
 
     def located(self, error: Exception, table: Mapping[str, Any], path: KeyPath) -> RuleFileError:
         """A type's error (``tallies[2].kinds[1]: unknown kind …``) at the key it names, when

@@ -282,12 +282,14 @@ class SQLiteStore:
         self, periods: Iterable[str], *, member_id: str | None = None
     ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
         clause, params = where([("period", periods), ("member_id", None if member_id is None else [member_id])])
+        # Grouped in the order of the (period, member_id, kind) index, so an index extended by
+        # (ruleset, version, rule, reason, points_cents) would serve it without a sort.
         sql = (
-            f"SELECT member_id, ruleset, version, rule, kind, reason, SUM(points_cents), COUNT(*) FROM entries{clause} "
-            "GROUP BY member_id, ruleset, version, rule, kind, reason"
+            f"SELECT member_id, kind, ruleset, version, rule, reason, SUM(points_cents), COUNT(*) FROM entries{clause} "
+            "GROUP BY member_id, kind, ruleset, version, rule, reason"
         )
         totals: dict[str, dict[RuleKey, tuple[int, int]]] = {}
-        for member, ruleset, version, rule, kind, reason, cents, count in self._conn.execute(sql, params):
+        for member, kind, ruleset, version, rule, reason, cents, count in self._conn.execute(sql, params):
             totals.setdefault(member, {})[(ruleset, version, rule, kind, reason)] = (int(cents), int(count))
         return totals
 
