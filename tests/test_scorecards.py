@@ -172,6 +172,23 @@ def test_explain_shows_sections_clamps_tallies_and_the_base(scorecard: Callable[
     assert "  subtotal: base 50 -60 = -10, floor 0 → 0" in english and english.endswith("total 0\ngrade unqualified")
 
 
+def test_the_worked_scorecard_of_docs_rules_md(scorecard: Callable[[str], gp.Engine]) -> None:
+    engine = scorecard("street-monthly")
+    engine.add_members([gp.Member("R1", "rural")])
+    ev = Events()
+    ev.add("R1", "complaint", (1, 3))
+    ev.add("R1", "visit", (1, 5), times=3)
+    ev.add("R1", "visit", (1, 6), times=2)
+    ev.add("R1", "good_deed", (1, 8))
+    ev.add("R1", "level3_event", (1, 9), times=4)
+    engine.ingest(ev.items)
+    # 50 − 10 = 40; 4 counted visits × 2 × 1.5 = 12; 20; 12 + (4 − 1) = 15 → 10: 82, 合格.
+    row = engine.report("2026-01").row("R1")
+    assert (row.score, row.grade) == (D("82.00"), gp.Grade.QUALIFIED)
+    docs = (RULES.parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert "| total | | | 40 + 12 + 20 + 10 = **82** → 合格 |" in docs
+
+
 def test_accountability_under_a_monthly_scheme(scorecard: Callable[[str], gp.Engine]) -> None:
     engine = scorecard("street-monthly")
     street_month(engine)

@@ -281,7 +281,9 @@ class Engine:
 
     def annual(self, year: int | str) -> Report:
         """The annual result: each member's sum of the year's monthly scores (``row.months``),
-        ranked, graded on the average monthly score; ``grade_distribution("region")`` per region."""
+        ranked, graded on the average monthly score (under an assessment scheme: its assessed
+        periods combined by ``assessment.year``, ``row.parts``); ``grade_distribution("region")``
+        per region."""
         parsed = Period.parse(str(year))
         if parsed.kind != "year":
             raise ValueError(f"year: {year!r} is not a year like 2026")
