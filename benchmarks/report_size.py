@@ -7,6 +7,11 @@ it is not part of the test suite.
 
     python benchmarks/report_size.py                      # 10,000 members, 1,000,000 entries
     python benchmarks/report_size.py --members 1000 --entries 100000 --db /tmp/small.db
+    python benchmarks/report_size.py --scorecard          # the same month under a scorecard
+
+With ``--scorecard`` the ledger is booked under the benchmark scorecard
+(``benchmarks.workload.scorecard_ruleset``: sections, a tally, a count limit, a veto, four
+grades) and the report is the scheme's derived one; give it its own ``--db``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,12 @@ from zoneinfo import ZoneInfo
 
 import gridpoints as gp
 from gridpoints.demo import demo_members
+
+try:  # run as a script (python benchmarks/report_size.py) or as a module
+    from benchmarks.workload import SCORECARD, ScorecardRules
+except ImportError:  # pragma: no cover - the script's directory is on the path, not the root
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from benchmarks.workload import SCORECARD, ScorecardRules
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONTH = "2026-10"
@@ -75,10 +86,17 @@ def reset_peak() -> None:
         pass
 
 
-def build(path: str, members: int, entries: int) -> None:
-    """Create the ledger at ``path`` through ``Engine.ingest`` (checks off: the data is clean)."""
+def open_engine(path: str, scorecard: bool) -> gp.Engine:
+    """The standard rules, or the benchmark scorecard; checks off (the data is clean)."""
+    if scorecard:
+        return gp.Engine(path, checks=False, load_entrypoints=False, ruleset=SCORECARD, plugins=[ScorecardRules()])
+    return gp.Engine(path, checks=False, load_entrypoints=False)
+
+
+def build(path: str, members: int, entries: int, scorecard: bool = False) -> None:
+    """Create the ledger at ``path`` through ``Engine.ingest``."""
     start = time.perf_counter()
-    with gp.Engine(path, checks=False, load_entrypoints=False) as engine:
+    with open_engine(path, scorecard) as engine:
         people = demo_members(members)
         engine.add_members(people)
         result = engine.ingest(events(people, entries // members))
@@ -89,13 +107,13 @@ def build(path: str, members: int, entries: int) -> None:
         )
 
 
-def report(path: str, extras: bool) -> dict[str, float]:
+def report(path: str, extras: bool, scorecard: bool = False) -> dict[str, float]:
     """Open the ledger and build the month's report; return timings and memory (in this process).
 
     With ``extras``, then also explain one member and simulate the month under the standard rules
     (read-only; the peak is reset before each).
     """
-    with gp.Engine(path, checks=False, load_entrypoints=False) as engine:
+    with open_engine(path, scorecard) as engine:
         reset_peak()
         before = _status_mib("VmRSS") or peak_rss_mib()
         start = time.perf_counter()
@@ -117,7 +135,7 @@ def report(path: str, extras: bool) -> dict[str, float]:
             figures["explain_entries"] = len(explained)
             reset_peak()
             start = time.perf_counter()
-            what_if = engine.simulate(gp.standard_ruleset(), MONTH)
+            what_if = engine.simulate(engine.rulebook.latest.ruleset, MONTH)
             figures["simulate_seconds"] = time.perf_counter() - start
             figures["simulate_peak_rss_mib"] = peak_rss_mib()
             figures["simulate_changed"] = len(what_if.changed())
@@ -130,20 +148,23 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--db", help="ledger file (built if missing; default a temporary file)")
     parser.add_argument("--extras", action="store_true", help="also time explain and simulate (what-if)")
+    parser.add_argument("--scorecard", action="store_true", help="book and report under the benchmark scorecard")
     parser.add_argument("--report-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.report_only:
-        print(json.dumps(report(args.db, args.extras)))
+        print(json.dumps(report(args.db, args.extras, args.scorecard)))
         return
     path = args.db or os.path.join(tempfile.mkdtemp(prefix="gp-bench-"), "ledger.db")
     if not os.path.exists(path):
-        build(path, args.members, args.entries)
+        build(path, args.members, args.entries, args.scorecard)
     # A fresh process, so its peak RSS is the report's alone, not the build's.
-    command = [sys.executable, __file__, "--report-only", "--db", path] + (["--extras"] if args.extras else [])
+    flags = (["--extras"] if args.extras else []) + (["--scorecard"] if args.scorecard else [])
+    command = [sys.executable, __file__, "--report-only", "--db", path, *flags]
     out = subprocess.run(command, capture_output=True, text=True, check=True)
     figures = json.loads(out.stdout)
     print(
-        f"report {MONTH}: {figures['rows']:,} members from a ledger of {figures['entries']:,} entries "
+        f"report {MONTH}{' (scorecard)' if args.scorecard else ''}: "
+        f"{figures['rows']:,} members from a ledger of {figures['entries']:,} entries "
         f"in {figures['seconds']:.2f} s; RSS {figures['rss_before_mib']:.0f} MiB before the report, "
         f"peak {figures['peak_rss_mib']:.0f} MiB during it"
     )

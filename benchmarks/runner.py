@@ -133,7 +133,8 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     lines += [_row(labels[name], result) for name, result in results.items()]
     dispatch, peer, naive = (results.get(k) for k in ("dispatch", "business-rules", "naive"))
     article, memory = results.get("article"), results.get("memory")
-    if dispatch or (article and memory):
+    report, scorecard = results.get("report"), results.get("report-scorecard")
+    if dispatch or (article and memory) or (report and scorecard):
         lines.append("")
     if dispatch and peer and "skipped" not in peer:
         lines.append(f"Rule dispatch alone vs business-rules: {_rate(dispatch) / _rate(peer):,.1f}× the throughput.")
@@ -143,6 +144,9 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
         lines.append(
             f"In-memory pipeline vs the article's class as written: {_rate(article) / _rate(memory):,.1f}× the time."
         )
+    if report and scorecard and float(report["seconds"]):
+        ratio = float(scorecard["seconds"]) / float(report["seconds"])
+        lines.append(f"Monthly report under the scorecard vs the standard rule set: {ratio:,.2f}× the time.")
     lines += [
         "",
         "Targets are set for the full size (1,000,000 events; report: 100,000 members, 10,000,000 entries);",
@@ -158,12 +162,15 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     return "\n".join(lines)
 
 
-def _with_prerequisites(only: Sequence[str] | None, *, building_report: bool) -> set[str] | None:
+def _with_prerequisites(
+    only: Sequence[str] | None, *, building_report: bool, building_scorecard: bool = True
+) -> set[str] | None:
     """The scenarios to run for ``--only`` (None: all), with the ones that build their ledgers.
 
     ``verify`` reads the ledger ``sqlite`` writes; ``report`` reads the report ledger, built by
-    ``report-build`` or, when it is the same workload, by ``sqlite``. Without them those
-    scenarios would time an empty ledger.
+    ``report-build`` or, when it is the same workload, by ``sqlite``; ``report-scorecard`` reads
+    the scorecard ledger ``scorecard-build`` writes. Without them those scenarios would time an
+    empty ledger.
     """
     if not only:
         return None
@@ -172,6 +179,8 @@ def _with_prerequisites(only: Sequence[str] | None, *, building_report: bool) ->
         selected.add("sqlite")
     if "report" in selected:
         selected.add("report-build" if building_report else "sqlite")
+    if "report-scorecard" in selected and building_scorecard:
+        selected.add("scorecard-build")
     return selected
 
 
@@ -205,8 +214,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A kept report ledger is complete once its marker exists; its workload is in the marker.
         marker = Path(f"{report_db}.done")
         reuse = opts.report_db is not None and marker.exists()
-        if reuse and marker.read_text().strip() != f"{report_workload.members}x{report_workload.months}":
+        size = f"{report_workload.members}x{report_workload.months}"
+        if reuse and marker.read_text().strip() != size:
             raise SystemExit(f"{report_db} holds {marker.read_text().strip()} (members x months), not the report size")
+        # The scorecard ledger: the same workload booked under the benchmark scorecard, kept beside
+        # a kept report ledger (and reused the same way).
+        scorecard_db = f"{opts.report_db}-scorecard.db" if opts.report_db else os.path.join(tmp, "scorecard.db")
+        scorecard_marker = Path(f"{scorecard_db}.done")
+        scorecard_reuse = opts.report_db is not None and scorecard_marker.exists()
+        if scorecard_reuse and scorecard_marker.read_text().strip() != size:
+            raise SystemExit(f"{scorecard_db} holds {scorecard_marker.read_text().strip()}, not the report size")
         events = f"{workload.members:,} members × {workload.months} month(s)"
         peers = ["--peer-limit", str(opts.peer_limit)]
         stream = ["--batch", str(opts.batch)]
@@ -234,8 +251,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                     ["--db", report_db, *stream],
                 )
             )
+        plan.append(("report", "report", "monthly report (last month)", report_workload, ["--db", report_db]))
+        if not scorecard_reuse:
+            plan.append(
+                (
+                    "scorecard-build",
+                    "stream",
+                    "build the scorecard ledger (streamed)",
+                    report_workload,
+                    ["--db", scorecard_db, "--scorecard", *stream],
+                )
+            )
         plan += [
-            ("report", "report", "monthly report (last month)", report_workload, ["--db", report_db]),
+            (
+                "report-scorecard",
+                "report",
+                "monthly report under a scorecard (last month)",
+                report_workload,
+                ["--db", scorecard_db, "--scorecard"],
+            ),
             (
                 "stream",
                 "stream",
@@ -251,7 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ["--db", os.path.join(tmp, "csv.db"), *stream],
             ),
         ]
-        selected = _with_prerequisites(opts.only, building_report=report_db != ingest_db and not reuse)
+        selected = _with_prerequisites(
+            opts.only, building_report=report_db != ingest_db and not reuse, building_scorecard=not scorecard_reuse
+        )
         results: dict[str, Result] = {}
         labels: dict[str, str] = {}
         for key, name, label, w, extra in plan:
@@ -262,8 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             labels[key] = f"{label} [{w.members:,}×{w.months}]"
             if key == "report-build" and opts.report_db:
                 marker.write_text(f"{w.members}x{w.months}")
-            if key == "report":
-                reused = ", ledger built by an earlier run" if reuse else ""
+            if key == "scorecard-build" and opts.report_db:
+                scorecard_marker.write_text(f"{w.members}x{w.months}")
+            if key in ("report", "report-scorecard"):
+                built = reuse if key == "report" else scorecard_reuse
+                reused = ", ledger built by an earlier run" if built else ""
                 labels[key] = f"{label} [{w.members:,}×{w.months}, {result_entries(results[key])} entries{reused}]"
     print(f"Workload: {events} (demo generator, seed 2026)")
     print(render(results, labels, info, command))

@@ -159,11 +159,11 @@ def raw_sqlite(w: Workload, opts: argparse.Namespace) -> Result:
     return _timed("rows", lambda: raw_sqlite_insert(opts.db, rows), lambda _: len(rows))[0]
 
 
-def _existing_ledger(path: str) -> gp.Engine:
+def _existing_ledger(path: str, *, scorecard: bool = False) -> gp.Engine:
     """An engine on the ledger at ``path``; exits if there is none (timing it would mean nothing)."""
     if not os.path.exists(path):
         raise SystemExit(f"{path}: no ledger; run the scenario that builds it first")
-    engine = make_engine(path)
+    engine = make_engine(path, scorecard=scorecard)
     if engine.ledger.head()[0] == 0:
         raise SystemExit(f"{path}: the ledger is empty; run the scenario that builds it first")
     return engine
@@ -179,8 +179,9 @@ def verify(w: Workload, opts: argparse.Namespace) -> Result:
 
 
 def report(w: Workload, opts: argparse.Namespace) -> Result:
-    """The monthly report of the workload's last month from an existing SQLite ledger."""
-    engine = _existing_ledger(opts.db)
+    """The monthly report of the workload's last month from an existing SQLite ledger (with
+    ``--scorecard``, a ledger built under the benchmark scorecard: the derived report)."""
+    engine = _existing_ledger(opts.db, scorecard=opts.scorecard)
     timed, _ = _timed("members", lambda: engine.report(LAST_MONTH), len)
     return {**timed, "ledger_entries": engine.ledger.head()[0]}
 
@@ -189,10 +190,11 @@ def stream(w: Workload, opts: argparse.Namespace) -> Result:
     """Stream the generator into a new SQLite file, ``--batch`` events per ingest call.
 
     Nothing is materialized, so the peak RSS is what a streaming import costs. (The CSV import
-    of the command line streams rows the same way once it exists.)
+    of the command line streams rows the same way once it exists.) With ``--scorecard`` the
+    ledger is booked under the benchmark scorecard (for ``report --scorecard``).
     """
     _fresh(opts.db)
-    engine = make_engine(opts.db)
+    engine = make_engine(opts.db, scorecard=opts.scorecard)
     members = w.member_list()
     engine.add_members(members)
 
@@ -294,6 +296,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", default="bench.db")
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--peer-limit", type=int, default=0)
+    parser.add_argument("--scorecard", action="store_true", help="stream/report: under the benchmark scorecard")
     opts = parser.parse_args(argv)
     print(json.dumps(run(opts.scenario, Workload(opts.members, opts.months), opts)))
 

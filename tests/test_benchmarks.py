@@ -77,6 +77,8 @@ def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) 
         "sqlite",
         "verify",
         "report",
+        "scorecard-build",
+        "report-scorecard",
         "stream",
         "csv",
     }
@@ -92,6 +94,9 @@ def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) 
     for target in ("pipeline time ÷ naive loop time", "verify entries/s", "streaming CSV import peak RSS MB"):
         assert target in done.stdout
     assert "the article's class as written" in done.stdout
+    # The scorecard month is measured beside the standard one, over the same members.
+    assert results["report-scorecard"]["count"] == results["report"]["count"] == 12
+    assert "Monthly report under the scorecard vs the standard rule set" in done.stdout
 
 
 @pytest.mark.slow
@@ -102,6 +107,14 @@ def test_only_runs_the_scenarios_that_build_a_timed_ledger(tmp_path: Path) -> No
     assert set(results) == {"sqlite", "verify", "report"}
     assert results["verify"]["count"] == results["sqlite"]["entries"] > 0
     assert results["report"]["count"] == 12
+
+
+def test_only_report_scorecard_builds_its_scorecard_ledger(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    _python("-m", "benchmarks", "--members", "12", "--only", "report-scorecard", "--json", str(out))
+    results = json.loads(out.read_text())["results"]
+    assert set(results) == {"scorecard-build", "report-scorecard"}
+    assert results["report-scorecard"]["count"] == 12 and results["report-scorecard"]["ledger_entries"] > 0
 
 
 def test_a_scenario_refuses_to_time_a_missing_ledger(tmp_path: Path) -> None:

@@ -33,10 +33,33 @@ from gridpoints.periods import Period
 from gridpoints.plugin_manager import make_plugin_manager
 from gridpoints.plugins.satisfaction import SatisfactionAward
 from gridpoints.results.explain import ExplainedEntry, ExplainLine, Explanation
-from gridpoints.results.export import Table, explanation_table, export, mask_name, report_table, whatif_table
+from gridpoints.results.export import (
+    Table,
+    explanation_table,
+    export,
+    grid_table,
+    mask_name,
+    report_table,
+    whatif_table,
+)
+from gridpoints.results.grids import GridReport, GridRow
 from gridpoints.results.reports import Report, ReportRow, ReportSummary
+from gridpoints.results.scheme import MemberAssessment
 from gridpoints.results.whatif import WhatIf, WhatIfRow
-from gridpoints.rules import Cap, Condition, GradeThresholds, Rule, RuleSet, standard_ruleset
+from gridpoints.rules import (
+    Assessment,
+    Cap,
+    Condition,
+    GradeBand,
+    GradeThresholds,
+    Limit,
+    QuantityBounds,
+    Rule,
+    RuleSet,
+    Section,
+    Tally,
+    standard_ruleset,
+)
 from gridpoints.rules.toml_file import load_rules, parse_rules
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
@@ -44,6 +67,7 @@ from gridpoints.stores.sqlite import SQLiteStore
 
 __all__ = [
     "Appeal",
+    "Assessment",
     "Award",
     "Cap",
     "Check",
@@ -60,17 +84,23 @@ __all__ = [
     "ExplainedEntry",
     "Explanation",
     "Grade",
+    "GradeBand",
     "GradeThresholds",
+    "GridReport",
+    "GridRow",
     "GridpointsError",
     "HeldEvent",
     "IngestResult",
     "LedgerError",
+    "Limit",
     "Member",
+    "MemberAssessment",
     "MemoryStore",
     "NotFoundError",
     "Period",
     "PeriodSummary",
     "PluginError",
+    "QuantityBounds",
     "Rejection",
     "Report",
     "ReportRow",
@@ -81,6 +111,7 @@ __all__ = [
     "RuleSet",
     "SQLiteStore",
     "SatisfactionAward",
+    "Section",
     "SettleResult",
     "Store",
     "StoreBusyError",
@@ -88,12 +119,14 @@ __all__ = [
     "StoreSettingsError",
     "StoreUnavailableError",
     "Table",
+    "Tally",
     "Verdict",
     "Verification",
     "WhatIf",
     "WhatIfRow",
     "explanation_table",
     "export",
+    "grid_table",
     "hookimpl",
     "hookspec",
     "load_rules",

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -33,7 +33,10 @@ from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
 from gridpoints.results.explain import Explanation, explain_entries, kind_labels
 from gridpoints.results.export import explanation_table, export, report_table
+from gridpoints.results.grids import GridReport, grid_report
 from gridpoints.results.reports import Report, build_report, cents_to_points
+from gridpoints.results.scheme import MemberAssessment, PartScore, assess
+from gridpoints.results.scheme_report import build_scheme_report
 from gridpoints.results.whatif import Proposal, WhatIf, simulate
 from gridpoints.rules import RuleSet
 from gridpoints.rules.compiled import CompiledVersion, RuleBook
@@ -48,6 +51,11 @@ def _zone(tz: str) -> ZoneInfo:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigurationError(f"tz: {tz!r} is not a known time zone (try 'Asia/Shanghai')") from None
+
+
+def _counted_months(part: PartScore) -> list[Period]:
+    """The months a scheme's part counts (its assessed period, through its last counted month)."""
+    return [m for m in part.period.months() if m.first_day <= part.through.last_day]
 
 
 class Engine:
@@ -233,29 +241,49 @@ class Engine:
     # -- results -------------------------------------------------------------------------
 
     def score(self, member_id: str, period: str | Period) -> Decimal:
-        """A member's score for a month, quarter or year: the sum of its entries."""
-        self.member(member_id)
-        months = [str(m) for m in Period.parse(period).months()]
+        """A member's score for a month, quarter, half-year or year: the sum of its entries, or
+        under an assessment scheme the scheme's score (a running score for a shorter period)."""
+        member = self.member(member_id)
+        parsed = Period.parse(period)
+        if self._scheme(parsed) is not None:
+            found = self._assess(parsed, [member]).get(member_id)
+            if found is not None:
+                return found.score
+        months = [str(m) for m in parsed.months()]
         cents = self.store.totals(months, member_id=member_id).get(member_id, 0)
         return cents_to_points(cents)
 
-    def report(self, period: str | Period) -> Report:
+    @overload
+    def report(self, period: str | Period, *, by: None = None) -> Report: ...
+
+    @overload
+    def report(self, period: str | Period, *, by: Literal["grid"]) -> GridReport: ...
+
+    def report(self, period: str | Period, *, by: Literal["grid"] | None = None) -> Report | GridReport:
         """Every member active in the period: score, grade, ranks, percentile, titles, flags and
         points by kind, ordered by rank then member id. Aggregated in the store.
 
-        For a closed month, the report frozen when it was closed.
+        For a closed month, the report frozen when it was closed. ``by="grid"``: one row per
+        grid (members, mean score, rank) from that report.
         """
+        if by is not None and by != "grid":
+            raise ValueError(f"by: {by!r} is not None or 'grid'")
         parsed = Period.parse(period)
+        report: Report | None = None
         if parsed.kind == "month":
             closed = self.store.period_closes(periods=[str(parsed)])
             if closed:
                 frozen = report_from_json(closed[0].report)
-                return attrs.evolve(frozen, settled=str(parsed) in self.store.settled_periods())
-        return self._live_report(parsed)
+                report = attrs.evolve(frozen, settled=str(parsed) in self.store.settled_periods())
+        if report is None:
+            report = self._live_report(parsed)
+        return grid_report(report) if by == "grid" else report
 
     def annual(self, year: int | str) -> Report:
         """The annual result: each member's sum of the year's monthly scores (``row.months``),
-        ranked, graded on the average monthly score; ``grade_distribution("region")`` per region."""
+        ranked, graded on the average monthly score (under an assessment scheme: its assessed
+        periods combined by ``assessment.year``, ``row.parts``); ``grade_distribution("region")``
+        per region."""
         parsed = Period.parse(str(year))
         if parsed.kind != "year":
             raise ValueError(f"year: {year!r} is not a year like 2026")
@@ -266,16 +294,35 @@ class Engine:
         version = self.rulebook.version_at(period.end(self.tz) - timedelta(microseconds=1))
         return self.plugins.grader((version or self.rulebook.latest).ruleset)
 
+    def _scheme(self, period: Period) -> RuleSet | None:
+        """The version in effect at the period's end when it is an assessment scheme, else None."""
+        version = self.rulebook.version_at(period.end(self.tz) - timedelta(microseconds=1)) or self.rulebook.latest
+        return version.ruleset if version.ruleset.is_scheme else None
+
+    def _assess(self, period: Period, members: Sequence[Member]) -> dict[str, MemberAssessment]:
+        """Assessment-scheme results of ``members`` (one member: the store sums only theirs)."""
+        only = members[0].id if len(members) == 1 else None
+        return assess(period, members, self.store, self.rulebook, self.tz, self._grader_for(period), member_id=only)
+
     def _live_report(self, parsed: Period) -> Report:
         """The report computed from the ledger now."""
         settled = self.store.settled_periods()
+        flagger = self._period_flags if parsed.kind == "month" and self._period_checks else None
+        all_settled = all(str(m) in settled for m in parsed.months())
+        if self._scheme(parsed) is not None:
+            return build_scheme_report(
+                parsed, self.members, self.store, self.rulebook, self.tz, self._grader_for(parsed), flagger,
+                settled=all_settled,
+            )  # fmt: skip
+        version = self.rulebook.version_at(parsed.end(self.tz) - timedelta(microseconds=1)) or self.rulebook.latest
         return build_report(
             parsed,
             self.members,
             self.store,
             self._grader_for(parsed),
-            self._period_flags if parsed.kind == "month" and self._period_checks else None,
-            settled=all(str(m) in settled for m in parsed.months()),
+            flagger,
+            settled=all_settled,
+            scale=version.ruleset.scale,
         )
 
     def _period_flags(
@@ -309,11 +356,18 @@ class Engine:
         ``.lines()`` adds them up per rule, ``.text(lang)`` prints them."""
         self.member(member_id)
         parsed = Period.parse(period)
-        entries = self.ledger.entries(member_id=member_id, periods=[str(m) for m in parsed.months()])
+        scheme = self._scheme(parsed)
+        assessment = self._assess(parsed, [self.member(member_id)]).get(member_id) if scheme is not None else None
+        # A scheme's running score (a month of a quarterly scheme) counts from the assessed
+        # period's start: explain the same entries the score is made of.
+        months = [str(m) for m in parsed.months()]
+        if assessment is not None:
+            months = list(dict.fromkeys(str(m) for part in assessment.parts for m in _counted_months(part)))
+        entries = self.ledger.entries(member_id=member_id, periods=months)
         ids = sorted({e.event_id for e in entries if e.reason != PERIOD_AWARD})
         rows = self.store.event_rows(event_ids=ids)
         events = {row.event_id: Event.from_payload(row.event_id, row.payload) for row in rows}
-        return explain_entries(member_id, str(parsed), entries, events, self.rulebook)
+        return explain_entries(member_id, str(parsed), entries, events, self.rulebook, assessment)
 
     # -- closing -------------------------------------------------------------------------
 
@@ -379,6 +433,10 @@ class Engine:
         """Event kind → label in ``lang`` (see ``gridpoints.results.explain.kind_labels``)."""
         return kind_labels(self.rulebook, lang)
 
+    def section_labels(self, lang: str = "zh") -> dict[str, str]:
+        """Scheme section id → label in ``lang``, from every version (the latest wins)."""
+        return {s.id: s.display(lang) for v in self.rulebook.versions for s in v.ruleset.sections}
+
     def export_report(
         self,
         report: Report | str | Period,
@@ -391,7 +449,10 @@ class Engine:
         """Write a report (or the report of a period) as csv, json or xlsx; see docs/reports.md."""
         if not isinstance(report, Report):
             report = self.report(report)
-        table = report_table(report, lang=lang, mask_names=mask_names, kind_labels=self.kind_labels(lang))
+        table = report_table(
+            report, lang=lang, mask_names=mask_names, kind_labels=self.kind_labels(lang),
+            section_labels=self.section_labels(lang),
+        )  # fmt: skip
         export(table, target, format=format)
 
     def export_explanation(

@@ -103,17 +103,20 @@ def gridpoints_checks() -> Iterable[Check]:
 
 @hookspec(firstresult=True)
 def gridpoints_grade(score: Decimal, period: Period, ruleset: RuleSet) -> Grade | None:
-    """Grade a monthly score (for quarters and years, the average monthly score).
+    """Grade a monthly score (for quarters, half-years and years, the average monthly score),
+    or under an assessment scheme the assessed period's score.
 
     *First result*: the first answer that is not None wins; None passes on. The built-in answers
-    last (``trylast``) with the rule set's thresholds (defaults 80 / 60); while it is the only
-    implementation, reports apply the thresholds directly instead of calling the hook. Called
-    once per member each time a report is built.
+    last (``trylast``) with the rule set's ``[[grades]]`` bands or its thresholds (defaults
+    80 / 60); while it is the only implementation, reports apply them directly instead of
+    calling the hook. Called once per member each time a report is built (a scheme's veto then
+    overrides the grade with the scale's lowest).
 
-    :param score: the monthly (or average monthly) score.
+    :param score: the monthly (or average monthly) score, or under an assessment scheme the
+        score the assessed period is graded on.
     :param period: the period being graded.
     :param ruleset: the rule-set version in effect at the period's end.
-    :returns: a ``Grade``; None to pass.
+    :returns: any ``Grade`` value (not only the three built-ins); None to pass.
 
     A final answer that is not a ``Grade`` is a ``PluginError`` naming the plugin.
     """

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from json.encoder import encode_basestring as _json_string
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -103,21 +103,82 @@ def payload_of(event: Event) -> tuple[int, str]:
     return occurred, f"{event.member_id}\x1f{event.kind}\x1f{occurred}\x1f{qty}\x1f{reported}\x1f{attributes}"
 
 
-class Grade(enum.Enum):
-    """A monthly assessment grade. ``.value`` is the English code; ``.label_zh`` the Chinese."""
+_GRADE_CODE = re.compile(r"^[a-z_]+$")
 
-    EXCELLENT = "excellent"
-    QUALIFIED = "qualified"
-    UNQUALIFIED = "unqualified"
+
+def _grade_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _GRADE_CODE.match(value):
+        raise ValueError(f"code: {value!r} is not a grade code of lower-case letters and _ (like 'excellent')")
+
+
+def _grade_label(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{attribute.name}: {value!r} is not a non-empty label")
+
+
+def _grade_band(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"band: {value!r} is not a band number (0 for the best grade)")
+
+
+class _GradeType(type):
+    """Iterating ``Grade`` gives the three built-in grades, as it did when Grade was an enum."""
+
+    _BUILTIN: tuple[Grade, ...]
+
+    def __iter__(cls) -> Iterator[Grade]:
+        return iter(cls._BUILTIN)
+
+
+@attrs.frozen
+class Grade(metaclass=_GradeType):
+    """An assessment grade (等级): a code, its labels and its band (0 for the best grade).
+
+    The built-in scale is ``Grade.EXCELLENT`` 优秀, ``Grade.QUALIFIED`` 合格 and
+    ``Grade.UNQUALIFIED`` 不合格 (``iter(Grade)`` gives them, best first); a rule set's
+    ``[[grades]]`` bands or a ``gridpoints_grade`` plugin may give others. ``.value`` is the
+    code, as when Grade was an enum.
+    """
+
+    code: str = attrs.field(validator=_grade_code)
+    label_zh: str = attrs.field(validator=_grade_label)
+    label_en: str | None = attrs.field(default=None)
+    band: int = attrs.field(default=0, validator=_grade_band)
+
+    EXCELLENT: ClassVar[Grade]
+    QUALIFIED: ClassVar[Grade]
+    UNQUALIFIED: ClassVar[Grade]
+
+    def __attrs_post_init__(self) -> None:
+        if self.label_en is not None:
+            _grade_label(self, attrs.fields(Grade).label_en, self.label_en)
 
     @property
-    def label_zh(self) -> str:
-        """The Chinese label: 优秀, 合格 or 不合格."""
-        return {"excellent": "优秀", "qualified": "合格", "unqualified": "不合格"}[self.value]
+    def value(self) -> str:
+        """The code (``excellent``…), as ``.value`` of the former enum."""
+        return self.code
 
     def label(self, lang: str = "zh") -> str:
-        """The label in ``lang`` (``zh`` or ``en``)."""
-        return self.label_zh if lang == "zh" else self.value
+        """The label in ``lang`` (``zh``; ``en`` falls back to the code)."""
+        return self.label_zh if lang == "zh" else (self.label_en or self.code)
+
+    @classmethod
+    def builtin(cls, code: str) -> Grade:
+        """The built-in grade with this code; ValueError for any other code."""
+        for grade in cls._BUILTIN:
+            if grade.code == code:
+                return grade
+        raise ValueError(f"grade: {code!r} is not a built-in grade (excellent, qualified, unqualified)")
+
+    def interned(self) -> Grade:
+        """The built-in instance when this grade equals one (so ``is Grade.EXCELLENT`` holds)."""
+        return next((grade for grade in Grade._BUILTIN if grade == self), self)
+
+
+Grade.EXCELLENT = Grade("excellent", "优秀", "excellent", 0)
+Grade.QUALIFIED = Grade("qualified", "合格", "qualified", 1)
+Grade.UNQUALIFIED = Grade("unqualified", "不合格", "unqualified", 2)
+Grade._BUILTIN = (Grade.EXCELLENT, Grade.QUALIFIED, Grade.UNQUALIFIED)
 
 
 @attrs.frozen

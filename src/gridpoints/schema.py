@@ -132,6 +132,17 @@ class CapKey(NamedTuple):
     value: str
 
 
+class RuleKey(NamedTuple):
+    """What ``Store.totals_by_rule`` groups a member's entries by: the rule-set version and rule
+    that booked them (a scheme finds the section from these), the kind and the reason."""
+
+    ruleset: str
+    version: str
+    rule: str
+    kind: str
+    reason: str
+
+
 #: Columns of table ``entries``, in the order rows are handed to and from stores.
 ENTRY_COLUMNS: Final = EntryRow._fields
 #: Columns of table ``events``.
@@ -141,10 +152,11 @@ DECISION_COLUMNS: Final = DecisionRow._fields
 #: Columns of table ``period_closes``.
 PERIOD_CLOSE_COLUMNS: Final = PeriodCloseRow._fields
 
-#: Entry reasons that score an event itself (its rule award, a capped award, a deduction derived
-#: from it, or a correction's replacement); other reasons (period awards, reversals, decisions)
-#: stand beside events. Quantities in a period summary count only these.
-EVENT_REASONS: Final = frozenset({"rule", "cap", "derived", "correction"})
+#: Entry reasons that score an event itself (its rule award, a capped award, an award cut by a
+#: count limit, a deduction derived from it, or a correction's replacement); other reasons
+#: (period awards, reversals, decisions) stand beside events. Quantities in a period summary
+#: count only these.
+EVENT_REASONS: Final = frozenset({"rule", "cap", "limit", "derived", "correction"})
 
 #: Statuses of a stored event: booked (its entries are in the ledger), held (waiting for
 #: review), rejected (by a reviewer; never booked), corrected (replaced; its entries reversed).

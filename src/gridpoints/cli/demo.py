@@ -97,7 +97,7 @@ def _summary(report: Report, lang: str) -> str:
     rows = report.rows
     if not rows:
         return "no members assessed"
-    grades = Counter(row.grade for row in rows)
+    grades = Counter(row.grade for row in rows if row.grade is not None)
     average = sum((row.score for row in rows), Decimal(0)) / len(rows)
     gold = sum(1 for row in rows if "gold" in row.titles)
     ordered = sorted(grades.items(), key=lambda g: g[0].value)
@@ -154,7 +154,7 @@ def run_demo(
         out.write(f"  rejected {rejection.event_id}: {rejection.code}: {rejection.message}\n")
     report = engine.report(period)
     out.write(f"\nReport {period}: {_summary(report, lang)}\n\nTop 10\n")
-    out.write(report_table(engine, [r for r in report.rows if r.rank <= 10], lang) + "\n")
+    out.write(report_table(engine, [r for r in report.rows if r.rank is not None and r.rank <= 10], lang) + "\n")
     flagged = [row for row in report.rows if row.flags]
     out.write(f"\nFlagged members: {len(flagged)}\n")
     if flagged:

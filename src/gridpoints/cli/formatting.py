@@ -44,7 +44,13 @@ _HEADERS = {
     "occurred_at": ("发生时间", "occurred at"),
     "check": ("检查", "check"),
 }
-_WORDS = {"gold": ("金牌网格员", "gold"), "accountability": ("问责", "accountability"), "outlier": ("异常", "outlier")}
+_WORDS = {
+    "gold": ("金牌网格员", "gold"),
+    "accountability": ("问责", "accountability"),
+    "outlier": ("异常", "outlier"),
+    "veto": ("一票否决", "veto"),
+    "not_eligible": ("不参评", "not eligible"),
+}
 
 
 def text(key: str, lang: str) -> str:
@@ -88,14 +94,14 @@ _REPORT_COLUMNS = ("rank", "member", "name", "region", "grid", "score", "grade",
 
 def _report_cells(engine: Engine, row: ReportRow, lang: str) -> list[str]:
     return [
-        str(row.rank),
+        "" if row.rank is None else str(row.rank),
         row.member_id,
         _name(engine, row.member_id),
         row.region,
         row.grid or "",
         str(row.score),
-        row.grade.label(lang),
-        str(row.rank_in_region),
+        "" if row.grade is None else row.grade.label(lang),
+        "" if row.rank_in_region is None else str(row.rank_in_region),
         _words(row.titles, lang),
         _words(row.flags, lang),
     ]

@@ -59,7 +59,7 @@ class ReviewQueue:
         period: str | Period | None = None,
     ) -> list[HeldEvent]:
         """Held events, oldest ``occurred_at`` first, filtered by member id, kind, the check that
-        held them and the period (month, quarter or year) they occurred in."""
+        held them and the period (month, quarter, half-year or year) they occurred in."""
         months = None if period is None else {str(m) for m in Period.parse(period).months()}
         found = []
         for row in self._engine.store.event_rows(status="held"):

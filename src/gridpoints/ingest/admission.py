@@ -1,5 +1,6 @@
 """Admission: whether an event can be scored now — known, active member; believable times;
-a rule-set version in effect and a rule that matches. Refusals carry the rejection code."""
+a rule-set version in effect, a rule that matches and a quantity within the rule's bounds.
+Refusals carry the rejection code."""
 
 from __future__ import annotations
 
@@ -70,6 +71,10 @@ class Admission:
                 "no_matching_rule",
                 f"attributes: no rule of kind {event.kind!r} matches {dict(event.attributes)!r}",
             )
+        if rule.quantity is not None:
+            problem = rule.quantity.problem(event.quantity)
+            if problem is not None:
+                raise Refusal("quantity", f"quantity: {problem} of rule {rule.id}")
         if member.joined is not None or member.left is not None:
             day = event.occurred_at.astimezone(self.tz).date()
             if (member.joined is not None and day < member.joined) or (member.left is not None and day > member.left):

@@ -14,6 +14,7 @@ REJECTION_CODES = {
     "unknown_kind": "the active rule set has no rule for this kind",
     "no_matching_rule": "rules exist for this kind but none matches the event's attributes",
     "no_rule_version": "the event is older than every version of the active rule set",
+    "quantity": "the quantity is outside the bounds the matching rule declares (an assessor's mark)",
     "conflict": "this id is already booked or held with a different payload",
     "gaming": "an anti-gaming check rejected the event",
 }

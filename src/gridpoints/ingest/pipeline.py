@@ -13,7 +13,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from gridpoints._decimal import canonical, quantize, to_cents
+from gridpoints._decimal import ZERO, canonical, quantize, to_cents
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.errors import PluginError
 from gridpoints.ingest._history import History, micros
@@ -23,9 +23,10 @@ from gridpoints.ingest.booking import Booking
 from gridpoints.ingest.outcomes import IngestResult, Rejection
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
+from gridpoints.periods import Period
 from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
 from gridpoints.schema import CapKey
-from gridpoints.stores import Transaction
+from gridpoints.stores import Transaction, limit_rows, limit_units
 
 __all__ = ["Pipeline"]
 
@@ -49,6 +50,7 @@ class _Call(Booking):
         # Ids of the current chunk only: earlier chunks are already in the transaction.
         self.seen: dict[str, tuple[str, str]] = {}
         self.cap_used: dict[CapKey, int] = {}
+        self.limit_used: dict[CapKey, Decimal] = {}  # units counted per count-limit key
 
 
 class Pipeline:
@@ -82,13 +84,14 @@ class Pipeline:
         # (rule id, quantity, coefficient) → (hundredths, coefficient text, quantity text, entry tail).
         self._cents: dict[tuple[int, object, Decimal], tuple[int, str, str, str]] = {}
         self._labels: dict[int, tuple[str, str]] = {}
-        # Rule sets without caps (the standard one) skip the per-chunk cap bookkeeping.
+        # Rule sets without caps or count limits (the standard one) skip the per-chunk bookkeeping.
         self._has_caps = any(
-            rule.cap is not None
+            rule.cap is not None or rule.limit is not None
             for version in rulebook.versions
             for group in version.by_kind.values()
             for rule in group
         )
+        self._periods: dict[tuple[str, str], str] = {}  # (month, kind) → the period label
 
     # -- public entry points -------------------------------------------------------------
 
@@ -275,19 +278,40 @@ class Pipeline:
         return history
 
     def _load_caps(self, call: _Call, ready: list[tuple[Event, Member, CompiledVersion, CompiledRule]]) -> None:
-        """Running totals for every cap this chunk may touch, fetched once."""
+        """Running totals for every cap and count limit this chunk may touch, fetched once."""
         keys: set[CapKey] = set()
+        limits: set[CapKey] = set()
         for event, member, version, rule in ready:
             for capped in (rule, version.late_rule):
                 if capped is not None and capped.cap is not None:
                     day, month = self._day_and_month(event.occurred_at)
                     scope = ("day", day) if capped.cap.per == "day" else ("period", call.open_month(month))
                     keys.add(CapKey(member.id, version.ruleset.id, capped.id, *scope))
+                if capped is not None and capped.limit is not None:
+                    day, month = self._day_and_month(event.occurred_at)
+                    limits.add(self._limit_key(member.id, version, capped, day, call.open_month(month)))
         missing = [k for k in keys if k not in call.cap_used]
         if missing:
             found = call.tx.cap_totals(missing)
             for key in missing:
                 call.cap_used[key] = found.get(key, 0)
+        missing = [k for k in limits if k not in call.limit_used]
+        if missing:
+            counted = call.tx.limit_totals(missing)
+            for key in missing:
+                # Entries staged but not yet in the store (a correction's reversals) count too.
+                call.limit_used[key] = counted.get(key, ZERO) + limit_units(limit_rows(call.entries, key))
+
+    def _limit_key(self, member_id: str, version: CompiledVersion, rule: CompiledRule, day: str, month: str) -> CapKey:
+        """The count-limit key: the day, or the month / assessed period containing ``month``."""
+        per = rule.limit.per if rule.limit is not None else "day"
+        if per == "day":
+            return CapKey(member_id, version.ruleset.id, rule.id, "day", day)
+        kind = "month" if per == "month" else version.ruleset.assessment.period
+        label = self._periods.get((month, kind))
+        if label is None:
+            label = self._periods[(month, kind)] = str(Period.parse(month).within(kind))
+        return CapKey(member_id, version.ruleset.id, rule.id, "period", label)
 
     def _day_and_month(self, moment: datetime) -> tuple[str, str]:
         """Local day and month labels of an instant in the engine's zone."""
@@ -352,6 +376,16 @@ class Pipeline:
         reason: str,
         ref: str,
     ) -> None:
+        if rule.limit is not None:
+            # A count limit counts units before the coefficient; the entry records the units
+            # it counted, and units beyond the limit book nothing, with reason "limit".
+            limit_key = self._limit_key(member_id, version, rule, day, month)
+            units = call.limit_used.get(limit_key, ZERO)
+            room = max(ZERO, rule.limit.units - units)
+            if quantity > room:
+                quantity = int(room) if room == room.to_integral_value() else room
+                reason = "limit"
+            call.limit_used[limit_key] = units + quantity
         # Points, their texts and the hashed fields that follow from (rule, quantity,
         # coefficient) are computed once per combination: no Decimal work per entry.
         key = (id(rule), quantity, coefficient)

@@ -1,4 +1,4 @@
-"""Built-in plugin: grades by the rule set's thresholds (80 excellent, 60 qualified by default)."""
+"""Built-in plugin: grades by the rule set's bands, or its thresholds (80 / 60 by default)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,26 @@ from decimal import Decimal
 
 from gridpoints._markers import hookimpl
 from gridpoints.model import Grade
-from gridpoints.rules import RuleSet
+from gridpoints.rules import GradeThresholds, RuleSet
 
 __all__ = ["grade_by_thresholds"]
 
 
 def grade_by_thresholds(score: Decimal, ruleset: RuleSet) -> Grade:
-    """≥ excellent → 优秀; ≥ qualified → 合格; below → 不合格 ("80分以上" includes 80)."""
-    if score >= ruleset.grades.excellent:
-        return Grade.EXCELLENT
-    if score >= ruleset.grades.qualified:
-        return Grade.QUALIFIED
-    return Grade.UNQUALIFIED
+    """The first band whose ``min`` the score reaches (the last band takes the rest); without
+    bands ≥ excellent → 优秀, ≥ qualified → 合格, below → 不合格 ("80分以上" includes 80)."""
+    grades = ruleset.grades
+    if isinstance(grades, GradeThresholds):
+        if score >= grades.excellent:
+            return Grade.EXCELLENT
+        if score >= grades.qualified:
+            return Grade.QUALIFIED
+        return Grade.UNQUALIFIED
+    scale = ruleset.scale
+    for band, grade in zip(grades, scale, strict=True):
+        if band.min is None or score >= band.min:
+            return grade
+    return scale[-1]  # unreachable: the last band has no min
 
 
 @hookimpl(trylast=True)

@@ -2,7 +2,9 @@
 
 ``Engine.explain`` returns an ``Explanation``: iterate it for the entries (``ExplainedEntry``,
 an ``Entry`` with labels and the event attached), call ``lines()`` for one line per rule, and
-``text(lang)`` for a printable account in Chinese (``zh``) or English (``en``).
+``text(lang)`` for a printable account in Chinese (``zh``) or English (``en``). Under an
+assessment scheme it also carries the member's ``assessment``, and ``text`` shows the
+derivation: sections with their clamps, the base, tallies and any veto.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import attrs
 
 from gridpoints._decimal import canonical
 from gridpoints.model import Entry, Event
+from gridpoints.results._text import check_lang, format_points
+from gridpoints.results.explain_scheme import scheme_text
+from gridpoints.results.scheme import MemberAssessment
 from gridpoints.rules.compiled import RuleBook
 
 __all__ = ["ExplainLine", "ExplainedEntry", "Explanation", "explain_entries", "format_points", "kind_labels"]
@@ -39,6 +44,7 @@ ACTION_LABELS: Mapping[str, tuple[str, str]] = {
 _REASONS: Mapping[str, tuple[str, str]] = {
     "rule": ("规则", "rule"),
     "cap": ("超出上限", "over the cap"),
+    "limit": ("超出次数上限", "over the count limit"),
     "derived": ("派生扣分", "derived deduction"),
     "period_award": ("周期奖励", "period award"),
     "reversal": ("冲正", "reversal"),
@@ -46,18 +52,6 @@ _REASONS: Mapping[str, tuple[str, str]] = {
     "decision": ("决定", "decision"),
 }
 _RATINGS_NOTE = re.compile(r"^ratings=(\d+) average=([0-9.]+)$")
-
-
-def _check_lang(lang: str) -> str:
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang: {lang!r} is not 'zh' or 'en'")
-    return lang
-
-
-def format_points(points: Decimal) -> str:
-    """``+100``, ``-3``, ``+6.50``, ``0``: a sign, and decimals only when there are any."""
-    text = canonical(points) if points == points.to_integral_value() else f"{points:.2f}"
-    return text if points <= 0 else f"+{text}"
 
 
 def reason_label(reason: str, lang: str) -> str:
@@ -74,21 +68,23 @@ class ExplainedEntry(Entry):
     label_en: str = ""
     event: Event | None = attrs.field(default=None, eq=False)
     cap: str = ""  # e.g. "day 20" when the rule is capped
+    limit: str = ""  # e.g. "day 2" when the rule has a count limit
+    section: str = ""  # the scheme section the rule counts toward
 
     def display(self, lang: str = "zh") -> str:
         """The rule's (or kind's) label in ``lang``."""
-        return self.label if _check_lang(lang) == "zh" else self.label_en
+        return self.label if check_lang(lang) == "zh" else self.label_en
 
     def sentence(self, lang: str = "zh", *, day: bool = True) -> str:
         """One human-readable line, e.g. ``2026-11-03 巡查 ×1 = +5（规则 standard 2026.1）``."""
-        zh = _check_lang(lang) == "zh"
+        zh = check_lang(lang) == "zh"
         version = f"{self.ruleset} {self.version}"
         rule_text = f"规则 {version}" if zh else f"rule {version}"
         head = f"{self.day} {self.display(lang)}" if day else self.display(lang)
         if self.reason == "decision":
             action = ACTION_LABELS.get(self.rule, (self.rule, self.rule))
             head += f"：{action[0]}" if zh else f": {action[1]}"
-        if self.reason in ("rule", "cap", "correction"):
+        if self.reason in ("rule", "cap", "limit", "correction"):
             head += f" ×{self.quantity}"
             if self.coefficient != 1:
                 head += f" ×{'系数' if zh else 'coefficient '}{canonical(self.coefficient)}"
@@ -97,6 +93,9 @@ class ExplainedEntry(Entry):
             detail = rule_text
         elif self.reason == "cap":
             detail = f"超出上限 {self.cap}，{rule_text}" if zh else f"over the cap of {self.cap}, {rule_text}"
+        elif self.reason == "limit":
+            over = f"超出次数上限 {self.limit}" if zh else f"over the count limit of {self.limit}"
+            detail = f"{over}，{rule_text}" if zh else f"{over}, {rule_text}"
         elif self.reason == "derived":
             detail = (
                 f"事件 {self.ref} 超过上报时限，{rule_text}"
@@ -125,7 +124,7 @@ class ExplainedEntry(Entry):
                 detail += f"：{self.ref}" if zh else f": {self.ref}"
         else:
             detail = f"{reason_label(self.reason, lang)} {self.ref}".strip()
-        if self.ref.startswith("period:") and self.reason in ("rule", "cap", "correction"):
+        if self.ref.startswith("period:") and self.reason in ("rule", "cap", "limit", "correction"):
             month = self.ref.removeprefix("period:")
             detail += f"，补记 {month} 月" if zh else f", booked late for {month}"
         return f"{result}（{detail}）" if zh else f"{result} ({detail})"
@@ -148,7 +147,7 @@ class ExplainLine:
 
     def sentence(self, lang: str = "zh") -> str:
         """E.g. ``巡查 ×20 = +100（规则 standard 2026.1）``."""
-        zh = _check_lang(lang) == "zh"
+        zh = check_lang(lang) == "zh"
         if self.reason == "period_award" and len(self.entries) == 1:
             return self.entries[0].sentence(lang, day=False)
         head = self.label if zh else self.label_en
@@ -177,6 +176,8 @@ class Explanation(Sequence[ExplainedEntry]):
     member_id: str
     period: str
     entries: tuple[ExplainedEntry, ...]
+    #: Under an assessment scheme: the member's derived result (None for a plain rule set).
+    assessment: MemberAssessment | None = attrs.field(default=None, eq=False)
 
     def __iter__(self) -> Iterator[ExplainedEntry]:
         return iter(self.entries)
@@ -201,7 +202,9 @@ class Explanation(Sequence[ExplainedEntry]):
 
     @property
     def total(self) -> Decimal:
-        """The score: the sum of the entries' points."""
+        """The score: the sum of the entries' points, or the scheme's derived score."""
+        if self.assessment is not None:
+            return self.assessment.score
         return sum((e.points for e in self.entries), Decimal("0.00"))
 
     def lines(self) -> list[ExplainLine]:
@@ -233,8 +236,11 @@ class Explanation(Sequence[ExplainedEntry]):
         ]
 
     def text(self, lang: str = "zh", *, detail: bool = False) -> str:
-        """A printable account: one line per rule (or per entry with ``detail``) and the total."""
-        zh = _check_lang(lang) == "zh"
+        """A printable account: one line per rule (or per entry with ``detail``) and the total;
+        under a scheme, grouped by section with each clamp, the base, tallies and vetoes."""
+        if self.assessment is not None:
+            return scheme_text(self, self.assessment, check_lang(lang), detail=detail)
+        zh = check_lang(lang) == "zh"
         body = [e.sentence(lang) for e in self.entries] if detail else [line.sentence(lang) for line in self.lines()]
         total = f"合计 {format_points(self.total)}" if zh else f"total {format_points(self.total)}"
         title = f"{self.member_id} {self.period}"
@@ -244,7 +250,7 @@ class Explanation(Sequence[ExplainedEntry]):
 def kind_labels(rulebook: RuleBook, lang: str = "zh") -> dict[str, str]:
     """Event kind → label in ``lang``, from the latest rule-set version (the rule without
     conditions names the kind best: 发现隐患, not 发现重大隐患) and the period awards."""
-    _check_lang(lang)
+    check_lang(lang)
     labels = {kind: (zh if lang == "zh" else en) for kind, (zh, en) in KIND_LABELS.items()}
     for kind, rules in rulebook.latest.by_kind.items():
         rule = next((r.rule for r in rules if r.matcher is None), rules[0].rule)
@@ -252,15 +258,23 @@ def kind_labels(rulebook: RuleBook, lang: str = "zh") -> dict[str, str]:
     return labels
 
 
-def _labels(rulebook: RuleBook, entry: Entry) -> tuple[str, str, str]:
-    """(zh label, en label, cap text) of the rule behind an entry."""
+def _explained(rulebook: RuleBook, entry: Entry, event: Event | None) -> ExplainedEntry:
+    """The entry with its event and the labels, cap, count limit and section of its rule."""
     version = rulebook.by_version.get(entry.version) if entry.ruleset == rulebook.id else None
     rule = version.ruleset.rule(entry.rule) if version is not None else None
-    if rule is not None:
-        cap = "" if rule.cap is None else f"{rule.cap.per} {canonical(rule.cap.points)}"
-        return rule.display("zh"), rule.display("en"), cap
-    zh, en = KIND_LABELS.get(entry.kind, (entry.kind, entry.kind))
-    return zh, en, ""
+    fields = attrs.asdict(entry, recurse=False)
+    if rule is None:
+        zh, en = KIND_LABELS.get(entry.kind, (entry.kind, entry.kind))
+        return ExplainedEntry(**fields, label=zh, label_en=en, event=event)
+    return ExplainedEntry(
+        **fields,
+        label=rule.display("zh"),
+        label_en=rule.display("en"),
+        event=event,
+        cap="" if rule.cap is None else f"{rule.cap.per} {canonical(rule.cap.points)}",
+        limit="" if rule.limit is None else f"{rule.limit.per} {canonical(rule.limit.units)}",
+        section=rule.section or "",
+    )
 
 
 def explain_entries(
@@ -269,18 +283,9 @@ def explain_entries(
     entries: Sequence[Entry],
     events: Mapping[str, Event],
     rulebook: RuleBook,
+    assessment: MemberAssessment | None = None,
 ) -> Explanation:
-    """Attach labels and events to entries (``events`` by id, loaded in one store query)."""
-    explained = []
-    for entry in entries:
-        label, label_en, cap = _labels(rulebook, entry)
-        explained.append(
-            ExplainedEntry(
-                **attrs.asdict(entry, recurse=False),
-                label=label,
-                label_en=label_en,
-                event=events.get(entry.event_id),
-                cap=cap,
-            )
-        )
-    return Explanation(member_id, period, tuple(explained))
+    """Attach labels and events to entries (``events`` by id, loaded in one store query), and
+    under an assessment scheme the member's derived result."""
+    explained = [_explained(rulebook, entry, events.get(entry.event_id)) for entry in entries]
+    return Explanation(member_id, period, tuple(explained), assessment)

@@ -20,10 +20,20 @@ from typing import IO
 import attrs
 
 from gridpoints.results.explain import Explanation, reason_label
+from gridpoints.results.grids import GridReport
 from gridpoints.results.reports import Report
 from gridpoints.results.whatif import WhatIf
 
-__all__ = ["FORMATS", "Table", "explanation_table", "export", "mask_name", "report_table", "whatif_table"]
+__all__ = [
+    "FORMATS",
+    "Table",
+    "explanation_table",
+    "export",
+    "grid_table",
+    "mask_name",
+    "report_table",
+    "whatif_table",
+]
 
 FORMATS = ("csv", "json", "xlsx")
 Cell = str | int | Decimal | None
@@ -63,9 +73,16 @@ _HEADERS: Mapping[str, tuple[str, str]] = {
     "new_grade": ("新等级", "new grade"),
     "old_rank": ("现排名", "old rank"),
     "new_rank": ("新排名", "new rank"),
+    "members": ("人数", "members"),
+    "mean": ("平均分", "mean score"),
 }
 _TITLES = {"gold": ("金牌网格员", "gold")}
-_FLAGS = {"accountability": ("问责", "accountability"), "outlier": ("异常", "outlier")}
+_FLAGS = {
+    "accountability": ("问责", "accountability"),
+    "outlier": ("异常", "outlier"),
+    "veto": ("一票否决", "veto"),
+    "not_eligible": ("不参评", "not eligible"),
+}
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
@@ -107,19 +124,28 @@ def report_table(
     lang: str = "zh",
     mask_names: bool = False,
     kind_labels: Mapping[str, str] | None = None,
+    section_labels: Mapping[str, str] | None = None,
 ) -> Table:
-    """A report as a table: one column per field, per month (quarters, years) and per kind."""
+    """A report as a table: one column per field, per month (quarters, years) and per kind.
+
+    A scheme's report has a column per assessed period it is made of (``part.2026-H1``) instead
+    of the months and the average, and one per section (``section.info``) before the kinds.
+    """
     _check(lang)
     labels = kind_labels or {}
     kinds = sorted({kind for row in report for kind in row.breakdown})
-    months = [str(m) for m in report.period.months()] if report.period.kind != "month" else []
+    sections = list(dict.fromkeys(section for row in report for section in row.sections))
+    parts = sorted({part for row in report for part in row.parts})
+    months = [str(m) for m in report.period.months()] if report.period.kind != "month" and not report.scheme else []
     keys = ["rank", "member_id", "name", "region", "grid", "score"]
     if months:
         keys += ["average", "active_months"]
     keys += ["grade", "percentile", "rank_in_region", "rank_in_grid", "titles", "flags"]
     headers = [_pick(_HEADERS[k], lang) for k in keys]
-    keys += [f"month.{m}" for m in months] + [f"points.{k}" for k in kinds]
-    headers += months
+    keys += [f"month.{m}" for m in months] + [f"part.{p}" for p in parts]
+    keys += [f"section.{s}" for s in sections] + [f"points.{k}" for k in kinds]
+    headers += months + parts
+    headers += [(section_labels or {}).get(s, s) for s in sections]
     headers += [f"{labels.get(k, k)}{'得分' if lang == 'zh' else ' points'}" for k in kinds]
     rows = []
     for row in report:
@@ -134,7 +160,7 @@ def report_table(
         if months:
             cells += [row.average, row.active_months]
         cells += [
-            row.grade.label(lang),
+            "" if row.grade is None else row.grade.label(lang),
             row.percentile,
             row.rank_in_region,
             row.rank_in_grid,
@@ -142,9 +168,19 @@ def report_table(
             ";".join(_pick(_FLAGS.get(f, (f, f)), lang) for f in row.flags),
         ]
         cells += [row.months.get(m, Decimal("0.00")) for m in months]
+        cells += [row.parts.get(p, Decimal("0.00")) for p in parts]
+        cells += [row.sections.get(s) for s in sections]
         cells += [row.breakdown.get(k, Decimal("0.00")) for k in kinds]
         rows.append(tuple(cells))
     return Table(str(report.period), lang, tuple(keys), tuple(headers), tuple(rows))
+
+
+def grid_table(report: GridReport, *, lang: str = "zh") -> Table:
+    """A grid report as a table: grid, members, mean score, rank."""
+    _check(lang)
+    keys = ("grid", "members", "mean", "rank")
+    rows = tuple((r.grid, r.members, r.mean, r.rank) for r in report)
+    return Table(str(report.period), lang, keys, tuple(_pick(_HEADERS[k], lang) for k in keys), rows)
 
 
 def whatif_table(result: WhatIf, *, lang: str = "zh", mask_names: bool = False) -> Table:
@@ -162,8 +198,8 @@ def whatif_table(result: WhatIf, *, lang: str = "zh", mask_names: bool = False) 
             r.old_score,
             r.new_score,
             r.delta,
-            r.old_grade.label(lang),
-            r.new_grade.label(lang),
+            "" if r.old_grade is None else r.old_grade.label(lang),
+            "" if r.new_grade is None else r.new_grade.label(lang),
             r.old_rank,
             r.new_rank,
         )

@@ -1,11 +1,16 @@
-"""Period reports: scores aggregated in the store, grades, shared ranks, percentiles, titles, flags."""
+"""Period reports: scores aggregated in the store, grades, shared ranks, percentiles, titles, flags.
+
+``build_report`` sums entries (a rule set without an assessment scheme); an assessment scheme
+derives its scores in ``gridpoints.results.scheme`` and both assemble their rows here, in
+``assemble_report``.
+"""
 
 from __future__ import annotations
 
 import bisect
 import functools
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
@@ -16,9 +21,20 @@ from gridpoints._decimal import quantize
 from gridpoints.model import Grade, Member
 from gridpoints.periods import Period
 
-__all__ = ["Aggregates", "Report", "ReportRow", "ReportSummary", "competition_ranks", "percentiles"]
+__all__ = [
+    "BUILTIN_SCALE",
+    "Aggregates",
+    "Report",
+    "ReportRow",
+    "ReportSummary",
+    "assemble_report",
+    "competition_ranks",
+    "percentiles",
+]
 
 Grader = Callable[[Decimal, Period], Grade]
+#: The built-in grades, best first: 优秀, 合格, 不合格.
+BUILTIN_SCALE: tuple[Grade, ...] = tuple(Grade)
 #: (period, assessed members, their scores) → member id → extra flags (for example ``outlier``).
 Flagger = Callable[[Period, Sequence[Member], Mapping[str, Decimal]], Mapping[str, Sequence[str]]]
 _TENTH = Decimal("0.1")
@@ -81,26 +97,35 @@ def percentiles(scores: Mapping[str, Decimal]) -> dict[str, Decimal]:
 
 @attrs.frozen
 class ReportRow:
-    """One member's result for a period."""
+    """One member's result for a period.
+
+    ``grade`` is None when the period is not graded (a month of a quarterly scheme shows the
+    running score) or the member is not eligible; ranks and percentile are None for a member
+    left out of the ranking (flag ``not_eligible``).
+    """
 
     member_id: str
     region: str
     grid: str | None
     score: Decimal
-    grade: Grade
-    rank: int
-    rank_in_region: int
+    grade: Grade | None
+    rank: int | None
+    rank_in_region: int | None
     rank_in_grid: int | None
     titles: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     name: str | None = None
-    percentile: Decimal = Decimal("0.0")
+    percentile: Decimal | None = Decimal("0.0")
     #: Points by entry kind (``patrol``, ``late_report``, ``satisfaction``…), in hundredths precision.
     breakdown: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
     #: For quarters and years: the score of each month (``"2026-11"`` → points); empty for a month.
     months: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
     #: Months of the period the member was active in; the grade is on ``score / active_months``.
     active_months: int = 1
+    #: Assessment schemes: each section's score (clamped, weighted) in the assessed period.
+    sections: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
+    #: Assessment schemes, for a period made of assessed periods: each one's score.
+    parts: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
 
     @property
     def average(self) -> Decimal:
@@ -125,21 +150,28 @@ class ReportSummary:
     bottom: tuple[ReportRow, ...]
 
 
-def _grade_counts(rows: Iterable[ReportRow]) -> dict[Grade, int]:
-    counts = dict.fromkeys(Grade, 0)
+def _grade_counts(rows: Iterable[ReportRow], scale: Sequence[Grade]) -> dict[Grade, int]:
+    """Members per grade: every grade of the scale (zeros included), then any other grade a
+    plugin gave; ungraded rows are not counted."""
+    counts = dict.fromkeys(scale, 0)
     for row in rows:
-        counts[row.grade] += 1
+        if row.grade is not None:
+            counts[row.grade] = counts.get(row.grade, 0) + 1
     return counts
 
 
 @attrs.frozen
 class Report:
-    """The rows of a period, ordered by rank then member id."""
+    """The rows of a period, ordered by rank then member id (members left out of the ranking last)."""
 
     period: Period
     rows: tuple[ReportRow, ...]
     #: Whether the period awards of every month in the period were booked when the report was built.
     settled: bool = False
+    #: The grades this report's rule set gives, best first (the built-in three by default).
+    scale: tuple[Grade, ...] = BUILTIN_SCALE
+    #: Whether an assessment scheme derived the scores (rows then carry ``sections``/``parts``).
+    scheme: bool = False
 
     def __iter__(self) -> Iterator[ReportRow]:
         return iter(self.rows)
@@ -162,25 +194,28 @@ class Report:
         for row in self.rows:
             key = "" if by is None else (row.region if by == "region" else (row.grid or ""))
             groups.setdefault(key, []).append(row)
-        return {key: _grade_counts(rows) for key, rows in sorted(groups.items())}
+        return {key: _grade_counts(rows, self.scale) for key, rows in sorted(groups.items())}
 
     def summary(self, n: int = 3) -> ReportSummary:
-        """Grade distribution (overall and per region), mean and median score, top and bottom ``n``."""
+        """Grade distribution (overall and per region), mean and median score, top and bottom ``n``.
+
+        Statistics are over the ranked members (those not eligible are left out)."""
         if n < 1:
             raise ValueError(f"n: {n} must be at least 1")
-        scores = sorted(row.score for row in self.rows)
+        ranked = [row for row in self.rows if row.rank is not None]
+        scores = sorted(row.score for row in ranked)
         count = len(scores)
         mean = median = None
         if count:
             mean = quantize(sum(scores, Decimal(0)) / count)
             middle = count // 2
             median = quantize(scores[middle] if count % 2 else (scores[middle - 1] + scores[middle]) / 2)
-        top = tuple(row for row in self.rows if row.rank <= n)
+        top = tuple(row for row in ranked if row.rank is not None and row.rank <= n)
         bottom_edge = scores[min(n, count) - 1] if count else Decimal(0)
-        bottom = tuple(sorted((r for r in self.rows if r.score <= bottom_edge), key=lambda r: (r.score, r.member_id)))
+        bottom = tuple(sorted((r for r in ranked if r.score <= bottom_edge), key=lambda r: (r.score, r.member_id)))
         return ReportSummary(
             count=count,
-            grades=_grade_counts(self.rows),
+            grades=_grade_counts(self.rows, self.scale),
             grades_by_region=self.grade_distribution("region"),
             mean=mean,
             median=median,
@@ -202,6 +237,7 @@ def build_report(
     flagger: Flagger | None = None,
     *,
     settled: bool = False,
+    scale: tuple[Grade, ...] = BUILTIN_SCALE,
 ) -> Report:
     """Assemble a report from store aggregates: points per member and kind (one GROUP BY), per
     member and month for quarters and years, and one total per earlier month for accountability
@@ -217,66 +253,121 @@ def build_report(
     by_kind = aggregates.totals_by_kind(months)
     by_month: Mapping[str, Mapping[str, int]] = aggregates.totals_by_month(months) if len(months) > 1 else {}
     scores: dict[str, Decimal] = {}
-    grades: dict[str, Grade] = {}
+    grades: dict[str, Grade | None] = {}
     active: dict[str, int] = {}
     for member in assessed:
         score = scores[member.id] = cents_to_points(sum(by_kind.get(member.id, {}).values()))
         active[member.id] = 1 if period.kind == "month" else _active_months(member, spans)
         grades[member.id] = grade(score if period.kind == "month" else score / active[member.id], period)
 
-    ranks = competition_ranks(scores)
-    shares = percentiles(scores)
+    lowest = scale[-1]
+    accountable = _accountable(period, assessed, grades, aggregates, grade, lowest) if period.kind == "month" else set()
+    return assemble_report(
+        period,
+        assessed,
+        scores,
+        grades,
+        flagger,
+        settled=settled,
+        scale=scale,
+        flags={member_id: ("accountability",) for member_id in accountable},
+        breakdown={m.id: {k: cents_to_points(v) for k, v in sorted(by_kind.get(m.id, {}).items())} for m in assessed},
+        months=(
+            {m.id: {k: cents_to_points(by_month.get(m.id, {}).get(k, 0)) for k in months} for m in assessed}
+            if len(months) > 1
+            else {}
+        ),
+        active=active,
+    )
+
+
+def assemble_report(
+    period: Period,
+    assessed: Sequence[Member],
+    scores: Mapping[str, Decimal],
+    grades: Mapping[str, Grade | None],
+    flagger: Flagger | None = None,
+    *,
+    settled: bool = False,
+    scale: tuple[Grade, ...] = BUILTIN_SCALE,
+    flags: Mapping[str, Sequence[str]],
+    breakdown: Mapping[str, Mapping[str, Decimal]],
+    months: Mapping[str, Mapping[str, Decimal]],
+    active: Mapping[str, int],
+    sections: Mapping[str, Mapping[str, Decimal]] | None = None,
+    parts: Mapping[str, Mapping[str, Decimal]] | None = None,
+    ranked: Collection[str] | None = None,
+    scheme: bool = False,
+) -> Report:
+    """Rank, title and flag the members' scores into a report.
+
+    Only ``ranked`` members (default: all) are ranked, get percentiles and gold titles, and are
+    shown to ``flagger`` (the checks' ``period_flags``, added after ``flags``). Gold needs a
+    grade other than the lowest of ``scale``.
+    """
+    in_ranking = assessed if ranked is None else [m for m in assessed if m.id in ranked]
+    ranked_scores = scores if ranked is None else {m.id: scores[m.id] for m in in_ranking}
+    ranks = competition_ranks(ranked_scores)
+    shares = percentiles(ranked_scores)
     by_region: dict[str, dict[str, Decimal]] = {}
     by_grid: dict[str, dict[str, Decimal]] = {}
-    for member in assessed:
+    for member in in_ranking:
         by_region.setdefault(member.region, {})[member.id] = scores[member.id]
         if member.grid is not None:
             by_grid.setdefault(member.grid, {})[member.id] = scores[member.id]
     region_ranks = {k: v for group in by_region.values() for k, v in competition_ranks(group).items()}
     grid_ranks = {k: v for group in by_grid.values() for k, v in competition_ranks(group).items()}
 
-    gold_cutoff = math.ceil(len(assessed) / 10)
-    accountable = _accountable(period, assessed, grades, aggregates, grade) if period.kind == "month" else set()
-    extra = flagger(period, assessed, scores) if flagger is not None else {}
-    rows = [
-        ReportRow(
-            member_id=m.id,
-            region=m.region,
-            grid=m.grid,
-            score=scores[m.id],
-            grade=grades[m.id],
-            rank=ranks[m.id],
-            rank_in_region=region_ranks[m.id],
-            rank_in_grid=grid_ranks.get(m.id),
-            titles=("gold",) if ranks[m.id] <= gold_cutoff and grades[m.id] is not Grade.UNQUALIFIED else (),
-            flags=(*(("accountability",) if m.id in accountable else ()), *extra.get(m.id, ())),
-            name=m.name,
-            percentile=shares[m.id],
-            breakdown={k: cents_to_points(v) for k, v in sorted(by_kind.get(m.id, {}).items())},
-            months={k: cents_to_points(by_month.get(m.id, {}).get(k, 0)) for k in months} if len(months) > 1 else {},
-            active_months=active[m.id],
+    gold_cutoff = math.ceil(len(in_ranking) / 10)
+    lowest = scale[-1]
+    extra = flagger(period, in_ranking, ranked_scores) if flagger is not None else {}
+    no_details: Mapping[str, Decimal] = {}
+    rows = []
+    for m in assessed:
+        rank = ranks.get(m.id)
+        grade = grades[m.id]
+        gold = rank is not None and rank <= gold_cutoff and grade is not None and grade != lowest
+        rows.append(
+            ReportRow(
+                member_id=m.id,
+                region=m.region,
+                grid=m.grid,
+                score=scores[m.id],
+                grade=grade,
+                rank=rank,
+                rank_in_region=region_ranks.get(m.id),
+                rank_in_grid=grid_ranks.get(m.id),
+                titles=("gold",) if gold else (),
+                flags=(*flags.get(m.id, ()), *extra.get(m.id, ())),
+                name=m.name,
+                percentile=shares.get(m.id),
+                breakdown=breakdown.get(m.id, no_details),
+                months=months.get(m.id, no_details),
+                active_months=active[m.id],
+                sections=no_details if sections is None else sections.get(m.id, no_details),
+                parts=no_details if parts is None else parts.get(m.id, no_details),
+            )
         )
-        for m in assessed
-    ]
-    rows.sort(key=lambda r: (r.rank, r.member_id))
-    return Report(period, tuple(rows), settled)
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.member_id))
+    return Report(period, tuple(rows), settled, scale, scheme)
 
 
 def _accountable(
     period: Period,
     assessed: Sequence[Member],
-    grades: Mapping[str, Grade],
+    grades: Mapping[str, Grade | None],
     aggregates: Aggregates,
     grade: Grader,
+    lowest: Grade,
 ) -> set[str]:
-    """Members unqualified this month and in the two months before it.
+    """Members unqualified (graded ``lowest``) this month and in the two months before it.
 
     A member's active days form one interval, so "counting only active months" means a member
     needs three active months in a row; one who joined a month ago is not yet accountable.
     A month with no entry at all in the ledger predates the assessment (nobody was scored), so
     it does not count either: a new installation flags nobody in its first two months.
     """
-    suspects = [m for m in assessed if grades[m.id] is Grade.UNQUALIFIED]
+    suspects = [m for m in assessed if grades[m.id] == lowest]
     for back in (1, 2):
         if not suspects:
             break
@@ -286,5 +377,5 @@ def _accountable(
         sums = aggregates.totals([str(month)])
         if not sums:
             return set()
-        suspects = [m for m in suspects if grade(cents_to_points(sums.get(m.id, 0)), month) is Grade.UNQUALIFIED]
+        suspects = [m for m in suspects if grade(cents_to_points(sums.get(m.id, 0)), month) == lowest]
     return {m.id for m in suspects}

@@ -10,6 +10,7 @@ aggregates from the sink for the simulated months and from the real store for th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 
 import attrs
 
@@ -24,10 +25,20 @@ from gridpoints.schema import (
     EntryValues,
     EventValues,
     PeriodCloseRow,
+    RuleKey,
 )
 from gridpoints.stores import Store
 
-__all__ = ["Overlay", "PendingReversal", "ScoreSink", "apply_reversals", "carry_over", "entry_role", "replay_events"]
+__all__ = [
+    "Overlay",
+    "PendingReversal",
+    "ScoreSink",
+    "apply_reversals",
+    "carry_over",
+    "entry_role",
+    "replay_events",
+    "rule_key",
+]
 
 
 def replay_events(store: Store, months: Sequence[str]) -> Iterator[Event]:
@@ -39,32 +50,36 @@ def replay_events(store: Store, months: Sequence[str]) -> Iterator[Event]:
 class ScoreSink:
     """A write-only ``Transaction`` for simulations: it keeps sums, not entries.
 
-    It starts empty, so it knows no event ids, no history and no cap totals (the pipeline keeps
-    running cap totals for the whole call itself). ``closed`` months are reported closed, so a
-    late event is moved forward exactly as it was when booked. For ``watched`` events it also
-    keeps the points of each entry role (``main`` or ``derived``), so reversals of their entries
-    can be re-applied to the simulated points. It answers the report aggregates.
+    It starts empty, so it knows no event ids, no history and no cap or limit totals (the
+    pipeline keeps running totals for the whole call itself). ``closed`` months are reported
+    closed, so a late event is moved forward exactly as it was when booked. For ``watched``
+    events it also keeps the rule and points of each entry role (``main`` or ``derived``), so
+    reversals of their entries can be re-applied to the simulated points. It answers the report
+    aggregates, by kind and by rule (for assessment schemes).
     """
 
     def __init__(self, closed: Iterable[str] = ()) -> None:
         self.head: tuple[int, str] = (0, GENESIS)
         self._closed = set(closed)
-        self._cents: dict[tuple[str, str, str], int] = {}
-        self._watched: dict[tuple[str, str], int] = {}
+        # (member, month, ruleset, version, rule, kind, reason) → [hundredths, entries]
+        self._sums: dict[tuple[str, str, str, str, str, str, str], list[int]] = {}
+        self._watched: dict[tuple[str, str], tuple[RuleKey, int] | None] = {}
 
     def watch(self, event_id: str) -> None:
-        """Keep the simulated points of this event's entries, by role."""
-        self._watched.setdefault((event_id, "main"), 0)
-        self._watched.setdefault((event_id, "derived"), 0)
+        """Keep the simulated rule and points of this event's entries, by role."""
+        self._watched.setdefault((event_id, "main"), None)
+        self._watched.setdefault((event_id, "derived"), None)
 
-    def simulated(self, event_id: str, role: str) -> int:
-        """Simulated hundredths of a watched event's ``main`` or ``derived`` entries."""
-        return self._watched.get((event_id, role), 0)
+    def simulated(self, event_id: str, role: str) -> tuple[RuleKey, int] | None:
+        """The rule key and hundredths of a watched event's simulated ``main`` or ``derived``
+        entry, or None when the replay booked none (a corrected event is not replayed)."""
+        return self._watched.get((event_id, role))
 
-    def add(self, member_id: str, month: str, kind: str, cents: int) -> None:
-        """Count ``cents`` for a member's kind in a month."""
-        key = (member_id, month, kind)
-        self._cents[key] = self._cents.get(key, 0) + cents
+    def add(self, member_id: str, month: str, key: RuleKey, cents: int, entries: int = 1) -> None:
+        """Count ``cents`` (and ``entries``) for a member's rule key in a month."""
+        sums = self._sums.setdefault((member_id, month, *key), [0, 0])
+        sums[0] += cents
+        sums[1] += entries
 
     # -- Transaction -------------------------------------------------------------------
 
@@ -80,16 +95,22 @@ class ScoreSink:
         """No earlier entries."""
         return {}
 
+    def limit_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, Decimal]:
+        """No earlier entries: a limit counts what the replay books."""
+        return {}
+
     def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
         """Add the entries' points to the sums; drop everything else."""
         watched = self._watched
-        # Unpacked, not named: this runs once per simulated entry, and writers hand plain tuples.
-        for _, member_id, event_id, kind, period, _, cents, _, _, _, _, _, _, reason, _, _, _ in entries:
-            self.add(member_id, period, kind, cents)
+        for values in entries:
+            row = EntryRow._make(values)
+            key = rule_key(row)
+            self.add(row.member_id, row.period, key, row.points_cents)
             if watched:
-                key = (event_id, entry_role(reason))
-                if key in watched:
-                    watched[key] += cents
+                role = (row.event_id, entry_role(row.reason))
+                if role in watched:
+                    before = watched[role]
+                    watched[role] = (key, row.points_cents + (before[1] if before is not None else 0))
         if entries:
             last = EntryRow._make(entries[-1])
             self.head = (last.seq, last.hash)
@@ -139,7 +160,7 @@ class ScoreSink:
         """member → hundredths over the months."""
         months = set(periods)
         result: dict[str, int] = {}
-        for (member, month, _kind), cents in self._cents.items():
+        for (member, month, *_key), (cents, _n) in self._sums.items():
             if month in months and (member_id is None or member == member_id):
                 result[member] = result.get(member, 0) + cents
         return result
@@ -148,7 +169,7 @@ class ScoreSink:
         """member → kind → hundredths over the months."""
         months = set(periods)
         result: dict[str, dict[str, int]] = {}
-        for (member, month, kind), cents in self._cents.items():
+        for (member, month, _rs, _v, _rule, kind, _reason), (cents, _n) in self._sums.items():
             if month in months:
                 kinds = result.setdefault(member, {})
                 kinds[kind] = kinds.get(kind, 0) + cents
@@ -158,11 +179,30 @@ class ScoreSink:
         """member → month → hundredths over the months."""
         months = set(periods)
         result: dict[str, dict[str, int]] = {}
-        for (member, month, _kind), cents in self._cents.items():
+        for (member, month, *_key), (cents, _n) in self._sums.items():
             if month in months:
                 by_month = result.setdefault(member, {})
                 by_month[month] = by_month.get(month, 0) + cents
         return result
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
+        """member → (ruleset, version, rule, kind, reason) → (hundredths, entries) over the months."""
+        months = set(periods)
+        result: dict[str, dict[RuleKey, tuple[int, int]]] = {}
+        for (member, month, *key), (cents, count) in self._sums.items():
+            if month in months and (member_id is None or member == member_id):
+                rules = result.setdefault(member, {})
+                rule = RuleKey(key[0], key[1], key[2], key[3], key[4])
+                before = rules.get(rule, (0, 0))
+                rules[rule] = (before[0] + cents, before[1] + count)
+        return result
+
+
+def rule_key(row: EntryRow) -> RuleKey:
+    """An entry row's (ruleset, version, rule, kind, reason)."""
+    return RuleKey(row.ruleset, row.version, row.rule, row.kind, row.reason)
 
 
 def entry_role(reason: str) -> str:
@@ -176,7 +216,6 @@ class PendingReversal:
 
     member_id: str
     month: str
-    kind: str
     event_id: str
     role: str
 
@@ -196,7 +235,7 @@ def carry_over(store: Store, months: Sequence[str], sink: ScoreSink) -> list[Pen
         if row.reason == "reversal" and _target_seq(row.ref) is not None:
             reversals.append(row)
         else:
-            sink.add(row.member_id, row.period, row.kind, row.points_cents)
+            sink.add(row.member_id, row.period, rule_key(row), row.points_cents)
     if not reversals:
         return []
     seqs = sorted({seq for row in reversals if (seq := _target_seq(row.ref)) is not None})
@@ -205,17 +244,21 @@ def carry_over(store: Store, months: Sequence[str], sink: ScoreSink) -> list[Pen
     for row in reversals:
         target = targets.get(_target_seq(row.ref) or 0)
         if target is None or target.reason not in EVENT_REASONS:
-            sink.add(row.member_id, row.period, row.kind, row.points_cents)
+            sink.add(row.member_id, row.period, rule_key(row), row.points_cents)
             continue
         sink.watch(target.event_id)
-        pending.append(PendingReversal(row.member_id, row.period, row.kind, target.event_id, entry_role(target.reason)))
+        pending.append(PendingReversal(row.member_id, row.period, target.event_id, entry_role(target.reason)))
     return pending
 
 
 def apply_reversals(sink: ScoreSink, pending: Iterable[PendingReversal]) -> None:
-    """Cancel the simulated points of each reversed entry, where and when the reversal was booked."""
+    """Cancel each reversed entry's simulated points (and, for schemes, its count) under the
+    proposal's rule, where and when the reversal was booked."""
     for item in pending:
-        sink.add(item.member_id, item.month, item.kind, -sink.simulated(item.event_id, item.role))
+        simulated = sink.simulated(item.event_id, item.role)
+        if simulated is not None:
+            key, cents = simulated
+            sink.add(item.member_id, item.month, key._replace(reason="reversal"), -cents)
 
 
 def _target_seq(ref: str) -> int | None:
@@ -252,3 +295,11 @@ class Overlay:
         """member → month → hundredths."""
         simulated, wanted = self._simulated(periods)
         return self.simulated.totals_by_month(wanted) if simulated else self.real.totals_by_month(wanted)
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> Mapping[str, Mapping[RuleKey, tuple[int, int]]]:
+        """member → (ruleset, version, rule, kind, reason) → (hundredths, entries)."""
+        simulated, wanted = self._simulated(periods)
+        source = self.simulated if simulated else self.real
+        return source.totals_by_rule(wanted, member_id=member_id)

@@ -3,10 +3,11 @@
 Nothing touches the engine's ledger. The period's booked events are streamed from the store and
 run through a throwaway ``Pipeline`` (the proposed rules, the engine's coefficients, no checks:
 the events already passed review) into a ``ScoreSink``, a write-only transaction that keeps
-only sums per member, month and kind — memory grows with members, not with events. Entries
+only sums per member, month and rule — memory grows with members, not with events. Entries
 that score no event (period awards, decisions) are carried over unchanged; reversals are
-re-applied to the simulated points (see ``gridpoints.results.simulation``). The proposed report is then
-built by the same ``build_report`` as a real one and compared row by row.
+re-applied to the simulated points (see ``gridpoints.results.simulation``). The proposed report
+is then built by the same ``build_report`` (or, for a proposal with an assessment scheme,
+``build_scheme_report``) as a real one and compared row by row.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from gridpoints.ingest.pipeline import CoefficientLookup, Pipeline
 from gridpoints.model import Grade
 from gridpoints.periods import Period
 from gridpoints.results.reports import Report, build_report
+from gridpoints.results.scheme_report import build_scheme_report
 from gridpoints.results.simulation import Overlay, ScoreSink, apply_reversals, carry_over, replay_events
 from gridpoints.rules import RuleSet
 from gridpoints.rules.compiled import RuleBook
@@ -47,10 +49,10 @@ class WhatIfRow:
     region: str
     old_score: Decimal
     new_score: Decimal
-    old_grade: Grade
-    new_grade: Grade
-    old_rank: int
-    new_rank: int
+    old_grade: Grade | None
+    new_grade: Grade | None
+    old_rank: int | None
+    new_rank: int | None
 
     @property
     def delta(self) -> Decimal:
@@ -92,7 +94,7 @@ class WhatIf:
 
     def grade_changes(self) -> list[WhatIfRow]:
         """Rows whose grade would change (who would change grade under the proposal)."""
-        return [row for row in self.rows if row.old_grade is not row.new_grade]
+        return [row for row in self.rows if row.old_grade != row.new_grade]
 
 
 #: The proposal's first version is taken to be in effect from here on, for every replayed event.
@@ -129,7 +131,7 @@ def compare(current: Report, proposed: Report, ruleset: RuleSet, unscored: Seque
         )
         for old in current
     ]
-    rows.sort(key=lambda r: (r.new_rank, r.member_id))
+    rows.sort(key=lambda r: (r.new_rank is None, r.new_rank or 0, r.member_id))
     return WhatIf(str(current.period), ruleset.id, ruleset.version, tuple(rows), tuple(unscored))
 
 
@@ -158,7 +160,10 @@ def simulate(engine: Engine, proposed: Proposal, period: str | Period, coefficie
     result = pipeline.ingest(sink, replay_events(engine.store, months))
     apply_reversals(sink, pending)
     version = rulebook.version_at(parsed.end(engine.tz) - timedelta(microseconds=1)) or rulebook.latest
-    proposed_report = build_report(
-        parsed, engine.members, Overlay(sink, engine.store, months), engine.plugins.grader(version.ruleset)
-    )
+    grader = engine.plugins.grader(version.ruleset)
+    sums = Overlay(sink, engine.store, months)
+    if version.ruleset.is_scheme:
+        proposed_report = build_scheme_report(parsed, engine.members, sums, rulebook, engine.tz, grader)
+    else:
+        proposed_report = build_report(parsed, engine.members, sums, grader, scale=version.ruleset.scale)
     return compare(engine.report(parsed), proposed_report, version.ruleset, result.rejected)

@@ -1,4 +1,8 @@
-"""Rule types: conditions, caps, rules, grade thresholds and versioned rule sets."""
+"""Rule types: conditions, caps, rules, grade thresholds and versioned rule sets.
+
+A rule set may also carry an assessment scheme (``gridpoints.rules.scheme``): sections, tallies,
+grade bands and what is assessed. A rule set without one scores, and digests, as before.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,20 @@ import attrs
 
 from gridpoints._decimal import canonical, to_decimal
 from gridpoints._validate import check_id
+from gridpoints.model import Grade
+from gridpoints.rules.bounds import Limit, QuantityBounds, to_limit, to_quantity_bounds
+from gridpoints.rules.scheme import (
+    Assessment,
+    GradeBand,
+    Section,
+    Tally,
+    to_assessment,
+    to_bands,
+    to_sections,
+    to_tallies,
+)
 
-__all__ = ["Cap", "Condition", "GradeThresholds", "Rule", "RuleSet"]
+__all__ = ["Cap", "Condition", "GradeThresholds", "Limit", "QuantityBounds", "Rule", "RuleSet"]
 
 OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte")
 _NUMERIC = frozenset({"gt", "gte", "lt", "lte"})
@@ -143,6 +159,20 @@ class Rule:
     when: tuple[Condition, ...] = attrs.field(default=None, converter=to_conditions, kw_only=True)
     cap: Cap | None = attrs.field(default=None, converter=to_cap, kw_only=True)
     id: str | None = attrs.field(default=None, kw_only=True)
+    #: The scheme section its points count toward (None: straight into the score).
+    section: str | None = attrs.field(default=None, kw_only=True)
+    #: Bounds on an event's quantity (an assessor's mark); outside them the event is rejected.
+    quantity: QuantityBounds | None = attrs.field(default=None, converter=to_quantity_bounds, kw_only=True)
+    #: At most so many units of quantity per member per day, month or assessed period count.
+    limit: Limit | None = attrs.field(default=None, converter=to_limit, kw_only=True)
+    #: 一票否决: a booked, unreversed event of this rule gives the lowest grade.
+    veto: bool = attrs.field(default=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.section is not None:
+            check_id("section", self.section)
+        if not isinstance(self.veto, bool):
+            raise TypeError(f"veto: {self.veto!r} is not true or false")
 
     def display(self, lang: str = "zh") -> str:
         """The label in ``lang``, falling back to the other language and then the kind."""
@@ -151,14 +181,26 @@ class Rule:
         return self.label or self.label_en or self.kind
 
     def key(self) -> dict[str, object]:
-        """What scores: kind, points, conditions and cap (labels excluded)."""
-        return {
+        """What scores: kind, points, conditions, cap and the scheme keys (labels excluded).
+
+        Scheme keys appear only when set, so a rule without them digests as it always did.
+        """
+        key: dict[str, object] = {
             "id": self.id,
             "kind": self.kind,
             "points": canonical(self.points),
             "when": [c.key() for c in self.when],
             "cap": None if self.cap is None else [canonical(self.cap.points), self.cap.per],
         }
+        if self.section is not None:
+            key["section"] = self.section
+        if self.quantity is not None:
+            key["quantity"] = self.quantity.key()
+        if self.limit is not None:
+            key["limit"] = self.limit.key()
+        if self.veto:
+            key["veto"] = True
+        return key
 
 
 @attrs.frozen
@@ -173,18 +215,21 @@ class GradeThresholds:
             raise ValueError(f"grades.qualified: {self.qualified} is above grades.excellent {self.excellent}")
 
 
-def to_grades(value: object) -> GradeThresholds:
-    """Normalise ``grades``: None (defaults 80/60), a GradeThresholds, or a mapping."""
+def to_grades(value: object) -> GradeThresholds | tuple[GradeBand, ...]:
+    """Normalise ``grades``: None (defaults 80/60), a GradeThresholds or a mapping of thresholds,
+    or a list of grade bands (GradeBand or mappings), highest first."""
     if value is None:
         return GradeThresholds()
     if isinstance(value, GradeThresholds):
         return value
+    if isinstance(value, (list, tuple)):
+        return to_bands(value)
     if isinstance(value, Mapping):
         unknown = sorted(set(value) - {"excellent", "qualified"})
         if unknown:
             raise ValueError(f"grades.{unknown[0]}: unknown key (use excellent, qualified)")
         return GradeThresholds(**value)
-    raise TypeError(f"grades: {value!r} is not a mapping like {{'excellent': 80, 'qualified': 60}}")
+    raise TypeError(f"grades: {value!r} is not a mapping like {{'excellent': 80, 'qualified': 60}} or a list of bands")
 
 
 def to_coefficients(value: object) -> Mapping[str, Decimal]:
@@ -221,6 +266,14 @@ def _number_rules(rules: Iterable[Rule]) -> tuple[Rule, ...]:
     return tuple(result)
 
 
+def _assessment(value: object) -> Assessment:
+    try:
+        return to_assessment(value)
+    except (TypeError, ValueError) as error:
+        text = str(error)
+        raise type(error)(text if text.startswith("assessment") else f"assessment.{text}") from None
+
+
 def _to_date(value: object) -> date:
     if isinstance(value, str):
         try:
@@ -246,16 +299,56 @@ class RuleSet:
     effective_from: date = attrs.field(converter=_to_date)
     rules: tuple[Rule, ...] = attrs.field(converter=_number_rules)
     coefficients: Mapping[str, Decimal] = attrs.field(default=None, converter=to_coefficients, kw_only=True, hash=False)
-    grades: GradeThresholds = attrs.field(default=None, converter=to_grades, kw_only=True)
+    grades: GradeThresholds | tuple[GradeBand, ...] = attrs.field(default=None, converter=to_grades, kw_only=True)
     reportable: tuple[str, ...] = attrs.field(default=("hazard", "group_incident"), converter=tuple, kw_only=True)
     report_deadline: timedelta = attrs.field(default=timedelta(hours=24), kw_only=True)
     label: str | None = attrs.field(default=None, kw_only=True)
+    assessment: Assessment = attrs.field(default=None, converter=_assessment, kw_only=True)
+    sections: tuple[Section, ...] = attrs.field(default=(), converter=to_sections, kw_only=True)
+    tallies: tuple[Tally, ...] = attrs.field(default=(), converter=to_tallies, kw_only=True)
+    #: The grades this version gives, best first: its bands, or the built-in three.
+    scale: tuple[Grade, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.rules:
             raise ValueError(f"rules: rule set {self.id} {self.version} has no rules")
         if self.report_deadline < timedelta(0):
             raise ValueError(f"report_deadline: {self.report_deadline} is negative")
+        self._check_scheme_references()
+        grades = self.grades
+        scale = tuple(Grade) if isinstance(grades, GradeThresholds) else tuple(b.grade(i) for i, b in enumerate(grades))
+        object.__setattr__(self, "scale", scale)
+
+    def _check_scheme_references(self) -> None:
+        """Every section a rule or tally names exists; every kind a tally counts has a rule."""
+        known = [s.id for s in self.sections]
+        listed = ", ".join(known) if known else "none defined"
+        for i, rule in enumerate(self.rules):
+            if rule.section is not None and rule.section not in known:
+                raise ValueError(f"rules[{i + 1}].section: unknown section {rule.section!r} (sections: {listed})")
+        kinds = self.kinds
+        for i, tally in enumerate(self.tallies):
+            if tally.section is not None and tally.section not in known:
+                raise ValueError(f"tallies[{i + 1}].section: unknown section {tally.section!r} (sections: {listed})")
+            for j, kind in enumerate(tally.kinds):
+                if kind not in kinds:
+                    raise ValueError(f"tallies[{i + 1}].kinds[{j + 1}]: unknown kind {kind!r} (no rule has it)")
+
+    @property
+    def is_scheme(self) -> bool:
+        """Whether scores are derived by an assessment scheme (base, sections, tallies, vetoes,
+        eligibility, another assessed period), not only summed. Grade bands alone and the
+        per-event keys (quantity, limit) do not make a scheme: they need no derivation."""
+        return (
+            not self.assessment.is_default
+            or bool(self.sections)
+            or bool(self.tallies)
+            or any(rule.veto or rule.section is not None for rule in self.rules)
+        )
+
+    def section(self, section_id: str) -> Section | None:
+        """The section with this id, or None."""
+        return next((s for s in self.sections if s.id == section_id), None)
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -268,15 +361,26 @@ class RuleSet:
 
     def digest(self) -> str:
         """SHA-256 of what scores in this version (labels excluded), as hex."""
-        document = {
+        document: dict[str, object] = {
             "id": self.id,
             "version": self.version,
             "effective_from": self.effective_from.isoformat(),
             "rules": [rule.key() for rule in self.rules],
             "coefficients": {k: canonical(v) for k, v in sorted(self.coefficients.items())},
-            "grades": [canonical(self.grades.excellent), canonical(self.grades.qualified)],
+            "grades": (
+                [canonical(self.grades.excellent), canonical(self.grades.qualified)]
+                if isinstance(self.grades, GradeThresholds)
+                else [band.key() for band in self.grades]
+            ),
             "reportable": sorted(self.reportable),
             "report_deadline": self.report_deadline.total_seconds(),
         }
+        # Scheme keys only when given: a rule set without a scheme keeps the digest it had.
+        if not self.assessment.is_default:
+            document["assessment"] = self.assessment.key()
+        if self.sections:
+            document["sections"] = [section.key() for section in self.sections]
+        if self.tallies:
+            document["tallies"] = [tally.key() for tally in self.tallies]
         data = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(data.encode("utf-8")).hexdigest()

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 import attrs
 
 from gridpoints.rules._types import Cap, Condition, Rule, RuleSet
+from gridpoints.rules.bounds import Limit, QuantityBounds
 
 __all__ = ["CompiledRule", "CompiledVersion", "RuleBook"]
 
@@ -94,6 +95,8 @@ class CompiledRule:
     matcher: Matcher | None
     cap: Cap | None
     positive: bool
+    quantity: QuantityBounds | None = None
+    limit: Limit | None = None
 
 
 @attrs.frozen
@@ -118,6 +121,8 @@ class CompiledVersion:
                 matcher=compile_conditions(rule.when),
                 cap=rule.cap,
                 positive=rule.points > 0,
+                quantity=rule.quantity,
+                limit=rule.limit,
             )
             by_kind.setdefault(rule.kind, []).append(compiled)
         late = by_kind.get("late_report", [])

@@ -8,6 +8,7 @@ Any problem raises ``RuleFileError`` naming the file, the line and the key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Any
 from gridpoints.errors import RuleFileError
 from gridpoints.rules._toml_lines import KeyLines
 from gridpoints.rules._types import OPERATORS, Rule, RuleSet
+from gridpoints.rules.bounds import LIMIT_SCOPES
 
 __all__ = ["load_rules", "parse_rules"]
 
@@ -28,6 +30,14 @@ _VERSION_KEYS = frozenset(
     {"version", "effective_from", "label", "rules", "coefficients", "grades", "reportable", "report_deadline_hours"}
 )
 _RULE_KEYS = frozenset({"kind", "points", "label", "label_en", "id", "when", "cap"})
+# Keys of assessment schemes, named apart in "unknown key" messages.
+_VERSION_SCHEME_KEYS = frozenset({"assessment", "sections", "tallies"})
+_RULE_SCHEME_KEYS = frozenset({"section", "quantity", "limit", "veto"})
+_ASSESSMENT_KEYS = frozenset({"period", "base", "year", "min_months_in_post"})
+_SECTION_KEYS = frozenset({"id", "label", "label_en", "base", "min", "max", "weight"})
+_BAND_KEYS = frozenset({"code", "label", "label_en", "min"})
+_TALLY_KEYS = frozenset({"id", "kinds", "over", "points", "section", "label", "label_en"})
+_FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _NUMERIC_OPS = frozenset({"gt", "gte", "lt", "lte"})
 _LIST_OPS = frozenset({"in", "not_in"})
 
@@ -69,12 +79,15 @@ class _Reader:
     def fail(self, path: KeyPath, message: str) -> RuleFileError:
         return RuleFileError(self.source, self.lines.line_of(path), _show(path), message)
 
-    def table(self, value: object, path: KeyPath, allowed: frozenset[str]) -> dict[str, Any]:
+    def table(
+        self, value: object, path: KeyPath, allowed: frozenset[str], scheme: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(path, f"is {_type_name(value)}; expected a table")
         for key in value:
-            if key not in allowed:
-                raise self.fail((*path, key), f"unknown key (allowed here: {', '.join(sorted(allowed))})")
+            if key not in allowed and key not in scheme:
+                also = f", or a scheme key ({', '.join(sorted(scheme))})" if scheme else ""
+                raise self.fail((*path, key), f"unknown key (allowed here: {', '.join(sorted(allowed))}){also}")
         return value
 
     def text(self, value: object, path: KeyPath) -> str:
@@ -92,6 +105,35 @@ class _Reader:
         if isinstance(value, Decimal) and not value.is_finite():
             raise self.fail(path, f"{value} is not a finite number")
         return Decimal(value)
+
+    def boolean(self, value: object, path: KeyPath) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, f"is {_type_name(value)} ({value!r}); expected true or false")
+        return value
+
+    def whole(self, value: object, path: KeyPath) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            shown = f" ({value})" if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else ""
+            raise self.fail(path, f"is {_type_name(value)}{shown}; expected a whole number ≥ 0")
+        return value
+
+    def tables(self, value: object, path: KeyPath, what: str) -> list[Any]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(path, f"is {_type_name(value)}; expected [[{what}]] tables (at least one)")
+        return value
+
+    def fields(
+        self, table: Mapping[str, Any], path: KeyPath, *, texts: Sequence[str] = (), numbers: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """The given keys of ``table`` checked as text or numbers (each optional)."""
+        found: dict[str, Any] = {}
+        for key in texts:
+            if key in table:
+                found[key] = self.text(table[key], (*path, key))
+        for key in numbers:
+            if key in table:
+                found[key] = self.number(table[key], (*path, key))
+        return found
 
     def scalar(self, value: object, path: KeyPath) -> object:
         if isinstance(value, (str, bool, int, Decimal)):
@@ -144,7 +186,7 @@ class _Reader:
         return {per: amount}
 
     def rule(self, value: object, path: KeyPath) -> Rule:
-        table = self.table(value, path, _RULE_KEYS)
+        table = self.table(value, path, _RULE_KEYS, _RULE_SCHEME_KEYS)
         kind = self.text(self.required(table, "kind", path), (*path, "kind"))
         points = self.number(self.required(table, "points", path), (*path, "points"))
         options: dict[str, Any] = {}
@@ -155,10 +197,105 @@ class _Reader:
             options["when"] = self.when(table["when"], (*path, "when"))
         if "cap" in table:
             options["cap"] = self.cap(table["cap"], (*path, "cap"))
+        if "section" in table:
+            options["section"] = self.text(table["section"], (*path, "section"))
+        if "quantity" in table:
+            here = (*path, "quantity")
+            bounds = self.table(table["quantity"], here, frozenset({"min", "max"}))
+            if not bounds:
+                raise self.fail(here, "give min, max or both")
+            options["quantity"] = self.fields(bounds, here, numbers=("min", "max"))
+        if "limit" in table:
+            options["limit"] = self.limit(table["limit"], (*path, "limit"))
+        if "veto" in table:
+            options["veto"] = self.boolean(table["veto"], (*path, "veto"))
         try:
             return Rule(kind, points, **options)
         except (TypeError, ValueError) as error:
-            raise self.fail(path, str(error)) from None
+            raise self.located(error, table, path) from None
+
+    def limit(self, value: object, path: KeyPath) -> dict[str, Decimal]:
+        table = self.table(value, path, frozenset(LIMIT_SCOPES))
+        if len(table) != 1:
+            raise self.fail(path, f"give exactly one of {', '.join(f'{s} = N' for s in LIMIT_SCOPES)}")
+        ((per, units),) = table.items()
+        amount = self.number(units, (*path, per))
+        if amount <= 0:
+            raise self.fail((*path, per), f"{amount} must be positive")
+        return {per: amount}
+
+    # -- an assessment scheme ------------------------------------------------------------
+
+    def assessment(self, value: object, path: KeyPath) -> dict[str, Any]:
+        table = self.table(value, path, _ASSESSMENT_KEYS)
+        found = self.fields(table, path, texts=("period",), numbers=("base",))
+        if "min_months_in_post" in table:
+            found["min_months_in_post"] = self.whole(table["min_months_in_post"], (*path, "min_months_in_post"))
+        if "year" in table:
+            year = table["year"]
+            if isinstance(year, list):
+                found["year"] = [self.number(w, (*path, "year", i)) for i, w in enumerate(year)]
+            elif isinstance(year, str):
+                found["year"] = year
+            else:
+                expected = 'expected "sum", "mean" or an array of weights'
+                raise self.fail((*path, "year"), f"is {_type_name(year)}; {expected}")
+        return found
+
+    def records(
+        self,
+        value: object,
+        path: KeyPath,
+        what: str,
+        allowed: frozenset[str],
+        required: Sequence[str],
+        *,
+        texts: Sequence[str] = (),
+        numbers: Sequence[str] = (),
+    ) -> list[dict[str, Any]]:
+        """``[[what]]`` tables: known keys only, ``required`` present, texts and numbers checked."""
+        result = []
+        for i, item in enumerate(self.tables(value, path, what)):
+            here = (*path, i)
+            table = self.table(item, here, allowed)
+            for key in required:
+                self.required(table, key, here)
+            result.append(self.fields(table, here, texts=texts, numbers=numbers))
+        return result
+
+    def sections(self, value: object, path: KeyPath) -> list[dict[str, Any]]:
+        texts, numbers = ("id", "label", "label_en"), ("base", "min", "max", "weight")
+        return self.records(value, path, "sections", _SECTION_KEYS, ("id", "label"), texts=texts, numbers=numbers)
+
+    def bands(self, value: object, path: KeyPath) -> list[dict[str, Any]]:
+        texts = ("code", "label", "label_en")
+        return self.records(value, path, "grades", _BAND_KEYS, ("code", "label"), texts=texts, numbers=("min",))
+
+    def tallies(self, value: object, path: KeyPath) -> list[dict[str, Any]]:
+        tables = self.tables(value, path, "tallies")
+        texts = ("id", "section", "label", "label_en")
+        found = self.records(tables, path, "tallies", _TALLY_KEYS, ("id", "kinds", "points"), texts=texts,
+                             numbers=("points",))  # fmt: skip
+        for i, (item, table) in enumerate(zip(found, tables, strict=True)):
+            here = (*path, i)
+            kinds = table["kinds"]
+            if not isinstance(kinds, list) or not kinds:
+                raise self.fail((*here, "kinds"), f"is {_type_name(kinds)}; expected a non-empty array of event kinds")
+            item["kinds"] = [self.text(kind, (*here, "kinds", j)) for j, kind in enumerate(kinds)]
+            if "over" in table:
+                item["over"] = self.whole(table["over"], (*here, "over"))
+        return found
+
+    def located(self, error: Exception, table: Mapping[str, Any], path: KeyPath) -> RuleFileError:
+        """A type's error (``tallies[2].kinds[1]: unknown kind …``) at the key it names, when
+        that key is in ``table``; at ``path`` otherwise."""
+        field, _, rest = str(error).partition(": ")
+        parts: list[str | int] = []
+        for name, number in _FIELD_PART.findall(field):
+            parts.append(name if name else int(number) - 1)
+        if rest and parts and isinstance(parts[0], str) and parts[0] in table and " " not in field:
+            return self.fail((*path, *parts), rest)
+        return self.fail(path, str(error))
 
     def rules(self, value: object, path: KeyPath) -> list[Rule]:
         if not isinstance(value, list) or not value:
@@ -208,7 +345,7 @@ class _Reader:
         raise self.fail(path, f"is {_type_name(value)}; expected a date like 2026-01-01")
 
     def version(self, value: object, path: KeyPath, ruleset_id: str, file_label: str | None) -> RuleSet:
-        table = self.table(value, path, _VERSION_KEYS | ({"id"} if not path else frozenset()))
+        table = self.table(value, path, _VERSION_KEYS | ({"id"} if not path else frozenset()), _VERSION_SCHEME_KEYS)
         version = self.text(self.required(table, "version", path), (*path, "version"))
         starts = self.effective_from(self.required(table, "effective_from", path), (*path, "effective_from"))
         rules = self.rules(self.required(table, "rules", path), (*path, "rules"))
@@ -223,8 +360,17 @@ class _Reader:
             }
         if "grades" in table:
             here = (*path, "grades")
-            grades = self.table(table["grades"], here, frozenset({"excellent", "qualified"}))
-            options["grades"] = {key: self.number(number, (*here, key)) for key, number in grades.items()}
+            if isinstance(table["grades"], list):
+                options["grades"] = self.bands(table["grades"], here)
+            else:
+                grades = self.table(table["grades"], here, frozenset({"excellent", "qualified"}))
+                options["grades"] = {key: self.number(number, (*here, key)) for key, number in grades.items()}
+        if "assessment" in table:
+            options["assessment"] = self.assessment(table["assessment"], (*path, "assessment"))
+        if "sections" in table:
+            options["sections"] = self.sections(table["sections"], (*path, "sections"))
+        if "tallies" in table:
+            options["tallies"] = self.tallies(table["tallies"], (*path, "tallies"))
         if "reportable" in table:
             here = (*path, "reportable")
             kinds = table["reportable"]
@@ -241,11 +387,7 @@ class _Reader:
             return RuleSet(ruleset_id, version, starts, rules, **options)
         except (TypeError, ValueError) as error:
             # The message starts with the field it is about (coefficients.rural: …).
-            field, _, rest = str(error).partition(": ")
-            parts = field.split(".")
-            if rest and parts[0] in table:
-                raise self.fail((*path, *parts), rest) from None
-            raise self.fail(path, str(error)) from None
+            raise self.located(error, table, path) from None
 
     def document(self, data: dict[str, Any]) -> tuple[RuleSet, ...]:
         ruleset_id = self.text(self.required(data, "id", ()), ("id",))

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from gridpoints.errors import ConfigurationError, StoreError, StoreSettingsError
 from gridpoints.model import Member
+from gridpoints.periods import Period
 from gridpoints.schema import (
     EVENT_COLUMNS,
     EVENT_REASONS,
@@ -20,6 +21,7 @@ from gridpoints.schema import (
     EventRow,
     EventValues,
     PeriodCloseRow,
+    RuleKey,
 )
 
 __all__ = [
@@ -30,11 +32,15 @@ __all__ = [
     "CapKey",
     "EventRow",
     "PeriodCloseRow",
+    "RuleKey",
     "Store",
     "Transaction",
     "chained_head",
     "checked_settings",
     "checked_versions",
+    "limit_rows",
+    "limit_scope",
+    "limit_units",
 ]
 
 #: 1: entries, events, members, settings. 2: decisions and period_closes tables.
@@ -93,6 +99,39 @@ def checked_versions(
     return new
 
 
+def limit_scope(key: CapKey) -> tuple[str, list[str]]:
+    """The entry column and values a count-limit key covers: its day, or its period's months.
+
+    A count-limit key has a cap key's shape; its period may also be a quarter, a half-year or a
+    year (``2026-Q1``).
+    """
+    if key.scope == "day":
+        return "day", [key.value]
+    return "period", [str(month) for month in Period.parse(key.value).months()]
+
+
+def limit_rows(entries: Iterable[EntryValues], key: CapKey) -> Iterator[tuple[str, str, int]]:
+    """``(reason, quantity, 1)`` of each entry row in a count-limit key's scope (for ``limit_units``)."""
+    column, values = limit_scope(key)
+    wanted = set(values)
+    for row in entries:
+        entry = EntryRow._make(row)
+        if (entry.member_id, entry.ruleset, entry.rule) == key[:3] and getattr(entry, column) in wanted:
+            yield entry.reason, entry.quantity, 1
+
+
+def limit_units(rows: Iterable[tuple[str, str, int]]) -> Decimal:
+    """Units counted toward a limit from ``(reason, quantity, entries)`` groups of the rule's
+    entries in its scope: event entries add their quantity, reversals take theirs back."""
+    total = Decimal(0)
+    for reason, quantity, count in rows:
+        if reason in EVENT_REASONS:
+            total += Decimal(quantity) * count
+        elif reason == "reversal":
+            total -= Decimal(quantity) * count
+    return total
+
+
 class Transaction(Protocol):
     """One atomic write: everything appended is durable at exit, or nothing is."""
 
@@ -106,6 +145,9 @@ class Transaction(Protocol):
 
     def cap_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, int]:
         """Points (in hundredths) already booked per cap key."""
+
+    def limit_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, Decimal]:
+        """Units already counted per count-limit key (``limit_scope``, ``limit_units``)."""
 
     def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
         """Append entry rows (already chained, seq continuing ``head``) and event rows, each a
@@ -194,6 +236,13 @@ class Store(Protocol):
 
     def totals_by_month(self, periods: Iterable[str]) -> dict[str, dict[str, int]]:
         """``member → month → hundredths`` over the months, aggregated in the store."""
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
+        """``member → (ruleset, version, rule, kind, reason) → (hundredths, entries)`` over the
+        months, aggregated in the store: what an assessment scheme derives sections, tallies and
+        vetoes from (the section of an entry follows from its rule-set version and rule)."""
 
     def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
         """``member → kind → summed quantity`` of event entries (reasons rule, cap, derived)."""

@@ -24,9 +24,10 @@ from gridpoints.schema import (
     EventRow,
     EventValues,
     PeriodCloseRow,
+    RuleKey,
     named,
 )
-from gridpoints.stores import chained_head, checked_settings, checked_versions
+from gridpoints.stores import chained_head, checked_settings, checked_versions, limit_rows, limit_units
 
 __all__ = ["MemoryStore"]
 
@@ -83,6 +84,14 @@ class _MemoryTransaction:
                 key = CapKey(member_id, ruleset, rule, scope, value)
                 if key in wanted:
                     totals[key] = totals.get(key, 0) + cents
+        return totals
+
+    def limit_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, Decimal]:
+        totals: dict[CapKey, Decimal] = {}
+        for key in set(keys):
+            rows = list(limit_rows(self._store._entries + self.entries, key))
+            if rows:
+                totals[key] = limit_units(rows)
         return totals
 
     def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
@@ -241,6 +250,17 @@ class MemoryStore:
         for row in self.entry_rows(periods=periods):
             months = totals.setdefault(row.member_id, {})
             months[row.period] = months.get(row.period, 0) + row.points_cents
+        return totals
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
+        totals: dict[str, dict[RuleKey, tuple[int, int]]] = {}
+        for row in self.entry_rows(member_id=member_id, periods=periods):
+            rules = totals.setdefault(row.member_id, {})
+            key = RuleKey(row.ruleset, row.version, row.rule, row.kind, row.reason)
+            cents, count = rules.get(key, (0, 0))
+            rules[key] = (cents + row.points_cents, count + 1)
         return totals
 
     def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:

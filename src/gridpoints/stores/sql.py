@@ -39,9 +39,10 @@ from gridpoints.schema import (
     EventRow,
     EventValues,
     PeriodCloseRow,
+    RuleKey,
     named,
 )
-from gridpoints.stores import checked_settings, checked_versions
+from gridpoints.stores import checked_settings, checked_versions, limit_scope, limit_units
 
 __all__ = ["Connection", "Cursor", "Dialect", "SQLStore", "SQLTransaction"]
 
@@ -223,6 +224,19 @@ class SQLTransaction(abc.ABC, Generic[C]):
         if cursor.rowcount == 0:
             raise StoreError(f"period {PeriodCloseRow._make(row).period} is already closed")
 
+    def limit_totals(self, keys: Iterable[CapKey]) -> dict[CapKey, Decimal]:
+        totals: dict[CapKey, Decimal] = {}
+        for key in dict.fromkeys(keys):
+            column, values = limit_scope(key)
+            clause, params = self.dialect.where(
+                [("member_id", [key.member_id]), ("ruleset", [key.ruleset]), ("rule", [key.rule]), (column, values)]
+            )
+            query = f"SELECT reason, quantity, COUNT(*) FROM entries{clause} GROUP BY reason, quantity"
+            rows = [(str(r), str(q), int(n)) for r, q, n in self._conn.execute(query, params)]
+            if rows:
+                totals[key] = limit_units(rows)
+        return totals
+
     def is_settled(self, period: str) -> bool:
         return self._execute("SELECT 1 FROM settlements WHERE period = ?", (period,)).fetchone() is not None
 
@@ -398,6 +412,24 @@ class SQLStore(abc.ABC, Generic[C, T]):
             "GROUP BY member_id, period",
             params,
         )
+
+    def totals_by_rule(
+        self, periods: Iterable[str], *, member_id: str | None = None
+    ) -> dict[str, dict[RuleKey, tuple[int, int]]]:
+        clause, params = self.dialect.where(
+            [("period", periods), ("member_id", None if member_id is None else [member_id])]
+        )
+        # Grouped in the order of the (period, member_id, kind) index, so an index extended by
+        # (ruleset, version, rule, reason, points_cents) would serve it without a sort.
+        query = (
+            "SELECT member_id, kind, ruleset, version, rule, reason, CAST(SUM(points_cents) AS BIGINT), COUNT(*) "
+            f"FROM entries{clause} GROUP BY member_id, kind, ruleset, version, rule, reason"
+        )
+        totals: dict[str, dict[RuleKey, tuple[int, int]]] = {}
+        with self._read() as conn:
+            for member, kind, ruleset, version, rule, reason, cents, count in conn.execute(query, params):
+                totals.setdefault(member, {})[RuleKey(ruleset, version, rule, kind, reason)] = (int(cents), int(count))
+        return totals
 
     def quantities_by_kind(self, periods: Iterable[str]) -> dict[str, dict[str, Decimal]]:
         # Quantities are exact decimal text: group by the text, multiply by the count in Python.

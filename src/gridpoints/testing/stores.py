@@ -41,11 +41,13 @@ from gridpoints.schema import (
     EVENT_COLUMNS,
     GENESIS,
     PERIOD_CLOSE_COLUMNS,
+    CapKey,
     DecisionRow,
     EntryRow,
     EntryValues,
     EventRow,
     PeriodCloseRow,
+    RuleKey,
 )
 
 __all__ = ["StoreConformance"]
@@ -191,6 +193,15 @@ class LocalRules:
     def gridpoints_rulesets(self) -> list[gp.RuleSet]:
         return [gp.RuleSet("capped", "1", "2000-01-01", [gp.Rule("complaint", -10, cap={"month": 25}),
                                                         gp.Rule("patrol", 5)])]
+
+
+class LimitedRules:
+    """A locality with a count limit of two visits a day, read back from the store across calls."""
+
+    @gp.hookimpl
+    def gridpoints_rulesets(self) -> list[gp.RuleSet]:
+        return [gp.RuleSet("limited", "1", "2000-01-01", [gp.Rule("visit", 2, limit={"day": 2}),
+                                                         gp.Rule("case", 3, limit={"month": "2.5"})])]
 
 
 MEMBERS = [
@@ -480,6 +491,36 @@ class StoreConformance(abc.ABC):
         engine.ingest([gp.Event(f"c{n}", "M001", "complaint", at(n)) for n in (3, 4)])
         points = [(e.points, e.reason) for e in engine.explain("M001", "2026-11")]
         assert points == [(Decimal(-10), "rule"), (Decimal(-10), "rule"), (Decimal(-5), "cap"), (Decimal(0), "cap")]
+
+    def test_count_limits_count_what_earlier_calls_booked(self) -> None:
+        engine = self.engine(ruleset="limited", plugins=[LimitedRules()])
+        engine.ingest([gp.Event("v1", "M001", "visit", at(3, 8)), gp.Event("c1", "M001", "case", at(3), quantity=2)])
+        engine = self.reopen(engine, ruleset="limited", plugins=[LimitedRules()])
+        engine.ingest([gp.Event(f"v{n}", "M001", "visit", at(3, 7 + n)) for n in (2, 3)]
+                      + [gp.Event("c2", "M001", "case", at(4), quantity=2)])
+        booked = [(e.event_id, e.quantity, e.reason) for e in engine.explain("M001", "2026-11")]
+        assert booked == [("v1", "1", "rule"), ("c1", "2", "rule"), ("v2", "1", "rule"), ("v3", "0", "limit"),
+                          ("c2", "0.5", "limit")]  # fmt: skip
+        with engine.store.transaction() as tx:
+            keys = [CapKey("M001", "limited", "visit.1", "day", "2026-11-03"),
+                    CapKey("M001", "limited", "case.1", "period", "2026-11"),
+                    CapKey("M001", "limited", "visit.1", "day", "2026-11-04")]  # fmt: skip
+            assert tx.limit_totals(keys) == {keys[0]: Decimal(2), keys[1]: Decimal("2.5")}
+
+    def test_sums_by_rule_match_the_reference(self) -> None:
+        engine, reference = self.engine(), self.reference()
+        for e in (engine, reference):
+            e.ingest([*xiao_li_month("M001"), *xiao_li_month("M002")[:7],
+                      gp.Event("late", "M002", "hazard", at(3), reported_at=at(6))])
+            first = next(x for x in e.explain("M001", "2026-11") if x.kind == "mediation")
+            e.appeal(first.seq, by="M001", reason="r").uphold(by="考核办")
+        months = ["2026-11", "2026-12"]
+        sums = engine.store.totals_by_rule(months)
+        assert sums == reference.store.totals_by_rule(months) != {}
+        # Per (ruleset, version, rule, kind, reason): hundredths and entries.
+        assert sums["M001"][RuleKey("standard", "2026.1", "mediation.1", "mediation", "reversal")] == (-1500, 1)
+        assert sums["M002"][RuleKey("standard", "2026.1", "late_report.1", "late_report", "derived")] == (-300, 1)
+        assert engine.store.totals_by_rule(months, member_id="M002") == {"M002": sums["M002"]}
 
     def test_decisions_reversals_corrections_and_closes_match_the_reference(self) -> None:
         plugins = [ChecksPlugin(HoldFlagged())]

@@ -72,9 +72,9 @@ def periods(
     With ``invalid=True``: strings ``gp.Period.parse`` refuses (month 13, quarter 5, …).
     """
     chosen = tuple(kinds)
-    unknown = sorted(set(chosen) - {"month", "quarter", "year"})
+    unknown = sorted(set(chosen) - {"month", "quarter", "half", "year"})
     if unknown or not chosen:
-        raise ValueError(f"kinds: {unknown or chosen!r} is not a non-empty subset of month, quarter, year")
+        raise ValueError(f"kinds: {unknown or chosen!r} is not a non-empty subset of month, quarter, half, year")
     if not 1 <= min_year <= max_year <= 9998:
         raise ValueError(f"min_year/max_year: {min_year}..{max_year} is not a range within 1..9998")
     years = st.integers(min_year, max_year)
@@ -82,9 +82,10 @@ def periods(
         return st.one_of(
             st.builds("{:04d}-{:02d}".format, years, st.sampled_from([0, 13, 20, 99])),
             st.builds("{:04d}-Q{}".format, years, st.sampled_from([0, 5, 9])),
-            st.sampled_from(["", "2026-", "Q4-2026", "2026/11", "11-2026", "next month", "2026-H1"]),
+            st.builds("{:04d}-H{}".format, years, st.sampled_from([0, 3])),
+            st.sampled_from(["", "2026-", "Q4-2026", "2026/11", "11-2026", "next month", "H1-2026"]),
         )
-    limits = {"month": 12, "quarter": 4, "year": 1}
+    limits = {"month": 12, "quarter": 4, "half": 2, "year": 1}
     return st.sampled_from(chosen).flatmap(
         lambda kind: st.builds(gp.Period, st.just(kind), years, st.integers(1, limits[kind]))
     )

@@ -1,4 +1,5 @@
-"""``gridpoints explain MEMBER PERIOD``: the ledger entries behind a member's score."""
+"""``gridpoints explain MEMBER PERIOD``: the ledger entries behind a member's score (and, under
+an assessment scheme, how the score was derived from them)."""
 
 from __future__ import annotations
 
@@ -32,4 +33,6 @@ def run(ctx: Context) -> int:
         ctx.out.write(formatting.entries_table(engine, entries, ctx.lang) + "\n")
     else:
         ctx.out.write("no entries in this period\n")
+    if entries.assessment is not None:  # an assessment scheme: how the score was derived
+        ctx.out.write(entries.text(ctx.lang).split("\n", 1)[1] + "\n")
     return 0

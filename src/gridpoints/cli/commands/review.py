@@ -16,7 +16,7 @@ def add_parser(commands: Subparsers) -> None:
     pending.add_argument("--member", help="only this member's events")
     pending.add_argument("--kind", help="only events of this kind")
     pending.add_argument("--check", help="only events this check held")
-    pending.add_argument("--period", help="only events in this month, quarter or year")
+    pending.add_argument("--period", help="only events in this month, quarter, half-year or year")
     approve = actions.add_parser("approve", help="book a held event")
     approve.add_argument("event_id")
     approve.add_argument("--note", default="", help="a note kept with the decision")

@@ -8,6 +8,7 @@ from gridpoints.cli import formatting
 from gridpoints.cli.commands import Subparsers
 from gridpoints.cli.context import Context, parse_period
 from gridpoints.cli.output import write_table
+from gridpoints.model import Grade
 from gridpoints.results.export import whatif_table
 
 __all__ = ["add_parser", "run"]
@@ -16,12 +17,16 @@ __all__ = ["add_parser", "run"]
 def add_parser(commands: Subparsers) -> None:
     simulate = commands.add_parser("simulate", help="what-if: who would change score, grade, rank under new rules")
     simulate.add_argument("--proposed", required=True, metavar="FILE", help="the proposed rules (TOML)")
-    simulate.add_argument("period", help="2026-11, 2026-Q4 or 2026")
+    simulate.add_argument("period", help="2026-11, 2026-Q4, 2026-H2 or 2026")
     simulate.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
     simulate.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     simulate.add_argument("--all", action="store_true", help="list every member, not only those who change")
     simulate.add_argument("--mask-names", action="store_true", help="show names as 张* (privacy)")
     simulate.set_defaults(handler=run)
+
+
+def _label(grade: Grade | None, lang: str) -> str:
+    return "" if grade is None else grade.label(lang)
 
 
 def run(ctx: Context) -> int:
@@ -42,7 +47,7 @@ def run(ctx: Context) -> int:
     headers = ["member", "name", "old", "new", "Δ", "old grade", "new grade", "old rank", "new rank"]
     rows = [
         [r.member_id, r.name or "", str(r.old_score), str(r.new_score), f"{r.delta:+}",
-         r.old_grade.label(ctx.lang), r.new_grade.label(ctx.lang), str(r.old_rank), str(r.new_rank)]
+         _label(r.old_grade, ctx.lang), _label(r.new_grade, ctx.lang), str(r.old_rank or ""), str(r.new_rank or "")]
         for r in changed
     ]
     if rows:
