@@ -16,7 +16,7 @@ from typing import Any
 import pluggy
 
 from gridpoints import hookspecs
-from gridpoints._decimal import to_decimal
+from gridpoints._decimal import MAX_COEFFICIENT, bounded, to_decimal
 from gridpoints._markers import PROJECT
 from gridpoints.checks import Check
 from gridpoints.errors import ConfigurationError, GridpointsError, PluginError
@@ -167,7 +167,10 @@ class PluginFacade:
             raise PluginError(str(plugin), f"gridpoints_coefficient returned {result!r}: {error}") from None
         if value <= 0:
             raise PluginError(str(plugin), f"gridpoints_coefficient returned {value}, not a positive number")
-        return value
+        try:
+            return bounded(value, "coefficient", MAX_COEFFICIENT)
+        except ValueError as error:
+            raise PluginError(str(plugin), f"gridpoints_coefficient returned {result!r}: {error}") from None
 
     def grade(self, score: Decimal, period: Period, ruleset: RuleSet) -> Grade:
         """The grade of a (monthly or average monthly) score."""
