@@ -371,3 +371,19 @@ def test_a_search_path_naming_a_system_schema_is_refused_before_anything_is_crea
     with psycopg.connect(PG_URL) as conn:
         assert conn.execute("SELECT to_regclass('pg_catalog.schema_migrations')").fetchone() == (None,)
 
+
+def test_the_documented_limits_are_the_enforced_ones() -> None:
+    from gridpoints._decimal import MAX_COEFFICIENT, MAX_PLACES, MAX_POINTS, MAX_QUANTITY
+    from gridpoints._validate import MAX_FIELD_CHARS
+    from gridpoints.cli.splitting import MAX_RECORD_CHARS
+    from gridpoints.rules._toml_lines import MAX_DEPTH
+    from gridpoints.rules._types import MAX_REPORT_DEADLINE_HOURS
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    fair, cli, rules = ((docs / name).read_text(encoding="utf-8") for name in ("fair-play.md", "cli.md", "rules.md"))
+    assert f"**{MAX_FIELD_CHARS:,}** characters (the field-size limit)" in fair
+    assert f"at most **{MAX_FIELD_CHARS:,}\ncharacters**" in cli and f"at most **{MAX_RECORD_CHARS:,}**" in cli
+    assert f"more than 0, at most {MAX_QUANTITY:,}, at most {MAX_PLACES} decimal places" in rules
+    assert f"at most {MAX_POINTS:,} in magnitude, at most {MAX_PLACES} decimal places" in rules
+    assert f"more than 0, at most {MAX_COEFFICIENT}, at most {MAX_PLACES} decimal places" in rules
+    assert f"at most {MAX_REPORT_DEADLINE_HOURS:,} hours" in rules and f"nested more than {MAX_DEPTH} deep" in rules
