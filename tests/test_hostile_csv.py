@@ -85,7 +85,7 @@ def test_json_lines_past_the_record_limit_is_rejected_at_its_line(run: Run, tmp_
     assert out == "e.jsonl: 4 rows: 2 accepted, 0 held, 2 rejected, 0 duplicate\n"
     assert err.splitlines() == [
         f"e.jsonl:2: (line): is {len(json.dumps(huge)) + 1:,} characters long, over the limit of 1,048,576 for a "
-        "record; none of it was read [invalid]",
+        "record; none of it is imported [invalid]",
         "e.jsonl:3: note: is 70,000 characters long; the limit is 65,536 [invalid]",
     ]
 
@@ -310,6 +310,16 @@ def test_fuzz_random_bytes_never_crash_and_every_record_is_counted(
     assert total == counts.rows and len(bad) == counts.rejected == written  # type: ignore[attr-defined]
     last_line = (head + body).count(b"\n") + (head + body).count(b"\r") + 1
     assert all(1 <= b.record.line <= last_line for b in bad)
+
+
+def test_a_line_break_split_by_the_size_limit_still_ends_one_line(tmp_path: Path) -> None:
+    """A size-limited read can stop between \\r and \\n; the next record must keep its line number."""
+    from gridpoints.cli.splitting import csv_records
+
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"a" * RECORD_LIMIT + b"\r\nb,c\r\n")  # the limit falls right after the \r
+    with path.open(encoding="utf-8", newline="") as handle:
+        assert [(r.line, r.oversized) for r in csv_records(handle)] == [(1, True), (2, False)]
 
 
 @settings(max_examples=300, deadline=None)

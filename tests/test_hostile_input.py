@@ -86,6 +86,10 @@ def test_the_command_line_rejects_the_row_and_keeps_the_batch(run: Run, tmp_path
         (lambda: gp.Engine(coefficients={"urban": "1e300"}, load_entrypoints=False),
          "coefficients.urban: 1E+300 is beyond the bound of 100"),
         (lambda: gp.Award("bonus", "1e300"), "points: 1E+300 is beyond the bound"),
+        (lambda: gp.RuleSet("x", "1", "2000-01-01", [gp.Rule("patrol", 5)], grades={"excellent": "1e30"}),
+         "grades.excellent: 1E+30 is beyond the bound"),
+        (lambda: gp.Rule("service", 5, when={"people": {"gte": "1e-999999"}}),
+         "when.people.gte: 1E-999999 has more than 6 decimal places"),
     ],
 )
 def test_rules_coefficients_and_awards_out_of_bounds_are_refused(build: Callable[[], object], message: str) -> None:
@@ -150,6 +154,36 @@ def test_the_largest_award_the_bounds_allow_is_booked_exactly() -> None:
     # 999999.999999² × 99.999999 = 99999998999800.000002000099999999: 32 digits, past the
     # default context's 28, yet booked exactly to the cent.
     assert engine.score("M1", "2026-11") == Decimal("99999998999800.00")
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"note": "x" * 65_537}, "attributes['note']: is 65,537 characters long; the limit is 65,536"),
+        ({"note": "a\ud800"}, "attributes['note']: contains a lone surrogate"),
+        ({"k" * 65_537: 1}, "attributes key 'kkkkkkkkkkkkkkkkkkkk': is 65,537 characters long"),
+        ({"stars": float("nan")}, "attributes['stars']: NaN is not a finite number"),
+        ({"size": Decimal("1e999999999")}, "attributes['size']: the number is longer than 65,536 characters"),
+        ({"size": 10**5000}, "attributes['size']: the number has more than 4,000 digits"),
+    ],
+    ids=["long text", "surrogate", "long key", "nan", "huge exponent", "huge integer"],
+)
+def test_attributes_past_the_limits_are_rejected_not_stored(
+    engine: gp.Engine, attributes: dict[str, object], message: str
+) -> None:
+    """Attack: a 5,000-digit integer crashed the batch; a surrogate crashed SQLite; 1E+999999999 bloated it."""
+    result = engine.ingest([patrol("ok", 3), patrol("bad", 4, attributes=attributes)])
+    assert result.accepted == ("ok",)
+    ((rejection),) = result.rejected
+    assert (rejection.event_id, rejection.code) == ("bad", "invalid") and rejection.message.startswith(message)
+
+
+def test_member_names_have_the_text_limits_too() -> None:
+    with pytest.raises(ValueError, match="name: is 65,537 characters long; the limit is 65,536"):
+        gp.Member("M2", "urban", name="张" * 65_537)
+    with pytest.raises(ValueError, match="name: contains a lone surrogate"):
+        gp.Member("M2", "urban", name="张\udc00")
+    assert gp.Member("M2", "urban", name="张" * 65_536).name == "张" * 65_536
 
 
 # -- defect 4: spreadsheet formulas in exports -------------------------------------------------

@@ -65,13 +65,11 @@ def _raw(record: RawRecord) -> str:
 
 
 def _oversized(record: RawRecord, field: str) -> Record:
-    return Record(
-        record.line,
-        _raw(record),
-        None,
-        (field, f"is {record.size:,} characters long, over the limit of {MAX_RECORD_CHARS:,} for a record; "
-                  "none of it was read"),
-    )  # fmt: skip
+    reason = (
+        f"is {record.size:,} characters long, over the limit of {MAX_RECORD_CHARS:,} for a record; "
+        "none of it is imported"
+    )
+    return Record(record.line, _raw(record), None, (field, reason))
 
 
 def _too_long(names: Sequence[str], values: Sequence[object]) -> tuple[str, str] | None:
