@@ -349,6 +349,20 @@ def test_a_rule_file_built_to_exhaust_the_parser_is_a_rule_file_error(text: str,
     assert time.perf_counter() - started < 30  # the dotted key took minutes at 100,000 parts
 
 
+_TOML_PIECES = st.sampled_from([*"[]{}.=\"'#\n ,ab1", '"""', "'''", "[[rules]]", "kind = 'patrol'", "points = 5",
+                                "a.b.c = 1", "x = [[[1]]]", "\\u0007", "1e400", RULES])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TOML_PIECES, max_size=40).map("".join))
+def test_any_text_is_read_as_rules_or_refused_with_a_rule_file_error(text: str) -> None:
+    """The depth guard scans text tomllib has not checked yet: it must never fail any other way."""
+    try:
+        parse_rules(text, "r.toml")
+    except gp.RuleFileError as error:
+        assert str(error).startswith("r.toml")
+
+
 def test_a_report_deadline_past_the_bound_is_refused_in_python_too() -> None:
     from datetime import timedelta
 
