@@ -1,13 +1,36 @@
-"""Decimal helpers: exact parsing that refuses floats, one rounding rule, one canonical form."""
+"""Decimal helpers: exact parsing that refuses floats, bounds, one rounding rule, one canonical form."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, Overflow
 
-__all__ = ["CENT", "ZERO", "canonical", "quantize", "to_cents", "to_decimal"]
+__all__ = [
+    "CENT",
+    "MAX_COEFFICIENT",
+    "MAX_PLACES",
+    "MAX_POINTS",
+    "MAX_QUANTITY",
+    "ZERO",
+    "award_cents",
+    "bounded",
+    "canonical",
+    "quantize",
+    "to_cents",
+    "to_decimal",
+]
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+
+#: Bounds on the numbers that make an award (docs/rules.md, "Numeric bounds"). Within them
+#: rule points × quantity × coefficient is computed exactly and fits the ledger's integer cents;
+#: beyond them a value is refused where it enters (event, rule, coefficient), never mid-batch.
+MAX_QUANTITY = Decimal(1_000_000)
+MAX_POINTS = Decimal(1_000_000)
+MAX_COEFFICIENT = Decimal(100)
+MAX_PLACES = 6
+# 7 + 7 + 3 integer digits and 3 × 6 places: 35 digits at most, so 40 keeps every product exact.
+_EXACT = Context(prec=40, traps=[InvalidOperation, Overflow])
 
 
 def to_decimal(value: object, field: str) -> Decimal:
@@ -33,6 +56,35 @@ def to_decimal(value: object, field: str) -> Decimal:
     if not result.is_finite():
         raise ValueError(f"{field}: {value!r} is not a finite number")
     return result
+
+
+def _places(value: Decimal) -> int:
+    """Decimal places once trailing zeros are dropped (``1.500`` has 1); no context involved."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent >= 0:
+        return 0
+    trailing = len(digits) - len(bytes(digits).rstrip(b"\0"))
+    return max(0, -exponent - trailing)
+
+
+def bounded(value: Decimal, field: str, limit: Decimal, *, positive: bool = False) -> Decimal:
+    """``value`` when ``|value| <= limit`` (and ``> 0`` if ``positive``) with at most ``MAX_PLACES`` places.
+
+    The error names the field and the bound, so a bad row or rule file says what to change.
+    """
+    if positive and value <= 0:
+        raise ValueError(f"{field}: {value} must be positive")
+    if abs(value) > limit:
+        raise ValueError(f"{field}: {value} is beyond the bound of {limit:,} (docs/rules.md, numeric bounds)")
+    if _places(value) > MAX_PLACES:
+        raise ValueError(f"{field}: {value} has more than {MAX_PLACES} decimal places")
+    return value
+
+
+def award_cents(points: Decimal, quantity: int | Decimal, coefficient: Decimal) -> int:
+    """``points × quantity × coefficient`` computed exactly, rounded once, in hundredths."""
+    return to_cents(quantize(_EXACT.multiply(_EXACT.multiply(points, Decimal(quantity)), coefficient)))
 
 
 def quantize(value: Decimal) -> Decimal:

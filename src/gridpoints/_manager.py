@@ -16,7 +16,7 @@ from typing import Any
 import pluggy
 
 from gridpoints._attribution import Givers, names, raisers
-from gridpoints._decimal import to_decimal
+from gridpoints._decimal import MAX_COEFFICIENT, bounded, to_decimal
 from gridpoints.checks import Check
 from gridpoints.errors import ConfigurationError, GridpointsError, PluginError
 from gridpoints.model import Award, Grade, Member, PeriodSummary
@@ -115,8 +115,12 @@ class PluginFacade:
             problem = f"{result!r}: {error}"
         else:
             if value > 0:
-                return value
-            problem = f"{value}, not a positive number"
+                try:
+                    return bounded(value, "coefficient", MAX_COEFFICIENT)
+                except ValueError as error:
+                    problem = f"{result!r}: {error}"
+            else:
+                problem = f"{value}, not a positive number"
         raise PluginError(givers.of_first(result), f"gridpoints_coefficient returned {problem}")
 
     def grade(self, score: Decimal, period: Period, ruleset: RuleSet) -> Grade:

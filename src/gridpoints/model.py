@@ -12,9 +12,10 @@ from typing import Any, ClassVar
 
 import attrs
 
-from gridpoints._decimal import canonical, to_decimal
+from gridpoints._decimal import MAX_POINTS, bounded, canonical, to_decimal
 from gridpoints._validate import (
     check_id,
+    check_text,
     freeze_attributes,
     to_aware_datetime,
     to_date,
@@ -28,8 +29,26 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def _check_id_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_id(attribute.name, value)
+# One named converter per id field (mypy's attrs plugin needs named functions): each checks the
+# id and returns its NFC form.
+def _id(value: object) -> str:
+    return check_id("id", value)
+
+
+def _member_id(value: object) -> str:
+    return check_id("member_id", value)
+
+
+def _region(value: object) -> str:
+    return check_id("region", value)
+
+
+def _kind(value: object) -> str:
+    return check_id("kind", value)
+
+
+def _grid(value: object) -> str | None:
+    return None if value is None else check_id("grid", value)
 
 
 def _joined(value: object) -> date | None:
@@ -49,7 +68,15 @@ def _reported_at(value: object) -> datetime | None:
 
 
 def _points(value: object) -> Decimal:
-    return to_decimal(value, "points")
+    return bounded(to_decimal(value, "points"), "points", MAX_POINTS)
+
+
+def _name(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"name: {value!r} is a {type(value).__name__}, not a string")
+    return check_text("name", value)
 
 
 def _json_default(value: object) -> str:
@@ -185,17 +212,15 @@ Grade._BUILTIN = (Grade.EXCELLENT, Grade.QUALIFIED, Grade.UNQUALIFIED)
 class Member:
     """A grid worker (网格员). Only ``id`` and ``region`` enter the ledger; the rest is erasable."""
 
-    id: str = attrs.field(validator=_check_id_field)
-    region: str = attrs.field(validator=_check_id_field)
-    name: str | None = None
-    grid: str | None = None
+    id: str = attrs.field(converter=_id)
+    region: str = attrs.field(converter=_region)
+    name: str | None = attrs.field(default=None, converter=_name)
+    grid: str | None = attrs.field(default=None, converter=_grid)
     joined: date | None = attrs.field(default=None, converter=_joined)
     left: date | None = attrs.field(default=None, converter=_left)
     attributes: Mapping[str, object] = attrs.field(factory=dict, converter=freeze_attributes, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.grid is not None:
-            check_id("grid", self.grid)
         if self.joined and self.left and self.left < self.joined:
             raise ValueError(f"left: {self.left} is before joined {self.joined}")
 
@@ -224,9 +249,9 @@ class Event:
     Decimal; ``attributes`` are scalar values conditions and checks look at.
     """
 
-    id: str = attrs.field(validator=_check_id_field)
-    member_id: str = attrs.field(validator=_check_id_field)
-    kind: str = attrs.field(validator=_check_id_field)
+    id: str = attrs.field(converter=_id)
+    member_id: str = attrs.field(converter=_member_id)
+    kind: str = attrs.field(converter=_kind)
     occurred_at: datetime = attrs.field(converter=_occurred_at)
     quantity: int | Decimal = attrs.field(default=1, converter=to_quantity)
     reported_at: datetime | None = attrs.field(default=None, converter=_reported_at)
@@ -292,7 +317,7 @@ class Event:
 class Award:
     """Points a plugin gives a member for a period (a period award), before it is booked."""
 
-    kind: str = attrs.field(validator=_check_id_field)
+    kind: str = attrs.field(converter=_kind)
     points: Decimal = attrs.field(converter=_points)
     reason: str = "period_award"
     note: str = ""

@@ -3,7 +3,8 @@
 Events go to ``Engine.ingest`` in batches (each call atomic), so memory stays flat on any file
 size and good rows are never held back by bad ones. Every bad row is reported with file, line,
 field and reason, and (with ``--rejects``) written to a rejects file in the input's own format
-plus a ``reject_reason`` column, ready to be fixed and imported again.
+plus a ``reject_reason`` column, ready to be fixed and imported again; a row that could not be
+split into its fields keeps its raw text in a ``reject_raw`` column, so nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import tzinfo
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,7 +27,7 @@ from gridpoints.cli.records import (
     event_mapping,
     member_mapping,
 )
-from gridpoints.cli.sources import REJECT_COLUMN, InputError, Record, Source, open_source
+from gridpoints.cli.sources import RAW_COLUMN, REJECT_COLUMN, InputError, Record, Source, open_source
 from gridpoints.engine import Engine
 from gridpoints.model import Member
 
@@ -74,17 +74,17 @@ class BadRow:
         return f"{self.source.path}:{self.record.line}: {self.field}: {self.reason} [{self.code}]"
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"cannot write {value!r}")
-
-
 class RejectsWriter:
     """Writes bad rows in the format of the file they came from, plus a reason column.
 
     Opened on the first bad row, in the input's encoding (a UTF-8 BOM or GB18030 file gives a
     rejects file Excel reads the same way). All inputs must share format and columns.
+
+    CSV: the header is the input's columns, then ``reject_reason`` and ``reject_raw``. A row read
+    into its fields is written as those fields; a row that was not (wrong number of fields,
+    unreadable, over the size limit) has empty fields and its raw text under ``reject_raw``.
+    JSON Lines: an object line is written as read with a ``reject_reason`` key added at its end;
+    any other line as ``{"reject_reason": …, "reject_raw": "<the line>"}``.
     """
 
     def __init__(self, path: Path) -> None:
@@ -104,24 +104,22 @@ class RejectsWriter:
         """Append one bad row."""
         source = bad.source
         if self._handle is None:
-            self._handle = self.path.open("w", encoding=source.encoding, newline="")
+            # Raw text always encodes (it was decoded from this encoding); a reason may not.
+            self._handle = self.path.open("w", encoding=source.encoding, newline="", errors="backslashreplace")
             if source.format == "csv":
                 self._writer = csv.writer(self._handle)
-                self._writer.writerow([*_kept_header(source), REJECT_COLUMN])
+                self._writer.writerow([*_kept_header(source), REJECT_COLUMN, RAW_COLUMN])
+        record = bad.record
         if source.format == "csv":
-            raw = bad.record.raw
-            assert not isinstance(raw, str)
-            skip = _reject_columns(source)
-            cells = [v for i, v in enumerate(raw) if i not in skip]
-            # A short (or unreadable) row is padded so the reason lands in its own column.
-            cells += [""] * (len(_kept_header(source)) - len(cells))
-            self._writer.writerow([*cells, bad.text()])
-        else:
-            if bad.record.values is not None:
-                document = {**bad.record.values, REJECT_COLUMN: bad.text()}
+            kept = _kept_header(source)
+            if record.cells is None:
+                self._writer.writerow([*[""] * len(kept), bad.text(), record.raw])
             else:
-                document = {REJECT_COLUMN: bad.text(), "raw": bad.record.raw}
-            self._handle.write(json.dumps(document, ensure_ascii=False, default=_json_default) + "\n")
+                by_name = dict(zip(source.header or (), record.cells, strict=True))
+                # A row of an earlier rejects file keeps the raw text it carried.
+                self._writer.writerow([*[by_name[name] for name in kept], bad.text(), by_name.get(RAW_COLUMN, "")])
+        else:
+            self._handle.write(_json_reject(record, bad.text()) + "\n")
         self.written += 1
 
     def close(self) -> None:
@@ -133,12 +131,17 @@ class RejectsWriter:
         self._handle = None
 
 
-def _reject_columns(source: Source) -> set[int]:
-    return {i for i, name in enumerate(source.header or []) if name == REJECT_COLUMN}
+def _json_reject(record: Record, reason: str) -> str:
+    """The line as read, with the reason added as its object's last key (so it wins on reading)."""
+    reason_item = f"{json.dumps(REJECT_COLUMN)}: {json.dumps(reason, ensure_ascii=False)}"
+    if record.values is None:
+        return "{" + reason_item + f", {json.dumps(RAW_COLUMN)}: {json.dumps(record.raw, ensure_ascii=False)}}}"
+    inner = record.raw.rstrip()[:-1].rstrip()  # without the closing brace
+    return inner + ("" if inner.endswith("{") else ", ") + reason_item + "}"
 
 
 def _kept_header(source: Source) -> list[str]:
-    return [name for name in source.header or [] if name != REJECT_COLUMN]
+    return [name for name in source.header or [] if name not in (REJECT_COLUMN, RAW_COLUMN)]
 
 
 def _field_of(message: str, code: str) -> tuple[str, str]:

@@ -16,6 +16,8 @@ from typing import Any
 from dateutil import parser as dateparser
 from dateutil.parser import ParserError, UnknownTimezoneWarning
 
+from gridpoints._validate import localize
+
 __all__ = ["EVENT_FIELDS", "MEMBER_FIELDS", "FieldError", "event_mapping", "member_mapping", "parse_instant"]
 
 EVENT_FIELDS = ("id", "member_id", "kind", "occurred_at", "quantity", "reported_at")
@@ -72,7 +74,10 @@ def parse_instant(value: object, field: str, assume: tzinfo | None, assume_name:
                 f"{value!r} has no time zone; add an offset (2026-11-03T09:00:00+08:00) "
                 f"or pass --assume-tz to read it in {assume_name}",
             )
-        moment = moment.replace(tzinfo=assume)
+        try:
+            moment = localize(moment, assume, field, assume_name)
+        except ValueError as error:
+            raise FieldError(field, str(error).partition(": ")[2]) from None
     return moment
 
 

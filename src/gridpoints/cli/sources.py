@@ -1,107 +1,82 @@
-"""Input files, streamed: encoding detection, CSV and JSON Lines records with their line numbers.
+"""Input files, streamed: CSV and JSON Lines records with their line numbers, bounded in size.
 
 Nothing here holds more than one record (and one read buffer) in memory, whatever the file size.
 A file that cannot be read at all (missing, undecodable, bad header) raises ``InputError`` before
 any of it is used; a record that is wrong on its own comes back as a ``Record`` with ``error``.
+A field may hold ``MAX_FIELD_CHARS`` characters and a record ``MAX_RECORD_CHARS``; a longer one
+is a bad record at its own line, and reading goes on at the record after it.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
-__all__ = ["REJECT_COLUMN", "InputError", "Record", "Source", "detect_encoding", "open_source"]
+from gridpoints._validate import MAX_FIELD_CHARS
+from gridpoints.cli.encoding import InputError, detect_encoding
+from gridpoints.cli.splitting import MAX_RECORD_CHARS, RawRecord, csv_fields, csv_records, lines
 
-#: The column (CSV) or key (JSON Lines) a rejects file adds; ignored when a file is imported.
+__all__ = [
+    "RAW_COLUMN",
+    "REJECT_COLUMN",
+    "InputError",
+    "Record",
+    "Source",
+    "detect_encoding",
+    "open_source",
+]
+
+#: The column (CSV) or key (JSON Lines) a rejects file adds for the reason; ignored on import.
 REJECT_COLUMN = "reject_reason"
-_CHUNK = 1 << 20
-
-
-class InputError(Exception):
-    """A file cannot be used at all (a usage error: exit code 2). The message names the file."""
+#: The column (CSV) or key (JSON Lines) a rejects file keeps a record's raw text in, when the
+#: record could not be split into its fields; ignored on import.
+RAW_COLUMN = "reject_raw"
+_IGNORED = (REJECT_COLUMN, RAW_COLUMN)
 
 
 @attrs.frozen
 class Record:
-    """One record: where it starts, its raw form (for a rejects file) and its values.
+    """One record: where it starts, its raw text (for a rejects file) and its values.
 
-    ``values`` maps column (or JSON key) → value; None when the record itself is malformed,
-    and then ``error`` is ``(field, reason)``.
+    ``raw`` is the record as read, line breaks inside quoted fields included, the final one not
+    (only its first ``MAX_FIELD_CHARS`` characters when the record was over the size limit).
+    ``cells`` are a CSV record's fields as read (None for JSON Lines or an unreadable record).
+    ``values`` maps column (or JSON key) → value, None when the record could not be read into
+    fields; ``error`` is ``(field, reason)`` when the record is refused as it stands.
     """
 
     line: int
-    raw: Sequence[str] | str
+    raw: str
     values: dict[str, Any] | None
     error: tuple[str, str] | None = None
+    cells: tuple[str, ...] | None = None
 
 
-def _utf8_bom(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(3) == codecs.BOM_UTF8
+def _raw(record: RawRecord) -> str:
+    text = record.text
+    return text if record.oversized else text.removesuffix("\n").removesuffix("\r")
 
 
-def _decodes(path: Path, encoding: str) -> tuple[int, str] | None:
-    """None when the whole file decodes in ``encoding``; else ``(line, reason)`` of the first bad byte."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    lines = 1
-    with path.open("rb") as handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as error:
-                return lines + chunk[: max(error.start, 0)].count(b"\n"), error.reason
-            if not chunk:
-                return None
-            lines += chunk.count(b"\n")
-
-
-def detect_encoding(path: Path, chosen: str | None = None) -> str:
-    """The file's encoding: ``chosen`` if given, else UTF-8 (with or without BOM), else GB18030.
-
-    The whole file is decoded once, streamed, so a bad byte deep in a large file is found before
-    anything is imported.
-    """
-    if chosen is not None:
-        try:
-            codecs.lookup(chosen)
-        except LookupError:
-            raise InputError(f"--encoding: {chosen!r} is not an encoding Python knows") from None
-        candidates = [chosen]
-    elif _utf8_bom(path):
-        candidates = ["utf-8-sig"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-    failure: tuple[int, str] | None = None
-    for encoding in candidates:
-        failure = _decodes(path, encoding)
-        if failure is None:
-            return encoding
-    assert failure is not None
-    tried = " or ".join(candidates)
-    raise InputError(
-        f"{path}:{failure[0]}: cannot be read as {tried} ({failure[1]}); pass --encoding with the file's encoding"
+def _oversized(record: RawRecord, field: str) -> Record:
+    reason = (
+        f"is {record.size:,} characters long, over the limit of {MAX_RECORD_CHARS:,} for a record; "
+        "none of it is imported"
     )
+    return Record(record.line, _raw(record), None, (field, reason))
 
 
-def _format_of(path: Path, text: IO[str]) -> str:
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if path.suffix.lower() in (".csv", ".txt"):
-        return "csv"
-    # No telling suffix: a JSON object on the first non-blank line means JSON Lines.
-    for line in text:
-        if line.strip():
-            return "jsonl" if line.lstrip().startswith("{") else "csv"
-    return "csv"
+def _too_long(names: Sequence[str], values: Sequence[object]) -> tuple[str, str] | None:
+    for name, value in zip(names, values, strict=True):
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            return name, f"is {len(value):,} characters long; the limit is {MAX_FIELD_CHARS:,}"
+    return None
 
 
 class Source:
@@ -113,7 +88,7 @@ class Source:
         encoding: str,
         fmt: str,
         handle: IO[str],
-        reader: Iterator[list[str]] | None = None,
+        raw_records: Iterator[RawRecord],
         header: list[str] | None = None,
     ) -> None:
         self.path = path
@@ -121,7 +96,7 @@ class Source:
         self.format = fmt
         self.header = header
         self._handle = handle
-        self._reader = reader
+        self._raw_records = raw_records
 
     def records(self) -> Iterator[Record]:
         """Every record in file order (blank lines skipped)."""
@@ -138,45 +113,83 @@ class Source:
         self._handle.close()
 
     def _csv_records(self) -> Iterator[Record]:
-        assert self.header is not None and self._reader is not None
-        reader: Any = self._reader
-        width = len(self.header)
-        ignored = {i for i, name in enumerate(self.header) if name == REJECT_COLUMN}
-        line = reader.line_num + 1
-        while True:
+        assert self.header is not None
+        header = self.header
+        width = len(header)
+        kept = [i for i, name in enumerate(header) if name not in _IGNORED]
+        for raw in self._raw_records:
+            if raw.oversized:
+                yield _oversized(raw, "(row)")
+                continue
+            text = raw.text
             try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:  # a NUL byte, an over-long field: that row only
-                start, line = line, reader.line_num + 1
-                yield Record(start, [], None, ("(row)", f"unreadable CSV: {error}"))
+                cells = csv_fields(text)
+            except csv.Error as error:  # a field over the csv module's own limit, say
+                yield Record(raw.line, _raw(raw), None, ("(row)", f"unreadable CSV: {error}"))
                 continue
-            start, line = line, reader.line_num + 1
-            if not row or (len(row) == 1 and not row[0].strip()):
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
+            row = tuple(cells)
             if len(row) != width:
-                yield Record(start, row, None, ("(row)", f"has {len(row)} fields; the header has {width}"))
+                yield Record(raw.line, _raw(raw), None, ("(row)", f"has {len(row)} fields; the header has {width}"))
                 continue
-            values = {name: value for i, (name, value) in enumerate(zip(self.header, row, strict=True))
-                      if i not in ignored}
-            yield Record(start, row, values)
+            too_long = _too_long(header, row) if len(text) > MAX_FIELD_CHARS else None
+            yield Record(raw.line, _raw(raw), {header[i]: row[i] for i in kept}, too_long, row)
 
     def _jsonl_records(self) -> Iterator[Record]:
-        for number, line in enumerate(self._handle, start=1):
-            text = line.rstrip("\r\n")
+        for raw in self._raw_records:
+            if raw.oversized:
+                yield _oversized(raw, "(line)")
+                continue
+            text = _raw(raw)
             if not text.strip():
                 continue
             try:
-                value = json.loads(text, parse_float=Decimal)
+                value = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
             except json.JSONDecodeError as error:
-                yield Record(number, text, None, ("(line)", f"not valid JSON: {error.msg} at column {error.colno}"))
+                reason = f"not valid JSON: {error.msg} at column {error.colno}"
+                yield Record(raw.line, text, None, ("(line)", reason))
+                continue
+            except (ValueError, RecursionError) as error:  # NaN, a 5,000-digit integer, [[[[…
+                yield Record(raw.line, text, None, ("(line)", f"not valid JSON: {_why(error)}"))
                 continue
             if not isinstance(value, dict):
-                yield Record(number, text, None, ("(line)", f"is a JSON {type(value).__name__}, not an object"))
+                yield Record(raw.line, text, None, ("(line)", f"is a JSON {type(value).__name__}, not an object"))
                 continue
-            value.pop(REJECT_COLUMN, None)
-            yield Record(number, text, value)
+            for name in _IGNORED:
+                value.pop(name, None)
+            yield Record(raw.line, text, value, _too_long_json(value) if len(text) > MAX_FIELD_CHARS else None)
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error).split(";")[0]
+
+
+def _too_long_json(value: Mapping[str, Any]) -> tuple[str, str] | None:
+    attributes = value.get("attributes")
+    if isinstance(attributes, Mapping):
+        nested = _too_long([f"attributes.{key}" for key in attributes], list(attributes.values()))
+        if nested is not None:
+            return nested
+    return _too_long(list(value), list(value.values()))
+
+
+def _format_of(path: Path, text: IO[str]) -> str:
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if path.suffix.lower() in (".csv", ".txt"):
+        return "csv"
+    # No telling suffix: a JSON object on the first non-blank line means JSON Lines.
+    for record in lines(text):
+        if record.text.strip():
+            return "jsonl" if record.text.lstrip().startswith("{") else "csv"
+    return "csv"
 
 
 def _clean_header(path: Path, row: list[str], required: Sequence[str]) -> list[str]:
@@ -208,12 +221,18 @@ def open_source(path: str | os.PathLike[str], required: Sequence[str], encoding:
         fmt = _format_of(file, handle)
         handle.seek(0)
         if fmt != "csv":
-            return Source(file, chosen, fmt, handle)
-        reader = csv.reader(handle)
-        first = next(reader, None)
+            return Source(file, chosen, fmt, handle, lines(handle))
+        records = csv_records(handle)
+        first = next(records, None)
         if first is None:
             raise InputError(f"{file}: is empty; expected a header line: {','.join(required)}")
-        return Source(file, chosen, fmt, handle, reader, _clean_header(file, first, required))
+        if first.size > MAX_FIELD_CHARS:
+            raise InputError(f"{file}:1: header: is {first.size:,} characters long; the limit is {MAX_FIELD_CHARS:,}")
+        try:
+            names = csv_fields(first.text)
+        except csv.Error as error:
+            raise InputError(f"{file}:1: header: unreadable CSV: {error}") from None
+        return Source(file, chosen, fmt, handle, records, _clean_header(file, names, required))
     except BaseException:
         handle.close()
         raise

@@ -13,7 +13,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from gridpoints._decimal import ZERO, canonical, quantize, to_cents
+from gridpoints._decimal import ZERO, award_cents, canonical, quantize, to_cents
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.errors import PluginError
 from gridpoints.ingest._history import History, micros
@@ -391,7 +391,7 @@ class Pipeline:
         key = (id(rule), quantity, coefficient)
         cached = self._cents.get(key)
         if cached is None:
-            points = to_cents(quantize(rule.points * quantity * coefficient))
+            points = award_cents(rule.points, quantity, coefficient)
             texts = (canonical(coefficient), str(quantity) if type(quantity) is int else canonical(quantity))  # type: ignore[arg-type]
             cached = self._cents[key] = (
                 points,

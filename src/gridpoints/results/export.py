@@ -4,6 +4,11 @@ A report or an explanation is first turned into a ``Table`` (stable English colu
 headers and labels in the chosen language, names optionally masked), then written in one of
 the formats. CSV carries a BOM so Excel shows Chinese intact; JSON keeps numbers as exact
 decimal strings; xlsx needs the optional extra ``gridpoints[xlsx]`` (openpyxl).
+
+Names and ids come from the people assessed, so a text cell may look like a formula
+(``=HYPERLINK(…)``, ``+cmd``, ``@SUM(…)``). CSV and xlsx never let a spreadsheet run one: a
+text cell starting with ``= + - @``, a tab or a carriage return gets a leading ``'`` in CSV and
+is stored as quote-prefixed text in xlsx. Numbers stay numbers. JSON is data, written as is.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ __all__ = [
     "explanation_table",
     "export",
     "grid_table",
+    "looks_like_formula",
     "mask_name",
     "report_table",
     "whatif_table",
@@ -37,6 +43,8 @@ __all__ = [
 
 FORMATS = ("csv", "json", "xlsx")
 Cell = str | int | Decimal | None
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 _HEADERS: Mapping[str, tuple[str, str]] = {
     "rank": ("排名", "rank"),
@@ -89,12 +97,20 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
+def looks_like_formula(cell: object) -> bool:
+    """Whether a spreadsheet would take text ``cell`` for a formula (a number written as text is not one)."""
+    return isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell)
+
+
 def mask_name(name: str | None) -> str | None:
-    """Keep the first character, star the rest: 张三 → 张*, 欧阳修 → 欧**, 李 → *."""
+    """Keep the first character, star the rest: 张三 → 张*, 欧阳修 → 欧**, 李 → *.
+
+    A first character that would start a formula (``=cmd`` → ``****``) is starred too.
+    """
     if not name:
         return name
-    if len(name) == 1:
-        return "*"
+    if len(name) == 1 or looks_like_formula(name):
+        return "*" * len(name)
     return name[0] + "*" * (len(name) - 1)
 
 
@@ -239,13 +255,15 @@ def explanation_table(explanation: Explanation, *, lang: str = "zh") -> Table:
 
 
 def _text(cell: Cell) -> str:
-    return "" if cell is None else str(cell)
+    if cell is None:
+        return ""
+    return f"'{cell}" if looks_like_formula(cell) else str(cell)
 
 
 def _csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow([_text(h) for h in table.headers])
     writer.writerows([_text(c) for c in row] for row in table.rows)
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -276,6 +294,11 @@ def _xlsx(table: Table) -> bytes:
         cell.font = Font(bold=True)
     for row in table.rows:
         sheet.append(list(row))
+    for line in sheet.iter_rows():
+        for cell in line:
+            if looks_like_formula(cell.value):
+                cell.data_type = "s"  # openpyxl made it a formula; text it is
+                cell.quotePrefix = True  # and stays text when edited in Excel
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -14,9 +14,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["KeyLines"]
+__all__ = ["MAX_DEPTH", "KeyLines", "TooDeep"]
 
 Path = tuple[str | int, ...]
+
+#: How deeply keys (``a.b.c``, ``[a.b]``) and values (``[[…]]``, ``{…}``) may nest. A rule file
+#: needs 6; tomllib recurses once per level and handles a key in time quadratic in its parts, so
+#: a file nested 100,000 deep must be refused before it is parsed.
+MAX_DEPTH = 32
+
+
+class TooDeep(ValueError):
+    """A key or value nests deeper than ``MAX_DEPTH``; ``line`` is where."""
+
+    def __init__(self, line: int, what: str) -> None:
+        super().__init__(f"{what} nests deeper than {MAX_DEPTH} levels")
+        self.line = line
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
@@ -76,6 +89,7 @@ class _ValueScanner:
 
     def __init__(self) -> None:
         self.depth = 0
+        self.deepest = 0
         self.multiline: str | None = None  # '"""' or "'''" while inside one
 
     @property
@@ -109,6 +123,7 @@ class _ValueScanner:
                 i = n if close < 0 else close + 1
             elif char in "[{":
                 self.depth += 1
+                self.deepest = max(self.deepest, self.depth)
                 i += 1
             elif char in "]}":
                 self.depth = max(0, self.depth - 1)
@@ -140,7 +155,11 @@ class _ValueScanner:
 
 
 class KeyLines:
-    """Line numbers (from 1) of the keys and tables of one TOML document."""
+    """Line numbers (from 1) of the keys and tables of one TOML document.
+
+    Raises ``TooDeep`` for a key or value nested deeper than ``MAX_DEPTH``; it scans any text
+    without failing otherwise, so it runs before the document is parsed.
+    """
 
     def __init__(self, text: str) -> None:
         self.lines: dict[Path, int] = {}
@@ -174,6 +193,7 @@ class KeyLines:
         for number, raw in enumerate(text.splitlines(), start=1):
             if values.inside:
                 values.feed(raw)
+                self._check(values.deepest, number, "a value")
                 continue
             stripped = raw.lstrip(" \t")
             offset = len(raw) - len(stripped)
@@ -182,6 +202,7 @@ class KeyLines:
             if stripped.startswith("[["):
                 parsed = _parse_key(raw, offset + 2)
                 if parsed is not None:
+                    self._check(len(parsed[0]), number, "a table name")
                     array = (*self._resolve(parsed[0][:-1]), parsed[0][-1])
                     index = self._arrays.get(array, -1) + 1
                     self._arrays[array] = index
@@ -192,6 +213,7 @@ class KeyLines:
             if stripped.startswith("["):
                 parsed = _parse_key(raw, offset + 1)
                 if parsed is not None:
+                    self._check(len(parsed[0]), number, "a table name")
                     table = self._resolve(parsed[0])
                     self._record(table, number)
                 continue
@@ -199,9 +221,16 @@ class KeyLines:
             if parsed is None:
                 continue
             parts, end = parsed
+            self._check(len(table) + len(parts), number, "a key")
             path = table
             for part in parts:
                 path = (*path, part)
                 self._record(path, number)
             if end < len(raw) and raw[end] == "=":
                 values.feed(raw, end + 1)
+                self._check(values.deepest, number, "a value")
+
+    @staticmethod
+    def _check(depth: int, line: int, what: str) -> None:
+        if depth > MAX_DEPTH:
+            raise TooDeep(line, what)

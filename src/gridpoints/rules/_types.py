@@ -11,11 +11,10 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
-from gridpoints._decimal import canonical, to_decimal
+from gridpoints._decimal import MAX_COEFFICIENT, MAX_POINTS, bounded, canonical, to_decimal
 from gridpoints._validate import check_id
 from gridpoints.model import Grade
 from gridpoints.rules.bounds import Limit, QuantityBounds, to_limit, to_quantity_bounds
@@ -30,7 +29,19 @@ from gridpoints.rules.scheme import (
     to_tallies,
 )
 
-__all__ = ["Cap", "Condition", "GradeThresholds", "Limit", "QuantityBounds", "Rule", "RuleSet"]
+__all__ = [
+    "MAX_REPORT_DEADLINE_HOURS",
+    "Cap",
+    "Condition",
+    "GradeThresholds",
+    "Limit",
+    "QuantityBounds",
+    "Rule",
+    "RuleSet",
+]
+
+#: The longest report deadline (about 11 years): beyond it ``occurred_at + deadline`` can overflow.
+MAX_REPORT_DEADLINE_HOURS = 100_000
 
 OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte")
 _NUMERIC = frozenset({"gt", "gte", "lt", "lte"})
@@ -39,7 +50,7 @@ _NUMERIC = frozenset({"gt", "gte", "lt", "lte"})
 def _condition_value(op: str, attribute: str, value: object) -> object:
     field = f"when.{attribute}.{op}"
     if op in _NUMERIC:
-        return to_decimal(value, field)
+        return bounded(to_decimal(value, field), field, MAX_POINTS)
     if op in ("in", "not_in"):
         if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
             raise TypeError(f"{field}: {value!r} is not a list of values")
@@ -56,23 +67,40 @@ def _scalar(field: str, value: object) -> object:
 
 
 def _excellent(value: object) -> Decimal:
-    return to_decimal(value, "grades.excellent")
+    return bounded(to_decimal(value, "grades.excellent"), "grades.excellent", MAX_POINTS)
 
 
 def _qualified(value: object) -> Decimal:
-    return to_decimal(value, "grades.qualified")
+    return bounded(to_decimal(value, "grades.qualified"), "grades.qualified", MAX_POINTS)
 
 
 def _cap_points(value: object) -> Decimal:
-    return to_decimal(value, "cap.points")
+    return bounded(to_decimal(value, "cap.points"), "cap.points", MAX_POINTS)
 
 
 def _rule_points(value: object) -> Decimal:
-    return to_decimal(value, "points")
+    return bounded(to_decimal(value, "points"), "points", MAX_POINTS)
 
 
-def _check_id_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_id(attribute.name, value)
+def _kinds(value: Iterable[object]) -> tuple[str, ...]:
+    return tuple(check_id("reportable", kind) for kind in value)
+
+
+# Id fields: checked, and kept in their NFC form (named functions: mypy's attrs plugin needs them).
+def _kind(value: object) -> str:
+    return check_id("kind", value)
+
+
+def _rule_id(value: object) -> str | None:
+    return None if value is None else check_id("id", value)
+
+
+def _ruleset_id(value: object) -> str:
+    return check_id("id", value)
+
+
+def _version(value: object) -> str:
+    return check_id("version", value)
 
 
 @attrs.frozen
@@ -152,13 +180,13 @@ def to_cap(value: object) -> Cap | None:
 class Rule:
     """Points per unit of quantity for events of ``kind`` whose attributes satisfy ``when``."""
 
-    kind: str = attrs.field(validator=_check_id_field)
+    kind: str = attrs.field(converter=_kind)
     points: Decimal = attrs.field(converter=_rule_points)
     label: str | None = attrs.field(default=None, kw_only=True)
     label_en: str | None = attrs.field(default=None, kw_only=True)
     when: tuple[Condition, ...] = attrs.field(default=None, converter=to_conditions, kw_only=True)
     cap: Cap | None = attrs.field(default=None, converter=to_cap, kw_only=True)
-    id: str | None = attrs.field(default=None, kw_only=True)
+    id: str | None = attrs.field(default=None, converter=_rule_id, kw_only=True)
     #: The scheme section its points count toward (None: straight into the score).
     section: str | None = attrs.field(default=None, kw_only=True)
     #: Bounds on an event's quantity (an assessor's mark); outside them the event is rejected.
@@ -240,11 +268,9 @@ def to_coefficients(value: object) -> Mapping[str, Decimal]:
         raise TypeError(f"coefficients: {value!r} is not a mapping of region to number")
     table: dict[str, Decimal] = {}
     for region, number in value.items():
-        check_id("coefficients region", region)
-        coefficient = to_decimal(number, f"coefficients.{region}")
-        if coefficient <= 0:
-            raise ValueError(f"coefficients.{region}: {coefficient} must be positive")
-        table[region] = coefficient
+        region = check_id("coefficients region", region)
+        field = f"coefficients.{region}"
+        table[region] = bounded(to_decimal(number, field), field, MAX_COEFFICIENT, positive=True)
     return table
 
 
@@ -294,13 +320,13 @@ class RuleSet:
     ``late_report`` deduction (when the rule set has a ``late_report`` rule).
     """
 
-    id: str = attrs.field(validator=_check_id_field)
-    version: str = attrs.field(validator=_check_id_field)
+    id: str = attrs.field(converter=_ruleset_id)
+    version: str = attrs.field(converter=_version)
     effective_from: date = attrs.field(converter=_to_date)
     rules: tuple[Rule, ...] = attrs.field(converter=_number_rules)
     coefficients: Mapping[str, Decimal] = attrs.field(default=None, converter=to_coefficients, kw_only=True, hash=False)
     grades: GradeThresholds | tuple[GradeBand, ...] = attrs.field(default=None, converter=to_grades, kw_only=True)
-    reportable: tuple[str, ...] = attrs.field(default=("hazard", "group_incident"), converter=tuple, kw_only=True)
+    reportable: tuple[str, ...] = attrs.field(default=("hazard", "group_incident"), converter=_kinds, kw_only=True)
     report_deadline: timedelta = attrs.field(default=timedelta(hours=24), kw_only=True)
     label: str | None = attrs.field(default=None, kw_only=True)
     assessment: Assessment = attrs.field(default=None, converter=_assessment, kw_only=True)
@@ -314,6 +340,8 @@ class RuleSet:
             raise ValueError(f"rules: rule set {self.id} {self.version} has no rules")
         if self.report_deadline < timedelta(0):
             raise ValueError(f"report_deadline: {self.report_deadline} is negative")
+        if self.report_deadline > timedelta(hours=MAX_REPORT_DEADLINE_HOURS):
+            raise ValueError(f"report_deadline: {self.report_deadline} is beyond {MAX_REPORT_DEADLINE_HOURS:,} hours")
         self._check_scheme_references()
         grades = self.grades
         scale = tuple(Grade) if isinstance(grades, GradeThresholds) else tuple(b.grade(i) for i, b in enumerate(grades))

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from gridpoints.errors import RuleFileError
-from gridpoints.rules._toml_lines import KeyLines
-from gridpoints.rules._types import OPERATORS, Rule, RuleSet
+from gridpoints.rules._toml_lines import KeyLines, TooDeep
+from gridpoints.rules._types import MAX_REPORT_DEADLINE_HOURS, OPERATORS, Rule, RuleSet
 from gridpoints.rules.bounds import LIMIT_SCOPES
 
 __all__ = ["load_rules", "parse_rules"]
@@ -382,6 +382,8 @@ class _Reader:
             hours = self.number(table["report_deadline_hours"], here)
             if hours < 0:
                 raise self.fail(here, f"{hours} must not be negative")
+            if hours > MAX_REPORT_DEADLINE_HOURS:
+                raise self.fail(here, f"{hours} is beyond the bound of {MAX_REPORT_DEADLINE_HOURS:,} hours")
             options["report_deadline"] = timedelta(microseconds=int(hours * 3_600_000_000))
         try:
             return RuleSet(ruleset_id, version, starts, rules, **options)
@@ -415,10 +417,16 @@ class _Reader:
 def parse_rules(text: str, source: str = "<string>") -> tuple[RuleSet, ...]:
     """Read the versions of one rule set from TOML ``text``; ``source`` names it in errors."""
     try:
+        lines = KeyLines(text)  # first: it refuses nesting that would exhaust tomllib
+    except TooDeep as error:
+        raise RuleFileError(source, error.line, None, f"not a rule file: {error}") from None
+    try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
         raise RuleFileError(source, _decode_error_line(error), None, f"not valid TOML: {error}") from None
-    return _Reader(source, KeyLines(text)).document(data)
+    except (ValueError, RecursionError) as error:  # an integer of over 4,300 digits; nesting
+        raise RuleFileError(source, None, None, f"not a rule file: {error}") from None
+    return _Reader(source, lines).document(data)
 
 
 def _decode_error_line(error: tomllib.TOMLDecodeError) -> int | None:

@@ -18,11 +18,26 @@ from psycopg import sql
 
 from gridpoints.errors import ConfigurationError, StoreBusyError, StoreError, StoreUnavailableError
 
-__all__ = ["PgOptions", "PooledConnections", "SingleConnection", "connection_source", "parse_url", "translate_errors"]
+__all__ = [
+    "PgOptions",
+    "PooledConnections",
+    "SingleConnection",
+    "check_schema",
+    "connection_source",
+    "parse_url",
+    "translate_errors",
+]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 #: Options gridpoints reads from the URL's query; everything else is handed to libpq.
 _OWN_OPTIONS = ("schema", "lock_timeout", "statement_timeout", "pool_size")
+#: Query parameters whose values are never shown: password, sslpassword, and any like them.
+_SECRET = re.compile(r"pass|secret|token|key", re.IGNORECASE)
+#: What the server says when it was reached but refuses these settings: retrying cannot help.
+_REFUSED = re.compile(
+    r'(database|role) "[^"]*" does not exist|password authentication failed|no pg_hba\.conf entry'
+    r"|is not permitted to log in|permission denied for database"
+)
 
 
 @attrs.frozen
@@ -53,15 +68,39 @@ def _seconds(name: str, text: str) -> float:
     return value
 
 
+def check_schema(name: str, source: str = "schema") -> str:
+    """Refuse PostgreSQL's own schemas (``pg_*``, ``information_schema``): the ledger is not theirs."""
+    if name.lower().startswith("pg_") or name.lower() == "information_schema":
+        raise ConfigurationError(f"{source}: {name!r} is a PostgreSQL system schema; give a schema of your own")
+    return name
+
+
+def _shown(url: str) -> str:
+    """``url`` with its password and every secret parameter replaced by ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    shown = urlencode([(k, "***" if _SECRET.search(k) else v) for k, v in query], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, shown, ""))
+
+
 def parse_url(url: str, **overrides: object) -> PgOptions:
     """Split a ``postgresql://`` URL into libpq's part and gridpoints' options.
 
-    ``overrides`` (keyword arguments of the store) win over the URL's query parameters.
+    ``overrides`` (keyword arguments of the store) win over the URL's query parameters. A
+    parameter given twice is an error (which one would win is not obvious), and so is a
+    system schema; both are refused before any connection is made.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise ConfigurationError(f"url: {url!r} is not a postgresql:// URL")
+        raise ConfigurationError(f"url: {_shown(url)!r} is not a postgresql:// URL")
     query = parse_qsl(parts.query, keep_blank_values=True)
+    names = [k for k, _ in query]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigurationError(f"{name}: given {names.count(name)} times in the URL; give it once")
     own = {k: v for k, v in query if k in _OWN_OPTIONS}
     rest = [(k, v) for k, v in query if k not in _OWN_OPTIONS]
     own.update({k: str(v) for k, v in overrides.items() if v is not None})
@@ -71,16 +110,14 @@ def parse_url(url: str, **overrides: object) -> PgOptions:
         raise ConfigurationError(f"connect_timeout: {text!r} must be a whole number of seconds, 1 or more")
     connect_timeout = int(text)
     conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(list(libpq.items())), ""))
-    netloc = parts.netloc
-    if parts.password is not None:
-        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-    shown = urlencode([(k, "***" if k == "password" else v) for k, v in query])
-    display = urlunsplit((parts.scheme, netloc, parts.path, shown, ""))
+    display = _shown(url)
     schema = own.get("schema") or None
     if schema is not None and not _IDENTIFIER.fullmatch(schema):
         raise ConfigurationError(
             f"schema: {schema!r} is not a plain identifier (letters, digits, _; at most 63; not starting with a digit)"
         )
+    if schema is not None:
+        check_schema(schema)
     pool_size = None
     if own.get("pool_size"):
         text = own["pool_size"]
@@ -117,6 +154,11 @@ def translate_errors(display: str) -> Iterator[None]:
     except pg_errors.QueryCanceled as error:
         raise StoreError(f"{display}: a statement ran past statement_timeout ({error})") from error
     except psycopg.OperationalError as error:
+        if _REFUSED.search(str(error)):  # the server answered: this URL will never work as it is
+            raise ConfigurationError(
+                f"{display}: PostgreSQL refused the connection ({str(error).strip()}); check the URL, "
+                "retrying will not help"
+            ) from error
         raise StoreUnavailableError(
             f"{display}: PostgreSQL is unreachable or the connection dropped ({str(error).strip()}); "
             "the transaction did not complete: retry (events already booked come back as duplicates)"
@@ -138,6 +180,10 @@ def session_setup(options: PgOptions) -> Callable[[psycopg.Connection[tuple[obje
             conn.execute("SELECT set_config(%s, %s, false)", (name, f"{int(seconds * 1000)}ms"))
         if options.schema is not None:
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(options.schema)))
+        else:  # the server's search_path decides: it must not name a system schema either
+            row = conn.execute("SELECT current_schema()").fetchone()
+            if row is not None and row[0] is not None:
+                check_schema(str(row[0]), "search_path")
 
     return configure
 
