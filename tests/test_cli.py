@@ -16,6 +16,7 @@ import pytest
 
 import gridpoints as gp
 from tests.conftest import Run
+from tests.helpers_installed import install_plugin
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "rules"
 EVENT_HEADER = "id,member_id,kind,occurred_at,quantity,reported_at,evidence\n"
@@ -232,9 +233,7 @@ def test_verify_failure_exits_1_naming_the_sequence(run: Run, tmp_path: Path) ->
 @pytest.fixture
 def holding_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Install a plugin whose check holds events with attribute suspicious=yes."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "gp_test_holder.py").write_text(textwrap.dedent("""
+    install_plugin(tmp_path / "site", monkeypatch, name="holder", dist="gp-test-holder", source="""
         import gridpoints as gp
 
         class Suspicious(gp.Check):
@@ -247,12 +246,7 @@ def holding_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         @gp.hookimpl
         def gridpoints_checks():
             return [Suspicious()]
-    """), encoding="utf-8")
-    dist = site / "gp_test_holder-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: gp-test-holder\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[gridpoints]\nholder = gp_test_holder\n")
-    monkeypatch.syspath_prepend(str(site))
+    """)
 
 
 @pytest.mark.usefixtures("holding_check")
