@@ -37,6 +37,7 @@ from gridpoints.results.export import explanation_table, export, report_table
 from gridpoints.results.reports import Report, build_report, cents_to_points
 from gridpoints.results.whatif import Proposal, WhatIf, simulate
 from gridpoints.rules.compiled import CompiledVersion, RuleBook
+from gridpoints.rules.toml_file import RuleSource
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 
@@ -55,7 +56,8 @@ class Engine:
 
     ``store``: None (in memory), a path or URL (``points.db``, ``sqlite:///points.db``,
     ``postgresql://…`` with the extra) or a Store object. Plugins are collected once, here.
-    ``rules_files``: TOML rule files (docs/rules.md) whose rule sets become available.
+    ``rules_files``: TOML rule files (docs/rules.md), paths or package resources, whose rule sets
+    become available.
     ``plugin_manager``: a manager from ``gridpoints.make_plugin_manager()`` with monitoring,
     tracing or blocked names already set up; the engine fills it (built-ins, entry points,
     ``plugins``) before its first hook call. Default: a new one. Either way it is ``plugins.pm``.
@@ -74,7 +76,7 @@ class Engine:
         coefficients: Mapping[str, object] | None = None,
         checks: bool = True,
         check_config: Mapping[str, Mapping[str, object] | bool | None] | None = None,
-        rules_files: Iterable[str | os.PathLike[str]] = (),
+        rules_files: Iterable[RuleSource] = (),
         migrate: bool = False,
         appeal_levels: int = 1,
         clock: Callable[[], datetime] | None = None,

@@ -25,6 +25,7 @@ from gridpoints.cli.commands import (
     plugins,
     report,
     review,
+    rules,
     settle,
     simulate,
 )
@@ -34,7 +35,8 @@ __all__ = ["COMMANDS", "build_parser", "merge_general"]
 
 #: The command modules, in help order.
 COMMANDS: tuple[Command, ...] = (
-    members, ingest, review, report, settle, simulate, explain, appeal, correct, close, integrity, plugins, demo,
+    members, ingest, review, report, settle, simulate, explain, appeal, correct, close, integrity, plugins, rules,
+    demo,
 )
 
 
