@@ -365,10 +365,12 @@ def test_simulate_shows_who_changes_under_a_proposed_rule_file(run: Run, tmp_pat
     members, events = xiao_li_csv(tmp_path)
     run("members", str(members))
     run("ingest", str(events))
-    code, out, _ = run("--lang", "en", "simulate", "--proposed", str(EXAMPLES / "jiangsu.toml"), "2026-09")
+    code, out, _ = run("--lang", "en", "simulate", "--proposed", str(EXAMPLES / "jiangsu.toml"), "2026-09",
+                       "--changed-only")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].endswith("1 of 2 members change")
+    assert lines[0] == "2026-09: proposal jiangsu 2026.1 against the ledger, 2 members assessed"
+    assert "score changes: 1 (up 0, down 1)" in lines[2]
     row = next(line for line in lines if line.startswith("M001"))
     assert row.split()[2:5] == ["127.00", "117.00", "-10.00"]
     code, out, _ = run("simulate", "--proposed", str(EXAMPLES / "jiangsu.toml"), "2026-09", "--format", "json")

@@ -380,11 +380,23 @@ class Engine:
         """Write a member's explanation for a period as csv, json or xlsx."""
         export(explanation_table(self.explain(member_id, period), lang=lang), target, format=format)
 
-    def simulate(self, proposed: Proposal, period: str | Period) -> WhatIf:
+    def simulate(
+        self,
+        proposed: Proposal,
+        period: str | Period,
+        *,
+        events: Iterable[Event | Mapping[str, Any]] | None = None,
+    ) -> WhatIf:
         """What-if: rescore the period's booked events under ``proposed`` (a RuleSet, its
-        versions, or a TOML rule file) without touching
-        the ledger; one row per assessed member with old and new score, grade and rank."""
-        return simulate(self, proposed, period, self._coefficient_lookup({}))
+        versions, or a TOML rule file) without touching the ledger; one row per assessed member
+        with old and new score, grade and rank. ``.summary()`` counts what changes.
+
+        ``events``: more events to rescore (say a month's file holding a kind the current rules
+        do not score): those the store does not know, of the period's months, are replayed with
+        the booked ones, and the current side is then the same events under the engine's rules.
+        A mapping that is not a valid event is a ValueError naming its position.
+        """
+        return simulate(self, proposed, period, self._coefficient_lookup({}), events)
 
     def close(self) -> None:
         """Release the store's connections."""
