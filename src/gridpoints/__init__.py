@@ -36,6 +36,7 @@ from gridpoints.results.explain import ExplainedEntry, ExplainLine, Explanation
 from gridpoints.results.export import Table, explanation_table, export, mask_name, report_table, whatif_table
 from gridpoints.results.reports import Report, ReportRow, ReportSummary
 from gridpoints.results.whatif import WhatIf, WhatIfRow
+from gridpoints.results.whatif_summary import WhatIfSummary
 from gridpoints.rules import Cap, Condition, GradeThresholds, Rule, RuleSet, standard_ruleset
 from gridpoints.rules.toml_file import load_rules, parse_rules
 from gridpoints.stores import Store
@@ -92,6 +93,7 @@ __all__ = [
     "Verification",
     "WhatIf",
     "WhatIfRow",
+    "WhatIfSummary",
     "explanation_table",
     "export",
     "hookimpl",
