@@ -123,8 +123,35 @@ def summarize(
     )
 
 
-def _signed(value: Decimal) -> str:
-    return f"{value:+,}"
+#: The summary's sentences, by language; ``_lines`` fills them in.
+_TEXT: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "head": "{period}: proposal {ruleset} {version} against the ledger, {members:,} members assessed",
+        "move": "{old} → {new} {count:,}",
+        "moves": " ({})",
+        "join": ", ",
+        "grades": "grade changes: {count:,}",
+        "ranks": "rank changes: {ranks:,}; score changes: {scores:,} (up {up:,}, down {down:,})",
+        "points": "points: {old:,} now, {new:,} under the proposal ({change}); "
+        "{moved:,} moved (sum of every member's change)",
+        "given": "events given: {given:,}; rescored {rescored:,}, already in the ledger {in_ledger:,}, "
+        "outside {period} {outside:,}",
+        "now": "not scorable under the current rules: {count:,} events",
+        "proposal": "not scorable under the proposal: {count:,} events",
+    },
+    "zh": {
+        "head": "{period}：方案 {ruleset} {version} 与台账对比，参与考核 {members:,} 人",
+        "move": "{old} → {new} {count:,} 人",
+        "moves": "（{}）",
+        "join": "，",
+        "grades": "等级变化：{count:,} 人",
+        "ranks": "排名变化：{ranks:,} 人；得分变化：{scores:,} 人（上升 {up:,}，下降 {down:,}）",
+        "points": "总分：现行 {old:,}，方案 {new:,}（{change}）；变动合计 {moved:,}（各人变化的绝对值之和）",
+        "given": "另附事件：{given:,} 条；参与重算 {rescored:,}，已在台账 {in_ledger:,}，不在 {period} {outside:,}",
+        "now": "现行规则无法计分：{count:,} 条事件",
+        "proposal": "方案无法计分：{count:,} 条事件",
+    },
+}
 
 
 def _unscored_lines(items: tuple[UnscoredCount, ...], en: bool) -> list[str]:
@@ -136,49 +163,24 @@ def _unscored_lines(items: tuple[UnscoredCount, ...], en: bool) -> list[str]:
     ]
 
 
-def _lines(summary: WhatIfSummary, en: bool) -> list[str]:
-    s = summary
-    lines = []
-    if en:
-        lines.append(f"{s.period}: proposal {s.ruleset} {s.version} against the ledger, {s.members:,} members assessed")
-        moves = ", ".join(f"{m.old.label('en')} → {m.new.label('en')} {m.count:,}" for m in s.grade_moves)
-        lines.append(f"grade changes: {s.grade_changes:,}" + (f" ({moves})" if moves else ""))
-        lines.append(
-            f"rank changes: {s.rank_changes:,}; score changes: {s.score_changes:,} (up {s.up:,}, down {s.down:,})"
-        )
-        lines.append(
-            f"points: {s.old_total:,} now, {s.new_total:,} under the proposal ({_signed(s.new_total - s.old_total)}); "
-            f"{s.moved:,} moved (sum of every member's change)"
-        )
-    else:
-        lines.append(f"{s.period}：方案 {s.ruleset} {s.version} 与台账对比，参与考核 {s.members:,} 人")
-        moves = "，".join(f"{m.old.label('zh')} → {m.new.label('zh')} {m.count:,} 人" for m in s.grade_moves)
-        lines.append(f"等级变化：{s.grade_changes:,} 人" + (f"（{moves}）" if moves else ""))
-        lines.append(
-            f"排名变化：{s.rank_changes:,} 人；得分变化：{s.score_changes:,} 人（上升 {s.up:,}，下降 {s.down:,}）"
-        )
-        lines.append(
-            f"总分：现行 {s.old_total:,}，方案 {s.new_total:,}（{_signed(s.new_total - s.old_total)}）；"
-            f"变动合计 {s.moved:,}（各人变化的绝对值之和）"
-        )
-    if s.events is not None:
-        e = s.events
-        lines.append(
-            f"events given: {e.given:,}; rescored {e.rescored:,}, already in the ledger {e.in_ledger:,}, "
-            f"outside {s.period} {e.outside:,}"
-            if en
-            else f"另附事件：{e.given:,} 条；参与重算 {e.rescored:,}，已在台账 {e.in_ledger:,}，"
-            f"不在 {s.period} {e.outside:,}"
-        )
-        now = sum(item.count for item in s.unscored_now)
-        lines.append(
-            f"not scorable under the current rules: {now:,} events" if en else f"现行规则无法计分：{now:,} 条事件"
-        )
-        lines.extend(_unscored_lines(s.unscored_now, en))
-    lines.append(
-        f"not scorable under the proposal: {s.unscored_total:,} events"
-        if en
-        else f"方案无法计分：{s.unscored_total:,} 条事件"
+def _lines(s: WhatIfSummary, en: bool) -> list[str]:
+    lang = "en" if en else "zh"
+    text = _TEXT[lang]
+    moves = text["join"].join(
+        text["move"].format(old=m.old.label(lang), new=m.new.label(lang), count=m.count) for m in s.grade_moves
     )
+    lines = [
+        text["head"].format(period=s.period, ruleset=s.ruleset, version=s.version, members=s.members),
+        text["grades"].format(count=s.grade_changes) + (text["moves"].format(moves) if moves else ""),
+        text["ranks"].format(ranks=s.rank_changes, scores=s.score_changes, up=s.up, down=s.down),
+        text["points"].format(
+            old=s.old_total, new=s.new_total, change=f"{s.new_total - s.old_total:+,}", moved=s.moved
+        ),
+    ]
+    if s.events is not None:
+        lines.append(text["given"].format(period=s.period, **attrs.asdict(s.events)))
+        lines.append(text["now"].format(count=sum(item.count for item in s.unscored_now)))
+        lines.extend(_unscored_lines(s.unscored_now, en))
+    lines.append(text["proposal"].format(count=s.unscored_total))
     lines.extend(_unscored_lines(s.unscored, en))
     return lines
