@@ -155,19 +155,25 @@ def test_rules_check_dry_runs_sample_events_printing_each_ones_points(run: Run, 
         h1,M2,hazard,2026-09-04T09:00:00+08:00,2026-09-06T09:00:00+08:00
         s1,M1,service,2026-09-05T09:00:00+08:00,
         bad,M1,patrol,yesterday,
+        p1,M1,patrol,2026-09-03T09:00:00+08:00,
     """)
     code, out, err = run("--lang", "en", "rules", "check", "county.toml", "--events", "sample.csv")
     assert code == 1  # one event is not scorable, one row is bad
     assert err == ("sample.csv:7: occurred_at: 'yesterday' is not a date-time "
                    "(write 2026-11-03T09:00:00+08:00) [invalid]\n")
-    rows = {line.split()[1]: line for line in out.splitlines() if line.startswith("sample.csv:")}
+    rows: dict[str, str] = {}
+    for line in out.splitlines():
+        if line.startswith("sample.csv:"):
+            rows.setdefault(line.split()[1], line)  # the first line of an id
     assert rows["p1"].split()[:6] == ["sample.csv:2", "p1", "M1", "patrol", "2026-09-03", "+4"]
     assert rows["p3"].split()[5] == "0" and "over the cap of day 8" in rows["p3"]
     assert rows["h1"].split()[5] == "+10" and "event h1 reported after the deadline" in rows["h1"]
     assert "not scorable [unknown_kind] kind: rule set county has no rule for 'service'" in rows["s1"]
     assert "bad" not in rows
+    repeated = [line for line in out.splitlines() if line.startswith("sample.csv:8")]
+    assert repeated[0].split()[5:] == ["-", "duplicate:", "the", "same", "id", "as", "sample.csv:2"]
     assert "(no --members FILE: every one taken to be in region urban)" in out
-    assert out.splitlines()[-1] == "5 events: 4 scored (+18), 1 not scorable; 1 bad rows"
+    assert out.splitlines()[-1] == "6 events: 5 scored (+18), 1 not scorable; 1 bad rows"
     assert not (tmp_path / "gridpoints.db").exists()
 
 

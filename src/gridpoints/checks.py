@@ -128,8 +128,9 @@ class Check:
     Subclasses set ``name`` (the code shown on held events), optionally ``kinds`` (the event
     kinds the check looks at; None means every kind, an empty set none), ``window`` (how much
     history around an event it needs) and ``label`` / ``label_en`` (what listings call it),
-    and implement ``inspect``. ``options()`` says how an instance is configured. The engine compiles checks
-    into a per-kind list when it is built; ``inspect`` runs once per event of a matching kind.
+    and implement ``inspect``; ``options()`` says how an instance is configured. The engine
+    compiles checks into a per-kind list when it is built; ``inspect`` runs once per event of a
+    matching kind.
 
     A check may also look at whole months: ``period_flags`` gets a month's scores and returns
     flags for the report (audit marks; points never change). It runs once per month report.

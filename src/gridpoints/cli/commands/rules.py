@@ -109,10 +109,14 @@ def _dry_run(ctx: Context, engine: Engine) -> int:
     result = engine.ingest(event for _, _, event in read)
     rejected = {rejection.index: rejection for rejection in result.rejected}
     sentences = _entries_by_event(engine, [event for _, _, event in read])
-    rows = [
-        _event_row(source, record, event, rejected.get(index), sentences.get(event.id, []), ctx.lang, engine.tz)
-        for index, (source, record, event) in enumerate(read)
-    ]
+    first_line: dict[str, str] = {}
+    rows = []
+    for index, (source, record, event) in enumerate(read):
+        row = _event_row(source, record, event, rejected.get(index), sentences.get(event.id, []), ctx.lang, engine.tz)
+        if event.id in first_line and index not in rejected:  # booked once: its points are on its first line
+            row[5:] = ["-", f"duplicate: the same id as {first_line[event.id]}"]
+        first_line.setdefault(event.id, row[0])
+        rows.append(row)
     ctx.out.write(f"dry run of {', '.join(args.events)} under {engine.rulebook.id} (no store touched); {members}\n")
     if rows:
         headers = ["line", "event", "member", "kind", "day", "points", "how"]
