@@ -16,6 +16,7 @@ import pytest
 
 import gridpoints as gp
 from tests.conftest import Run
+from tests.helpers_installed import install_plugin
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "rules"
 EVENT_HEADER = "id,member_id,kind,occurred_at,quantity,reported_at,evidence\n"
@@ -240,9 +241,7 @@ def test_verify_failure_exits_1_naming_the_sequence(run: Run, tmp_path: Path) ->
 @pytest.fixture
 def holding_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Install a plugin whose check holds events with attribute suspicious=yes."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "gp_test_holder.py").write_text(textwrap.dedent("""
+    install_plugin(tmp_path / "site", monkeypatch, name="holder", dist="gp-test-holder", source="""
         import gridpoints as gp
 
         class Suspicious(gp.Check):
@@ -255,12 +254,7 @@ def holding_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         @gp.hookimpl
         def gridpoints_checks():
             return [Suspicious()]
-    """), encoding="utf-8")
-    dist = site / "gp_test_holder-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: gp-test-holder\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[gridpoints]\nholder = gp_test_holder\n")
-    monkeypatch.syspath_prepend(str(site))
+    """)
 
 
 @pytest.mark.usefixtures("holding_check")
@@ -380,10 +374,12 @@ def test_simulate_shows_who_changes_under_a_proposed_rule_file(run: Run, tmp_pat
     members, events = xiao_li_csv(tmp_path)
     run("members", str(members))
     run("ingest", str(events))
-    code, out, _ = run("--lang", "en", "simulate", "--proposed", str(EXAMPLES / "jiangsu.toml"), "2026-09")
+    code, out, _ = run("--lang", "en", "simulate", "--proposed", str(EXAMPLES / "jiangsu.toml"), "2026-09",
+                       "--changed-only")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].endswith("1 of 2 members change")
+    assert lines[0] == "2026-09: proposal jiangsu 2026.1 against the ledger, 2 members assessed"
+    assert "score changes: 1 (up 0, down 1)" in lines[2]
     row = next(line for line in lines if line.startswith("M001"))
     assert row.split()[2:5] == ["127.00", "117.00", "-10.00"]
     code, out, _ = run("simulate", "--proposed", str(EXAMPLES / "jiangsu.toml"), "2026-09", "--format", "json")

@@ -37,5 +37,5 @@ def test_the_command_modules_add_every_command_once_in_help_order() -> None:
     assert added == list(_subcommands(build_parser()))
     assert added == [
         "members", "ingest", "review", "report", "settle", "simulate", "explain", "appeal", "correct", "close",
-        "verify", "checkpoint", "plugins", "demo",
+        "verify", "checkpoint", "plugins", "rules", "demo",
     ]

@@ -352,5 +352,6 @@ def test_two_versions_taking_effect_the_same_day_are_refused() -> None:
     with pytest.raises(gp.ConfigurationError, match="both take effect on 2000-01-01") as caught:
         build(plugins=[JiangsuPlugin(), Rival()])
     message = str(caught.value)
-    assert "2026.1 ('tests.test_plugins.JiangsuPlugin')" in message
-    assert "2026.1-js ('tests.test_plugins.test_two_versions_taking_effect_the_same_day_are_refused" in message
+    assert "version 2026.1 from plugin 'tests.test_plugins.JiangsuPlugin'" in message
+    rival = "'tests.test_plugins.test_two_versions_taking_effect_the_same_day_are_refused.<locals>.Rival'"
+    assert f"version 2026.1-js from plugin {rival}" in message

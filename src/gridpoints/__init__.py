@@ -19,6 +19,7 @@ from gridpoints.errors import (
     PluginError,
     ReviewError,
     RuleFileError,
+    RuleSetConflictError,
     StoreBusyError,
     StoreError,
     StoreSettingsError,
@@ -46,6 +47,7 @@ from gridpoints.results.grids import GridReport, GridRow
 from gridpoints.results.reports import Report, ReportRow, ReportSummary
 from gridpoints.results.scheme import MemberAssessment
 from gridpoints.results.whatif import WhatIf, WhatIfRow
+from gridpoints.results.whatif_summary import WhatIfSummary
 from gridpoints.rules import (
     Assessment,
     Cap,
@@ -109,6 +111,7 @@ __all__ = [
     "Rule",
     "RuleFileError",
     "RuleSet",
+    "RuleSetConflictError",
     "SQLiteStore",
     "SatisfactionAward",
     "Section",
@@ -124,6 +127,7 @@ __all__ = [
     "Verification",
     "WhatIf",
     "WhatIfRow",
+    "WhatIfSummary",
     "explanation_table",
     "export",
     "grid_table",

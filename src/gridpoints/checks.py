@@ -126,9 +126,11 @@ class Check:
     """Base class for anti-gaming checks returned by ``gridpoints_checks``.
 
     Subclasses set ``name`` (the code shown on held events), optionally ``kinds`` (the event
-    kinds the check looks at; None means every kind, an empty set none) and ``window`` (how much
-    history around an event it needs), and implement ``inspect``. The engine compiles checks
-    into a per-kind list when it is built; ``inspect`` runs once per event of a matching kind.
+    kinds the check looks at; None means every kind, an empty set none), ``window`` (how much
+    history around an event it needs) and ``label`` / ``label_en`` (what listings call it),
+    and implement ``inspect``; ``options()`` says how an instance is configured. The engine
+    compiles checks into a per-kind list when it is built; ``inspect`` runs once per event of a
+    matching kind.
 
     A check may also look at whole months: ``period_flags`` gets a month's scores and returns
     flags for the report (audit marks; points never change). It runs once per month report.
@@ -137,6 +139,17 @@ class Check:
     name: str = "check"
     kinds: frozenset[str] | None = None
     window: timedelta = timedelta(0)
+    #: What listings (``gridpoints plugins``) call the check, in Chinese and in English; the name when None.
+    label: str | None = None
+    label_en: str | None = None
+
+    def options(self) -> Mapping[str, object]:
+        """How this instance is configured, option → value, for listings; none by default.
+
+        The built-in checks return their constructor's keyword arguments, so
+        ``type(check)(**check.options())`` configures an equal check.
+        """
+        return {}
 
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Return None to let ``event`` pass, or a Verdict to hold or reject it."""

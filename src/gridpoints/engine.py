@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +13,7 @@ import attrs
 import pluggy
 
 from gridpoints._manager import PluginFacade
+from gridpoints._versions import collect_versions
 from gridpoints.checks import Check
 from gridpoints.desk.appeals import Appeal, AppealDesk
 from gridpoints.desk.closing import ClosedPeriod, close_period, closed_from_row, report_from_json
@@ -40,6 +41,7 @@ from gridpoints.results.scheme_report import build_scheme_report
 from gridpoints.results.whatif import Proposal, WhatIf, simulate
 from gridpoints.rules import RuleSet
 from gridpoints.rules.compiled import CompiledVersion, RuleBook
+from gridpoints.rules.toml_file import RuleSource
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 
@@ -63,10 +65,13 @@ class Engine:
 
     ``store``: None (in memory), a path or URL (``points.db``, ``sqlite:///points.db``,
     ``postgresql://…`` with the extra) or a Store object. Plugins are collected once, here.
-    ``rules_files``: TOML rule files (docs/rules.md) whose rule sets become available.
+    ``rules_files``: TOML rule files (docs/rules.md), paths or package resources, whose rule sets
+    become available.
     ``plugin_manager``: a manager from ``gridpoints.make_plugin_manager()`` with monitoring,
     tracing or blocked names already set up; the engine fills it (built-ins, entry points,
     ``plugins``) before its first hook call. Default: a new one. Either way it is ``plugins.pm``.
+    ``plugins_enabled``: the installed plugins (entry-point names) to load; None loads every one,
+    ``[]`` none (as ``load_entrypoints=False``). Plugins passed in ``plugins`` always load.
     """
 
     def __init__(
@@ -80,11 +85,12 @@ class Engine:
         coefficients: Mapping[str, object] | None = None,
         checks: bool = True,
         check_config: Mapping[str, Mapping[str, object] | bool | None] | None = None,
-        rules_files: Iterable[str | os.PathLike[str]] = (),
+        rules_files: Iterable[RuleSource] = (),
         migrate: bool = False,
         appeal_levels: int = 1,
         clock: Callable[[], datetime] | None = None,
         plugin_manager: pluggy.PluginManager | None = None,
+        plugins_enabled: Iterable[str] | None = None,
     ) -> None:
         self.tz = _zone(tz)
         self.tz_name = tz
@@ -97,13 +103,14 @@ class Engine:
             plugins,
             load_entrypoints=load_entrypoints,
             builtins=[self._builtin_coefficients, self.rule_files, *builtin_checks],
+            enabled=plugins_enabled,
         )
         #: The hooks, called through the engine's pluggy manager ``plugins.pm``.
         self.plugins = PluginFacade(pm)
         compiled_checks = self.plugins.checks() if checks else []
         #: Checks that also flag whole months (``Check.period_flags`` overridden), with their plugin.
         self._period_checks = [(c, p) for c, p in compiled_checks if type(c).period_flags is not Check.period_flags]
-        self.rulebook = RuleBook(self._versions(ruleset), self.tz)
+        self.rulebook = RuleBook(collect_versions(self.plugins, ruleset, self.rule_files), self.tz)
         self.ruleset_id = ruleset
         self.store = self._open_store(store)
         self.store.check_settings(tz, ruleset, migrate=migrate)
@@ -123,37 +130,6 @@ class Engine:
         self._appeals = AppealDesk(self, appeal_levels)
 
     # -- building ------------------------------------------------------------------------
-
-    def _versions(self, ruleset: str) -> list[RuleSet]:
-        seen: dict[tuple[str, str], str] = {}
-        starts: dict[tuple[str, date], tuple[str, str]] = {}
-        versions: list[RuleSet] = []
-        available: set[str] = set()
-        for candidate, plugin in self.plugins.rulesets():
-            available.add(candidate.id)
-            key = (candidate.id, candidate.version)
-            if key in seen:
-                raise ConfigurationError(
-                    f"rule set {candidate.id} version {candidate.version} is contributed by both "
-                    f"{seen[key]!r} and {plugin!r}"
-                )
-            seen[key] = plugin
-            # Two versions starting the same day would leave "the version in effect" undefined.
-            start = (candidate.id, candidate.effective_from)
-            if start in starts:
-                other_version, other_plugin = starts[start]
-                raise ConfigurationError(
-                    f"rule set {candidate.id}: versions {other_version} ({other_plugin!r}) and "
-                    f"{candidate.version} ({plugin!r}) both take effect on {candidate.effective_from}"
-                )
-            starts[start] = (candidate.version, plugin)
-            if candidate.id == ruleset:
-                versions.append(candidate)
-        if not versions:
-            raise ConfigurationError(
-                f"ruleset: no rule set {ruleset!r}; available: {', '.join(sorted(available)) or 'none'}"
-            )
-        return versions
 
     def _open_store(self, store: Store | str | os.PathLike[str] | None) -> Store:
         if store is None:
@@ -467,11 +443,23 @@ class Engine:
         """Write a member's explanation for a period as csv, json or xlsx."""
         export(explanation_table(self.explain(member_id, period), lang=lang), target, format=format)
 
-    def simulate(self, proposed: Proposal, period: str | Period) -> WhatIf:
+    def simulate(
+        self,
+        proposed: Proposal,
+        period: str | Period,
+        *,
+        events: Iterable[Event | Mapping[str, Any]] | None = None,
+    ) -> WhatIf:
         """What-if: rescore the period's booked events under ``proposed`` (a RuleSet, its
-        versions, or a TOML rule file) without touching
-        the ledger; one row per assessed member with old and new score, grade and rank."""
-        return simulate(self, proposed, period, self._coefficient_lookup({}))
+        versions, or a TOML rule file) without touching the ledger; one row per assessed member
+        with old and new score, grade and rank. ``.summary()`` counts what changes.
+
+        ``events``: more events to rescore (say a month's file holding a kind the current rules
+        do not score): those the store does not know, of the period's months, are replayed with
+        the booked ones, and the current side is then the same events under the engine's rules.
+        A mapping that is not a valid event is a ValueError naming its position.
+        """
+        return simulate(self, proposed, period, self._coefficient_lookup({}), events)
 
     def close(self) -> None:
         """Release the store's connections."""

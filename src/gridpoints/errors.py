@@ -10,6 +10,7 @@ __all__ = [
     "PluginError",
     "ReviewError",
     "RuleFileError",
+    "RuleSetConflictError",
     "StoreBusyError",
     "StoreError",
     "StoreSettingsError",
@@ -55,6 +56,38 @@ class StoreSettingsError(ConfigurationError):
         self.key = key
         self.stored = stored
         self.given = given
+
+
+class RuleSetConflictError(ConfigurationError):
+    """Two plugins contribute one rule set: the same id and version, or two versions taking
+    effect the same day, so which rules apply would be undefined.
+
+    ``problem`` says what clashes and where each side comes from. When an installed plugin (an
+    entry point) is one side — say a locality's package and a TOML file with its rule set —
+    ``installed`` names it, ``keep`` the other installed plugins loaded and ``files`` the rule
+    files involved, so a caller can say how to leave one side out; ``str(error)`` says it for
+    Python (``Engine(plugins_enabled=…)``), the command line for its options.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        installed: tuple[str, ...] = (),
+        keep: tuple[str, ...] = (),
+        files: tuple[str, ...] = (),
+    ) -> None:
+        self.problem = problem
+        self.installed = installed
+        self.keep = keep
+        self.files = files
+        hint = ""
+        if installed:
+            hint = f"; to leave the installed plugin {', '.join(installed)} out, build the engine with " \
+                f"plugins_enabled={list(keep)!r}"
+            if files:
+                hint += f"; to use it instead, leave {', '.join(files)} out of rules_files"
+        super().__init__(problem + hint)
 
 
 class PluginError(GridpointsError):

@@ -13,6 +13,7 @@ and makes its first hook call::
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import types
 from collections.abc import Iterable
 
@@ -27,9 +28,12 @@ __all__ = [
     "BUILTIN_PREFIX",
     "ENTRY_POINT_GROUP",
     "builtin_name",
+    "check_installed",
     "get_plugin_manager",
+    "installed_plugins",
     "make_plugin_manager",
     "register_plugins",
+    "select_installed",
 ]
 
 ENTRY_POINT_GROUP = "gridpoints"
@@ -63,6 +67,49 @@ def make_plugin_manager(*, blocked: Iterable[str] = ()) -> pluggy.PluginManager:
     return pm
 
 
+def installed_plugins() -> dict[str, str]:
+    """The installed plugins: entry-point name → the distribution that declares it (``name version``).
+
+    Nothing is imported: this reads package metadata only.
+    """
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        for entry_point in dist.entry_points:
+            if entry_point.group == ENTRY_POINT_GROUP:
+                found.setdefault(entry_point.name, f"{dist.metadata['Name']} {dist.version}")
+    return dict(sorted(found.items()))
+
+
+def select_installed(pm: pluggy.PluginManager, enabled: Iterable[str] | None) -> None:
+    """Block every installed plugin (entry point) not in ``enabled`` (``pm.set_blocked``), so
+    that only the named ones load; None leaves them all. An empty ``enabled`` loads none.
+
+    A name that is not installed is a ConfigurationError listing the installed ones.
+    """
+    if enabled is None:
+        return
+    if isinstance(enabled, str):
+        raise TypeError(f"plugins_enabled: give a list of entry-point names, not the string {enabled!r}")
+    wanted = list(enabled)
+    for index, name in enumerate(wanted):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"plugins_enabled[{index}]: {name!r} is not a plugin name")
+    for name in check_installed(wanted, "plugins_enabled"):
+        if name not in wanted:
+            pm.set_blocked(name)
+
+
+def check_installed(names: Iterable[str], option: str) -> dict[str, str]:
+    """``installed_plugins()``, after checking every name is one of them: a ConfigurationError
+    starting with ``option`` and listing the installed plugins otherwise."""
+    installed = installed_plugins()
+    for name in names:
+        if name not in installed:
+            listed = ", ".join(f"{n} ({dist})" for n, dist in installed.items()) or "none"
+            raise ConfigurationError(f"{option}: no installed plugin {name!r}; installed: {listed}")
+    return installed
+
+
 def _check_manager(pm: object) -> None:
     """A ConfigurationError unless ``pm`` is a manager of project ``gridpoints`` with its specs."""
     usable = (
@@ -83,14 +130,20 @@ def register_plugins(
     *,
     load_entrypoints: bool = True,
     builtins: Iterable[object] = (),
+    enabled: Iterable[str] | None = None,
 ) -> None:
     """Fill a manager made by ``make_plugin_manager``: ``builtins`` (an engine's configured
-    built-ins, named ``gridpoints.builtin.<Class>``), the entry points of group ``gridpoints``,
-    then ``plugins``; then block the built-ins a plugin replaces (``gridpoints_replaces``).
+    built-ins, named ``gridpoints.builtin.<Class>``), the entry points of group ``gridpoints``
+    (only those named in ``enabled`` unless it is None: see ``select_installed``), then
+    ``plugins``; then block the built-ins a plugin replaces (``gridpoints_replaces``).
 
     A manager is filled once: a second engine on the same manager is a ConfigurationError.
     """
     _check_manager(pm)
+    if load_entrypoints:
+        select_installed(pm, enabled)
+    elif enabled is not None and (isinstance(enabled, str) or list(enabled)):
+        raise ConfigurationError(f"plugins_enabled: {enabled!r} names plugins to load, but load_entrypoints=False")
     for plugin in builtins:
         name = builtin_name(plugin)
         if pm.get_plugin(name) is not None:
@@ -120,10 +173,11 @@ def get_plugin_manager(
     load_entrypoints: bool = True,
     builtins: Iterable[object] = (),
     blocked: Iterable[str] = (),
+    enabled: Iterable[str] | None = None,
 ) -> pluggy.PluginManager:
     """A filled manager in one step: ``make_plugin_manager`` then ``register_plugins``."""
     pm = make_plugin_manager(blocked=blocked)
-    register_plugins(pm, plugins, load_entrypoints=load_entrypoints, builtins=builtins)
+    register_plugins(pm, plugins, load_entrypoints=load_entrypoints, builtins=builtins, enabled=enabled)
     return pm
 
 

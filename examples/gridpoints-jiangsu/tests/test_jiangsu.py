@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import gridpoints as gp
 from gridpoints.testing import events, ruleset_tests
-from gridpoints_jiangsu import NightPatrolCheck, jiangsu_ruleset
+from gridpoints_jiangsu import NightPatrolCheck, jiangsu_ruleset, jiangsu_versions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2027, 6, 1, tzinfo=SHANGHAI)
@@ -42,6 +43,13 @@ def jiangsu(gp_make_engine: Callable[..., gp.Engine]) -> gp.Engine:
 def test_found_through_its_entry_point(jiangsu: gp.Engine) -> None:
     assert "jiangsu" in jiangsu.plugins.plugin_names()
     assert jiangsu.rulebook.latest.ruleset == jiangsu_ruleset()
+
+
+def test_the_rules_are_the_toml_file_the_package_ships() -> None:
+    shipped = files("gridpoints_jiangsu") / "jiangsu.toml"
+    assert shipped.is_file()  # declared as package data: it travels in the wheel
+    assert jiangsu_versions() == gp.load_rules(shipped)
+    assert "cap = { day = 10 }" in shipped.read_text(encoding="utf-8")
 
 
 def test_the_article_month_scores_by_the_city_table_and_rural_coefficient(jiangsu: gp.Engine) -> None:

@@ -10,6 +10,7 @@ from typing import TextIO
 from gridpoints.cli.demo import DemoRules
 from gridpoints.engine import Engine
 from gridpoints.periods import Period
+from gridpoints.plugin_manager import check_installed
 from gridpoints.rules.toml_file import load_rules
 
 __all__ = ["DEFAULT_DB", "Context", "UsageError", "database", "parse_period"]
@@ -43,6 +44,14 @@ class Context:
         except (OSError, KeyError):  # no login name (some containers)
             return "operator"
 
+    @property
+    def plugins_enabled(self) -> list[str] | None:
+        """The installed plugins to load: none with --no-plugins, the --plugin names, else all (None)."""
+        if self.args.no_plugins:
+            return []
+        check_installed(self.args.plugin, "--plugin")
+        return list(self.args.plugin) or None
+
     def ruleset(self, fallback: str = "standard") -> str:
         """--ruleset, else the one rule set the --rules files define, else ``fallback``."""
         if self.args.ruleset:
@@ -60,6 +69,7 @@ class Context:
                 tz=self.args.tz,
                 rules_files=self.args.rules,
                 plugins=[DemoRules()],
+                plugins_enabled=self.plugins_enabled,
             )
         return self._engine
 

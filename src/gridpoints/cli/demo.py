@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import os
+import random
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from decimal import Decimal
+from importlib.resources import files
 from itertools import islice
 from pathlib import Path
 from typing import TextIO
@@ -29,13 +31,26 @@ from gridpoints.periods import Period
 from gridpoints.results.reports import Report
 from gridpoints.rules import RuleSet, standard_ruleset
 
-__all__ = ["DEMO_COEFFICIENTS", "DemoRules", "demo_ruleset", "run_demo", "write_demo_csv"]
+__all__ = [
+    "DEMO_COEFFICIENTS",
+    "PROPOSAL",
+    "PROPOSED_KIND",
+    "DemoRules",
+    "demo_ruleset",
+    "proposal_events",
+    "run_demo",
+    "write_demo_csv",
+    "write_demo_proposal",
+]
 
 #: Regional difficulty coefficients of the demo (区域系数); they scale positive awards only.
 DEMO_COEFFICIENTS = {"urban": Decimal(1), "suburban": Decimal("1.1"), "rural": Decimal("1.2")}
 #: Attribute columns the demo generator uses, in the order events.csv writes them.
 DEMO_ATTRIBUTES = ("location", "severity", "evidence", "verified", "stars")
 BATCH = 10_000
+#: The demo's proposal for ``simulate`` (a rule file shipped in the package) and the kind it adds.
+PROPOSAL = files("gridpoints.cli") / "demo_proposal.toml"
+PROPOSED_KIND = "epidemic_prevention"
 
 
 def demo_ruleset() -> RuleSet:
@@ -69,8 +84,13 @@ def write_demo_csv(directory: Path, members: list[Member], events: Iterable[Even
         for member in members:
             joined = "" if member.joined is None else member.joined.isoformat()
             writer.writerow([member.id, member.region, member.name or "", member.grid or "", joined])
+    return len(members), _write_events(directory / "events.csv", events, tz)
+
+
+def _write_events(path: Path, events: Iterable[Event], tz: tzinfo) -> int:
+    """Events as CSV with the ``ingest`` columns and the demo's attribute columns; how many."""
     count = 0
-    with (directory / "events.csv").open("w", encoding="utf-8", newline="") as handle:
+    with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "member_id", "kind", "occurred_at", "quantity", "reported_at", *DEMO_ATTRIBUTES])
         for event in events:
@@ -90,7 +110,30 @@ def write_demo_csv(directory: Path, members: list[Member], events: Iterable[Even
                 ]
             )
             count += 1
-    return len(members), count
+    return count
+
+
+def proposal_events(members: list[Member], period: str, *, seed: int, tz: tzinfo) -> Iterator[Event]:
+    """A month of ``epidemic_prevention`` (疫情防控) work, the kind the demo proposal adds: about a
+    third of the members, one to three days each, deterministically."""
+    month = Period.parse(period)
+    first = month.start(tz)
+    days = (month.last_day - month.first_day).days + 1
+    for member in members:
+        rng = random.Random(f"{seed}:{period}:{member.id}:{PROPOSED_KIND}")
+        if rng.random() >= 1 / 3:
+            continue
+        for number, day in enumerate(sorted(rng.sample(range(days), k=rng.randint(1, 3))), start=1):
+            at = first + timedelta(days=day, hours=rng.randint(8, 17), minutes=rng.randrange(60))
+            yield Event(f"{period}-{member.id}-E{number}", member.id, PROPOSED_KIND, at)
+
+
+def write_demo_proposal(directory: Path, members: list[Member], period: str, *, seed: int, tz: tzinfo) -> int:
+    """Write ``proposal.toml`` (the demo proposal) and ``epidemic.csv`` (events of its new kind)
+    for ``simulate``; return how many events."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "proposal.toml").write_bytes(PROPOSAL.read_bytes())
+    return _write_events(directory / "epidemic.csv", proposal_events(members, period, seed=seed, tz=tz), tz)
 
 
 def _summary(report: Report, lang: str) -> str:

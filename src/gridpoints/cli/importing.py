@@ -29,9 +29,9 @@ from gridpoints.cli.records import (
 )
 from gridpoints.cli.sources import RAW_COLUMN, REJECT_COLUMN, InputError, Record, Source, open_source
 from gridpoints.engine import Engine
-from gridpoints.model import Member
+from gridpoints.model import Event, Member
 
-__all__ = ["Counts", "RejectsWriter", "import_events", "import_members"]
+__all__ = ["BadRow", "Counts", "RejectsWriter", "import_events", "import_members", "read_events"]
 
 _FIELD = re.compile(r"^[A-Za-z_][\w.\[\]'\"-]*$")
 
@@ -154,6 +154,38 @@ def _field_of(message: str, code: str) -> tuple[str, str]:
     return "(event)", message
 
 
+def _event_values(source: Source, record: Record, assume: tzinfo | None, assume_name: str) -> dict[str, Any] | BadRow:
+    """The record as the mapping ``Engine.ingest`` takes, or why it cannot be one."""
+    if record.error is not None or record.values is None:
+        field, reason = record.error or ("(row)", "unreadable")
+        return BadRow(source, record, field, reason, "invalid")
+    try:
+        return event_mapping(record.values, assume, assume_name)
+    except FieldError as error:
+        return BadRow(source, record, error.field, error.reason, "invalid")
+
+
+def read_events(
+    sources: Sequence[Source], *, assume: tzinfo | None, assume_name: str, report: Callable[[BadRow], None]
+) -> Iterator[tuple[Source, Record, Event]]:
+    """Every valid event of the files, streamed in file order, with where it came from; a row
+    that is not a valid event goes to ``report`` (code ``invalid``) instead. For commands that
+    score events without booking them (``simulate --events``, ``rules check --events``)."""
+    for source in sources:
+        for record in source.records():
+            parsed = _event_values(source, record, assume, assume_name)
+            if isinstance(parsed, BadRow):
+                report(parsed)
+                continue
+            try:
+                event = Event.from_mapping(parsed)
+            except (TypeError, ValueError) as error:
+                field, reason = _field_of(str(error), "invalid")
+                report(BadRow(source, record, field, reason, "invalid"))
+                continue
+            yield source, record, event
+
+
 class _EventImport:
     """The state of one ``ingest`` command: batches, counts, reporting."""
 
@@ -179,14 +211,11 @@ class _EventImport:
         bad: list[BadRow] = []
         for record in source.records():
             counts.rows += 1
-            if record.error is not None or record.values is None:
-                field, reason = record.error or ("(row)", "unreadable")
-                bad.append(BadRow(source, record, field, reason, "invalid"))
+            parsed = _event_values(source, record, self.assume, self.assume_name)
+            if isinstance(parsed, BadRow):
+                bad.append(parsed)
             else:
-                try:
-                    pending.append((record, event_mapping(record.values, self.assume, self.assume_name)))
-                except FieldError as error:
-                    bad.append(BadRow(source, record, error.field, error.reason, "invalid"))
+                pending.append((record, parsed))
             if len(pending) + len(bad) >= self.batch_size:
                 self._flush(source, pending, bad, counts)
                 pending, bad = [], []

@@ -11,11 +11,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gridpoints.cli.args import build_parser
+from gridpoints.cli.args import build_parser, merge_general
 from gridpoints.cli.commands import Handler
 from gridpoints.cli.context import Context, UsageError
+from gridpoints.cli.messages import explained
 from gridpoints.cli.sources import InputError
-from gridpoints.errors import GridpointsError, StoreSettingsError
+from gridpoints.errors import GridpointsError
 
 __all__ = ["main", "run"]
 
@@ -26,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``gridpoints`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = merge_general(parser, parser.parse_args(argv))
     except SystemExit as done:  # --help, --version, or argparse's usage error (2)
         return done.code if isinstance(done.code, int) else USAGE
     ctx = Context(args, sys.stdout, sys.stderr)
@@ -35,10 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(ctx)
     except (UsageError, InputError, GridpointsError, ValueError) as error:
         # The library refuses bad input with a ValueError naming the field: a usage error here.
-        hint = ""
-        if isinstance(error, StoreSettingsError):  # the store's recorded zone or rule set differs
-            hint = "; give the same --ruleset (and --rules, --tz) as when the file was created"
-        sys.stderr.write(f"gridpoints {args.command}: error: {error}{hint}\n")
+        sys.stderr.write(f"gridpoints {args.command}: error: {explained(error)}\n")
         return USAGE
     except FileNotFoundError as error:
         sys.stderr.write(f"gridpoints {args.command}: error: {error.filename}: no such file\n")

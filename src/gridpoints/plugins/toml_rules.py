@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 from gridpoints._markers import hookimpl
 from gridpoints.errors import ConfigurationError
 from gridpoints.rules import RuleSet
-from gridpoints.rules.toml_file import load_rules
+from gridpoints.rules.toml_file import RuleSource, load_rules
 
 __all__ = ["TomlRuleFiles"]
 
@@ -20,12 +19,14 @@ class TomlRuleFiles:
     two files is a ConfigurationError naming both files.
     """
 
-    def __init__(self, paths: Iterable[str | os.PathLike[str]] = ()) -> None:
-        self.paths = tuple(os.fspath(p) for p in paths)
+    def __init__(self, paths: Iterable[RuleSource] = ()) -> None:
+        sources = list(paths)
+        #: The files as text (a package resource's text names its package directory or zip).
+        self.paths = tuple(str(p) for p in sources)
         self.rulesets: list[RuleSet] = []
         self._origins: dict[tuple[str, str], str] = {}
-        for path in self.paths:
-            for ruleset in load_rules(path):
+        for source, path in zip(sources, self.paths, strict=True):
+            for ruleset in load_rules(source):
                 key = (ruleset.id, ruleset.version)
                 if key in self._origins:
                     raise ConfigurationError(

@@ -5,17 +5,23 @@ them into a ``ScoreSink`` (a write-only transaction that keeps sums per member, 
 kind); ``carry_over`` adds the entries that score no event and schedules reversals, which
 ``apply_reversals`` re-applies to the simulated points; ``Overlay`` answers the report
 aggregates from the sink for the simulated months and from the real store for the others.
+``new_events`` picks, from events handed to a what-if, those to replay beside the booked ones;
+``Counted`` and ``kinds_of`` find the kinds of the events a replay could not score.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import tzinfo
 from decimal import Decimal
+from itertools import islice
+from typing import Any
 
 import attrs
 
 from gridpoints.errors import StoreError
 from gridpoints.model import Event
+from gridpoints.periods import month_of
 from gridpoints.schema import (
     EVENT_REASONS,
     GENESIS,
@@ -30,21 +36,106 @@ from gridpoints.schema import (
 from gridpoints.stores import Store
 
 __all__ = [
+    "Counted",
+    "EventsGiven",
     "Overlay",
     "PendingReversal",
     "ScoreSink",
     "apply_reversals",
     "carry_over",
     "entry_role",
+    "kinds_of",
+    "new_events",
     "replay_events",
     "rule_key",
 ]
+
+#: Ids looked up in the store per query.
+_LOOKUP_CHUNK = 1000
 
 
 def replay_events(store: Store, months: Sequence[str]) -> Iterator[Event]:
     """The booked events of the months, streamed from the store."""
     for event_id, payload in store.booked_events(months):
         yield Event.from_payload(event_id, payload)
+
+
+@attrs.frozen
+class EventsGiven:
+    """What became of the events handed to a what-if beside the booked ones.
+
+    ``given`` = ``rescored`` + ``in_ledger`` + ``outside``: ``rescored`` events are replayed with
+    the period's booked events; an event whose id the store knows (booked, held or decided) is
+    ``in_ledger`` and left out, because the ledger's own copy counts; one whose month (in the
+    engine's zone) is not in the period is ``outside`` and left out.
+    """
+
+    given: int
+    rescored: int
+    in_ledger: int
+    outside: int
+
+
+def new_events(
+    store: Store, tz: tzinfo, months: Sequence[str], items: Iterable[Event | Mapping[str, Any]]
+) -> tuple[list[Event], EventsGiven]:
+    """The events of ``items`` to replay (see ``EventsGiven``), in the order given.
+
+    A mapping is read as ``Engine.ingest`` reads one; one that is not a valid event is a
+    ValueError (TypeError for a wrong type) naming its position, and nothing is simulated.
+    """
+    wanted = set(months)
+    chosen: list[Event] = []
+    given = in_ledger = outside = 0
+    iterator = iter(items)
+    while chunk := list(islice(iterator, _LOOKUP_CHUNK)):
+        events: list[Event] = []
+        for item in chunk:
+            events.append(_as_event(item, given))
+            given += 1
+        known = {row.event_id for row in store.event_rows(event_ids=[e.id for e in events])}
+        for event in events:
+            if event.id in known:
+                in_ledger += 1
+            elif month_of(event.occurred_at, tz) not in wanted:
+                outside += 1
+            else:
+                chosen.append(event)
+    return chosen, EventsGiven(given, len(chosen), in_ledger, outside)
+
+
+def _as_event(item: object, index: int) -> Event:
+    if isinstance(item, Event):
+        return item
+    if not isinstance(item, Mapping):
+        raise TypeError(f"events[{index}]: {item!r} is a {type(item).__name__}, not an Event or a mapping")
+    try:
+        return Event.from_mapping(item)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"events[{index}] ({item.get('id')!r}): {error}") from None
+
+
+class Counted:
+    """An iterator of events that counts what it has yielded (``count``)."""
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        self._events = iter(events)
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Event]:
+        for event in self._events:
+            self.count += 1
+            yield event
+
+
+def kinds_of(store: Store, event_ids: Iterable[str]) -> dict[str, str]:
+    """Event id → kind of stored events, looked up in chunks."""
+    ids = sorted(set(event_ids))
+    kinds: dict[str, str] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        for row in store.event_rows(event_ids=ids[start : start + _LOOKUP_CHUNK]):
+            kinds[row.event_id] = row.kind
+    return kinds
 
 
 class ScoreSink:

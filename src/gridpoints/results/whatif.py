@@ -8,27 +8,46 @@ that score no event (period awards, decisions) are carried over unchanged; rever
 re-applied to the simulated points (see ``gridpoints.results.simulation``). The proposed report
 is then built by the same ``build_report`` (or, for a proposal with an assessment scheme,
 ``build_scheme_report``) as a real one and compared row by row.
+
+Events may be handed in beside the booked ones (``events=``: a month's file, with a kind the
+current rules do not score, say): those the store does not know, of the period's months, are
+replayed too, and then the current side is a replay as well — the same events under the
+engine's own rules — so the comparison shows the rules' effect alone. ``WhatIf.summary()``
+counts what changes.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from importlib.resources.abc import Traversable
+from itertools import chain
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from gridpoints.ingest.outcomes import Rejection
 from gridpoints.ingest.pipeline import CoefficientLookup, Pipeline
-from gridpoints.model import Grade
+from gridpoints.model import Event, Grade
 from gridpoints.periods import Period
 from gridpoints.results.reports import Report, build_report
 from gridpoints.results.scheme_report import build_scheme_report
-from gridpoints.results.simulation import Overlay, ScoreSink, apply_reversals, carry_over, replay_events
+from gridpoints.results.simulation import (
+    Counted,
+    EventsGiven,
+    Overlay,
+    ScoreSink,
+    apply_reversals,
+    carry_over,
+    kinds_of,
+    new_events,
+    replay_events,
+)
+from gridpoints.results.whatif_summary import WhatIfSummary, count_unscored, summarize
 from gridpoints.rules import RuleSet
-from gridpoints.rules.compiled import RuleBook
+from gridpoints.rules.compiled import CompiledVersion, RuleBook
 from gridpoints.rules.toml_file import load_rules
 
 if TYPE_CHECKING:
@@ -36,8 +55,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Proposal", "WhatIf", "WhatIfRow", "compare", "proposed_versions", "simulate"]
 
-#: What ``Engine.simulate`` takes: a rule set, its versions, or a TOML rule file.
-Proposal = RuleSet | Iterable[RuleSet] | str | os.PathLike[str]
+#: What ``Engine.simulate`` takes: a rule set, its versions, or a TOML rule file (a path or a
+#: package resource).
+Proposal = RuleSet | Iterable[RuleSet] | str | os.PathLike[str] | Traversable
 
 
 @attrs.frozen
@@ -67,13 +87,21 @@ class WhatIfRow:
 
 @attrs.frozen
 class WhatIf:
-    """The comparison: rows ordered by new rank then member id, and events the proposal could not score."""
+    """The comparison: rows ordered by new rank then member id, and events the proposal could not score.
+
+    ``unscored_kinds`` maps the id of every event not scored (by either side) to its kind. With
+    events handed in, ``events`` says what became of them and ``unscored_now`` lists those the
+    current rules cannot score either.
+    """
 
     period: str
     ruleset: str
     version: str
     rows: tuple[WhatIfRow, ...]
     unscored: tuple[Rejection, ...] = ()
+    unscored_kinds: Mapping[str, str] = attrs.field(factory=dict)
+    events: EventsGiven | None = None
+    unscored_now: tuple[Rejection, ...] = ()
 
     def __iter__(self) -> Iterator[WhatIfRow]:
         return iter(self.rows)
@@ -96,6 +124,18 @@ class WhatIf:
         """Rows whose grade would change (who would change grade under the proposal)."""
         return [row for row in self.rows if row.old_grade != row.new_grade]
 
+    def summary(self) -> WhatIfSummary:
+        """Grade and rank changes, points moved, and the unscorable events by kind and reason."""
+        return summarize(
+            self.period,
+            self.ruleset,
+            self.version,
+            self.rows,
+            count_unscored(self.unscored, self.unscored_kinds),
+            count_unscored(self.unscored_now, self.unscored_kinds),
+            self.events,
+        )
+
 
 #: The proposal's first version is taken to be in effect from here on, for every replayed event.
 PROPOSAL_START = date(1900, 1, 1)
@@ -114,7 +154,16 @@ def proposed_versions(proposed: RuleSet | Iterable[RuleSet]) -> list[RuleSet]:
     return versions
 
 
-def compare(current: Report, proposed: Report, ruleset: RuleSet, unscored: Sequence[Rejection]) -> WhatIf:
+def compare(
+    current: Report,
+    proposed: Report,
+    ruleset: RuleSet,
+    unscored: Sequence[Rejection],
+    *,
+    unscored_kinds: Mapping[str, str] | None = None,
+    events: EventsGiven | None = None,
+    unscored_now: Sequence[Rejection] = (),
+) -> WhatIf:
     """Pair the rows of the current and the proposed report."""
     new = {row.member_id: row for row in proposed}
     rows = [
@@ -132,20 +181,27 @@ def compare(current: Report, proposed: Report, ruleset: RuleSet, unscored: Seque
         for old in current
     ]
     rows.sort(key=lambda r: (r.new_rank is None, r.new_rank or 0, r.member_id))
-    return WhatIf(str(current.period), ruleset.id, ruleset.version, tuple(rows), tuple(unscored))
+    return WhatIf(
+        str(current.period), ruleset.id, ruleset.version, tuple(rows), tuple(unscored),
+        dict(unscored_kinds or {}), events, tuple(unscored_now),
+    )
 
 
-def simulate(engine: Engine, proposed: Proposal, period: str | Period, coefficient: CoefficientLookup) -> WhatIf:
-    """Rescore ``period``'s booked events under ``proposed`` (see the module doc).
+@attrs.frozen
+class _Replay:
+    """One side of a what-if: the report of the replayed events, and the events it could not score."""
 
-    ``coefficient`` is the engine's coefficient look-up with a fresh cache: a proposal may reuse a
-    version string with a different coefficient table.
-    """
-    parsed = Period.parse(period)
-    if isinstance(proposed, (str, os.PathLike)):
-        proposed = load_rules(proposed)
-    rulebook = RuleBook(proposed_versions(proposed), engine.tz)
-    months = [str(m) for m in parsed.months()]
+    report: Report
+    version: CompiledVersion
+    rejected: tuple[Rejection, ...]
+    kinds: dict[str, str]
+
+
+def _replay(
+    engine: Engine, rulebook: RuleBook, period: Period, coefficient: CoefficientLookup, extra: Sequence[Event]
+) -> _Replay:
+    """The period's booked events, then ``extra``, through a throwaway pipeline on ``rulebook``."""
+    months = [str(m) for m in period.months()]
     closed = {row.period for row in engine.store.period_closes()} - set(months)
     sink = ScoreSink(closed)
     pending = carry_over(engine.store, months, sink)
@@ -157,13 +213,47 @@ def simulate(engine: Engine, proposed: Proposal, period: str | Period, coefficie
         members={m.id: m for m in engine.members},
         clock=engine.pipeline.clock,
     )
-    result = pipeline.ingest(sink, replay_events(engine.store, months))
+    booked = Counted(replay_events(engine.store, months))
+    result = pipeline.ingest(sink, chain(booked, extra))
     apply_reversals(sink, pending)
-    version = rulebook.version_at(parsed.end(engine.tz) - timedelta(microseconds=1)) or rulebook.latest
+    version = rulebook.version_at(period.end(engine.tz) - timedelta(microseconds=1)) or rulebook.latest
     grader = engine.plugins.grader(version.ruleset)
     sums = Overlay(sink, engine.store, months)
     if version.ruleset.is_scheme:
-        proposed_report = build_scheme_report(parsed, engine.members, sums, rulebook, engine.tz, grader)
+        report = build_scheme_report(period, engine.members, sums, rulebook, engine.tz, grader)
     else:
-        proposed_report = build_report(parsed, engine.members, sums, grader, scale=version.ruleset.scale)
-    return compare(engine.report(parsed), proposed_report, version.ruleset, result.rejected)
+        report = build_report(period, engine.members, sums, grader, scale=version.ruleset.scale)
+    # Kinds of the events not scored: the given ones are at hand, the booked ones are looked up.
+    kinds = {extra[r.index - booked.count].id: extra[r.index - booked.count].kind
+             for r in result.rejected if r.index >= booked.count}
+    kinds.update(kinds_of(engine.store, [r.event_id for r in result.rejected
+                                         if r.index < booked.count and r.event_id is not None]))
+    return _Replay(report, version, result.rejected, kinds)
+
+
+def simulate(
+    engine: Engine,
+    proposed: Proposal,
+    period: str | Period,
+    coefficient: CoefficientLookup,
+    events: Iterable[Event | Mapping[str, Any]] | None = None,
+) -> WhatIf:
+    """Rescore ``period``'s booked events (and ``events``, see the module doc) under ``proposed``.
+
+    ``coefficient`` is the engine's coefficient look-up with a fresh cache: a proposal may reuse a
+    version string with a different coefficient table.
+    """
+    parsed = Period.parse(period)
+    if isinstance(proposed, (str, os.PathLike, Traversable)):
+        proposed = load_rules(proposed)
+    rulebook = RuleBook(proposed_versions(proposed), engine.tz)
+    extra: list[Event] = []
+    given: EventsGiven | None = None
+    if events is not None:
+        extra, given = new_events(engine.store, engine.tz, [str(m) for m in parsed.months()], events)
+    new = _replay(engine, rulebook, parsed, coefficient, extra)
+    if given is None:
+        return compare(engine.report(parsed), new.report, new.version.ruleset, new.rejected, unscored_kinds=new.kinds)
+    now = _replay(engine, engine.rulebook, parsed, engine.pipeline.coefficient, extra)
+    return compare(now.report, new.report, new.version.ruleset, new.rejected,
+                   unscored_kinds={**now.kinds, **new.kinds}, events=given, unscored_now=now.rejected)

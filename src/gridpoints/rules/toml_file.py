@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from gridpoints.rules._toml_lines import KeyLines, TooDeep
 from gridpoints.rules._types import MAX_REPORT_DEADLINE_HOURS, OPERATORS, Rule, RuleSet
 from gridpoints.rules.bounds import LIMIT_SCOPES
 
-__all__ = ["load_rules", "parse_rules"]
+__all__ = ["RuleSource", "load_rules", "parse_rules"]
 
 KeyPath = tuple[str | int, ...]
 
@@ -442,17 +443,24 @@ def _decode_error_line(error: tomllib.TOMLDecodeError) -> int | None:
     return int(digits) if digits else None
 
 
-def load_rules(path: str | os.PathLike[str]) -> tuple[RuleSet, ...]:
+#: What ``load_rules`` reads: a path, or a package resource (``importlib.resources.files(pkg) / "x.toml"``).
+RuleSource = str | os.PathLike[str] | Traversable
+
+
+def load_rules(path: RuleSource) -> tuple[RuleSet, ...]:
     """Read a TOML rule file into its rule-set versions (one, or one per ``[[versions]]``).
+
+    ``path`` is a file path or a package resource, so a locality's package can ship its rules
+    as data: ``load_rules(importlib.resources.files("gridpoints_county") / "rules.toml")``
+    works in an installed wheel, a zip or a source tree alike.
 
     Raises ``RuleFileError`` (a ``ConfigurationError``) naming file, line and key on any
     problem, and ``FileNotFoundError`` when the file does not exist.
     """
-    file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except IsADirectoryError:
-        raise RuleFileError(str(file), None, None, "is a directory, not a rule file") from None
+    file = path if isinstance(path, Traversable) and not isinstance(path, os.PathLike) else Path(path)
+    if file.is_dir():
+        raise RuleFileError(str(file), None, None, "is a directory, not a rule file")
+    raw = file.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

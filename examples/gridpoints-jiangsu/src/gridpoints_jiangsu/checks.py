@@ -17,6 +17,8 @@ class NightPatrolCheck(gp.Check):
     """
 
     name = "night_patrol"
+    label = "夜间巡查"
+    label_en = "night patrol"
     kinds = frozenset({"patrol"})
     window = timedelta(0)
 
@@ -25,6 +27,10 @@ class NightPatrolCheck(gp.Check):
             raise ValueError(f"start_hour/end_hour: {start_hour}..{end_hour} is not a range within 0..24")
         self.start_hour = start_hour
         self.end_hour = end_hour
+
+    def options(self) -> dict[str, object]:
+        """The night window, as ``gridpoints plugins`` lists it."""
+        return {"start_hour": self.start_hour, "end_hour": self.end_hour}
 
     def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
         """Hold the patrol when its local hour falls in the night window."""

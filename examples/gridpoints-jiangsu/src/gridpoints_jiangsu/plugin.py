@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import gridpoints as gp
 from gridpoints_jiangsu.checks import NightPatrolCheck
-from gridpoints_jiangsu.rules import jiangsu_ruleset
+from gridpoints_jiangsu.rules import jiangsu_versions
 
 __all__ = ["gridpoints_checks", "gridpoints_rulesets"]
 
 
 @gp.hookimpl
 def gridpoints_rulesets() -> list[gp.RuleSet]:
-    """The Jiangsu rule set (select it with ``gp.Engine(ruleset="jiangsu")``)."""
-    return [jiangsu_ruleset()]
+    """Every version of the Jiangsu rule set in the shipped file (select it with ``gp.Engine(ruleset="jiangsu")``)."""
+    return list(jiangsu_versions())
 
 
 @gp.hookimpl

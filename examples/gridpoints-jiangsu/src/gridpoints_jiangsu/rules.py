@@ -1,34 +1,34 @@
-"""The Jiangsu city's rule set (the source article's second table) and its regional coefficients."""
+"""The Jiangsu city's rule set (the source article's second table), read from the TOML file this
+package ships (``jiangsu.toml``): the rules are data an administrator can review; Python only
+hands them to gridpoints."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
+from functools import cache
+from importlib.resources import files
 
 import gridpoints as gp
 
-__all__ = ["COEFFICIENTS", "RULESET_ID", "VERSION", "jiangsu_ruleset"]
+__all__ = ["COEFFICIENTS", "RULESET_ID", "RULES_FILE", "VERSION", "jiangsu_ruleset", "jiangsu_versions"]
 
-RULESET_ID = "jiangsu"
-VERSION = "2026.1-js"
+#: The rule file inside the installed package (a wheel, a zip or a source tree alike).
+RULES_FILE = files(__package__) / "jiangsu.toml"
 
-#: Region → coefficient on positive awards: rural grids cover more ground per worker.
-COEFFICIENTS = {"rural": Decimal("1.2"), "suburban": Decimal("1.1")}
+
+@cache
+def jiangsu_versions() -> tuple[gp.RuleSet, ...]:
+    """Every version in the shipped file, read once (a bad file fails with its line and key)."""
+    return gp.load_rules(RULES_FILE)
 
 
 def jiangsu_ruleset() -> gp.RuleSet:
-    """Patrol +5 (at most +10 a day), hazard +10, mediation +10, complaint −10, late report −3."""
-    return gp.RuleSet(
-        RULESET_ID,
-        VERSION,
-        date(2000, 1, 1),
-        [
-            gp.Rule("patrol", 5, label="巡查", label_en="patrol", cap={"day": 10}),
-            gp.Rule("hazard", 10, label="发现隐患", label_en="hazard found"),
-            gp.Rule("mediation", 10, label="调解纠纷", label_en="dispute mediated"),
-            gp.Rule("complaint", -10, label="有效投诉", label_en="valid complaint"),
-            gp.Rule("late_report", -3, label="迟报", label_en="late report"),
-        ],
-        coefficients=COEFFICIENTS,
-        label="江苏某市积分规则",
-    )
+    """The latest version: patrol +5 (at most +10 a day), hazard +10, mediation +10, complaint −10,
+    late report −3; rural ×1.2, suburban ×1.1."""
+    return max(jiangsu_versions(), key=lambda version: version.effective_from)
+
+
+RULESET_ID = jiangsu_ruleset().id
+VERSION = jiangsu_ruleset().version
+#: Region → coefficient on positive awards: rural grids cover more ground per worker.
+COEFFICIENTS: dict[str, Decimal] = dict(jiangsu_ruleset().coefficients)

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridpoints.cli.commands import Subparsers
 from gridpoints.cli.context import Context, UsageError, parse_period
-from gridpoints.cli.demo import demo_database, demo_roster, run_demo, write_demo_csv
+from gridpoints.cli.demo import (
+    PROPOSED_KIND,
+    demo_database,
+    demo_roster,
+    run_demo,
+    write_demo_csv,
+    write_demo_proposal,
+)
 from gridpoints.cli.options import positive
 from gridpoints.demo import demo_events
 from gridpoints.periods import Period
@@ -23,7 +30,12 @@ def add_parser(commands: Subparsers) -> None:
         "--period", default=None, help="the month to generate (default: the last complete month in --tz)"
     )
     demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
-    demo.add_argument("--write-csv", metavar="DIR", help="only write members.csv and events.csv into DIR")
+    demo.add_argument(
+        "--write-csv",
+        metavar="DIR",
+        help="only write files into DIR: members.csv and events.csv to import, proposal.toml and epidemic.csv "
+        "for a what-if",
+    )
     demo.set_defaults(handler=run)
 
 
@@ -42,11 +54,16 @@ def run(ctx: Context) -> int:
         count_members, count_events = write_demo_csv(
             directory, members, demo_events(members, str(period), seed=args.seed, tz=zone), zone
         )
+        proposed = write_demo_proposal(directory, members, str(period), seed=args.seed, tz=zone)
         ctx.out.write(
             f"wrote {directory / 'members.csv'} ({count_members} members) and "
             f"{directory / 'events.csv'} ({count_events:,} events); import them with\n"
             f"  gridpoints --ruleset demo members {directory / 'members.csv'}\n"
             f"  gridpoints --ruleset demo ingest {directory / 'events.csv'}\n"
+            f"and {directory / 'proposal.toml'} (a proposal: mediation +10, new kind {PROPOSED_KIND} +8) with "
+            f"{directory / 'epidemic.csv'} ({proposed:,} events of the new kind) for a what-if:\n"
+            f"  gridpoints --ruleset demo simulate --proposed {directory / 'proposal.toml'} "
+            f"--events {directory / 'epidemic.csv'} {period}\n"
         )
         return 0
     db = demo_database(args.db)

@@ -9,7 +9,7 @@ from gridpoints._decimal import to_decimal
 from gridpoints._markers import hookimpl
 from gridpoints.checks import Check
 
-__all__ = ["BuiltinCheck", "kinds_option", "positive_decimal", "positive_int"]
+__all__ = ["BuiltinCheck", "kinds_option", "positive_decimal", "positive_int", "sorted_kinds"]
 
 
 class BuiltinCheck(Check):
@@ -54,3 +54,8 @@ def kinds_option(value: Iterable[str] | None, option: str = "kinds") -> frozense
         if not isinstance(kind, str) or not kind:
             raise TypeError(f"{option}: {kind!r} is not an event kind")
     return kinds
+
+
+def sorted_kinds(kinds: frozenset[str] | None) -> list[str] | None:
+    """A ``kinds`` option as it was given: a sorted list, or None for every kind."""
+    return None if kinds is None else sorted(kinds)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from gridpoints.checks import CheckContext, Verdict
 from gridpoints.model import Event
-from gridpoints.plugins.checks._base import BuiltinCheck, kinds_option, positive_int
+from gridpoints.plugins.checks._base import BuiltinCheck, kinds_option, positive_int, sorted_kinds
 
 __all__ = ["Burst"]
 
@@ -23,12 +23,18 @@ class Burst(BuiltinCheck):
     """
 
     name = "burst"
+    label = "集中突击录入"
+    label_en = "burst of entries"
 
     def __init__(self, *, count: int = 8, minutes: int = 10, kinds: Iterable[str] | None = None) -> None:
         self.count = positive_int(count, "count")
         self.minutes = positive_int(minutes, "minutes")
         self.window = timedelta(minutes=self.minutes)
         self.kinds = kinds_option(kinds)
+
+    def options(self) -> dict[str, object]:
+        """``count``, ``minutes`` and ``kinds`` (None: every kind)."""
+        return {"count": self.count, "minutes": self.minutes, "kinds": sorted_kinds(self.kinds)}
 
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Hold ``event`` if some span of the window around it holds more than ``count`` events."""

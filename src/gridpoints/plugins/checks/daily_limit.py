@@ -26,6 +26,8 @@ class DailyLimit(BuiltinCheck):
     """
 
     name = "daily_limit"
+    label = "每日上限"
+    label_en = "daily limit"
     #: Enough history to cover the event's whole local day, even a 25-hour day at a DST change.
     window = timedelta(hours=26)
 
@@ -37,6 +39,10 @@ class DailyLimit(BuiltinCheck):
         }
         self.kinds = frozenset(self.limits)
         self._bounds: dict[tuple[date, tzinfo], tuple[int, int]] = {}
+
+    def options(self) -> dict[str, object]:
+        """``limits``: kind → units per member per day."""
+        return {"limits": dict(self.limits)}
 
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Hold ``event`` if the day's units of its kind, with it, exceed the limit."""

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from gridpoints.checks import CheckContext, Verdict
 from gridpoints.model import Event
-from gridpoints.plugins.checks._base import BuiltinCheck, kinds_option, positive_int
+from gridpoints.plugins.checks._base import BuiltinCheck, kinds_option, positive_int, sorted_kinds
 
 __all__ = ["DuplicateSubmission"]
 
@@ -22,6 +22,8 @@ class DuplicateSubmission(BuiltinCheck):
     """
 
     name = "duplicate_submission"
+    label = "重复提交"
+    label_en = "duplicate submission"
 
     def __init__(self, *, minutes: int = 30, attribute: str = "location", kinds: Iterable[str] | None = None) -> None:
         self.minutes = positive_int(minutes, "minutes")
@@ -30,6 +32,10 @@ class DuplicateSubmission(BuiltinCheck):
             raise TypeError(f"attribute: {attribute!r} is not an attribute name")
         self.attribute = attribute
         self.kinds = kinds_option(kinds)
+
+    def options(self) -> dict[str, object]:
+        """``minutes``, ``attribute`` and ``kinds`` (None: every kind)."""
+        return {"minutes": self.minutes, "attribute": self.attribute, "kinds": sorted_kinds(self.kinds)}
 
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Hold ``event`` if an earlier-stored event matches it within the window."""

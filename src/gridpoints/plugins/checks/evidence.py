@@ -47,6 +47,8 @@ class Evidence(BuiltinCheck):
     """
 
     name = "evidence"
+    label = "佐证材料"
+    label_en = "evidence"
 
     def __init__(
         self,
@@ -67,6 +69,14 @@ class Evidence(BuiltinCheck):
         self.kinds = frozenset(self.conditions)
         self.evidence_attribute = evidence_attribute
         self.verified_attribute = verified_attribute
+
+    def options(self) -> dict[str, object]:
+        """``kinds`` (kind → conditions, None: always), ``evidence_attribute``, ``verified_attribute``."""
+        return {
+            "kinds": {kind: None if c is None else dict(c) for kind, c in self.conditions.items()},
+            "evidence_attribute": self.evidence_attribute,
+            "verified_attribute": self.verified_attribute,
+        }
 
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Hold ``event`` if its kind (and conditions) need evidence and it has none."""

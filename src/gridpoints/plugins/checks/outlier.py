@@ -40,11 +40,17 @@ class Outlier(BuiltinCheck):
     """
 
     name = "outlier"
+    label = "异常高分"
+    label_en = "outlier score"
     kinds: frozenset[str] | None = frozenset()
 
     def __init__(self, *, threshold: object = "3.5", min_peers: int = 8) -> None:
         self.threshold = positive_decimal(threshold, "threshold")
         self.min_peers = positive_int(min_peers, "min_peers")
+
+    def options(self) -> dict[str, object]:
+        """``threshold`` and ``min_peers``."""
+        return {"threshold": self.threshold, "min_peers": self.min_peers}
 
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
         """Looks at months, not events: never holds."""
