@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import attrs
 
-from gridpoints._decimal import canonical, to_decimal
+from gridpoints._decimal import MAX_QUANTITY, bounded, canonical, to_decimal
 
 __all__ = ["LIMIT_SCOPES", "Limit", "QuantityBounds", "to_limit", "to_quantity_bounds"]
 
@@ -20,7 +20,7 @@ LIMIT_SCOPES = ("day", "month", "period")
 
 
 def _units(value: object) -> Decimal:
-    return to_decimal(value, "limit.units")
+    return bounded(to_decimal(value, "limit.units"), "limit.units", MAX_QUANTITY)
 
 
 @attrs.frozen
@@ -57,16 +57,16 @@ def to_limit(value: object) -> Limit | None:
             ((per, units),) = value.items()
             if per not in LIMIT_SCOPES:
                 raise ValueError(f"limit: unknown scope {per!r} (use {', '.join(LIMIT_SCOPES)})")
-            return Limit(to_decimal(units, f"limit.{per}"), per)
+            return Limit(bounded(to_decimal(units, f"limit.{per}"), f"limit.{per}", MAX_QUANTITY), per)
     raise TypeError(f"limit: {value!r} is not a limit like {{'day': 2}}")
 
 
 def _min(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, "quantity.min")
+    return None if value is None else bounded(to_decimal(value, "quantity.min"), "quantity.min", MAX_QUANTITY)
 
 
 def _max(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, "quantity.max")
+    return None if value is None else bounded(to_decimal(value, "quantity.max"), "quantity.max", MAX_QUANTITY)
 
 
 @attrs.frozen

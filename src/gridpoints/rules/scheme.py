@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from gridpoints._decimal import canonical, to_decimal
+from gridpoints._decimal import MAX_COEFFICIENT, MAX_POINTS, bounded, canonical, to_decimal
 from gridpoints._validate import check_id
 from gridpoints.model import Grade
 from gridpoints.periods import PERIOD_KINDS
@@ -69,23 +69,23 @@ def _optional_label(value: object) -> str | None:
 
 
 def _base(value: object) -> Decimal:
-    return to_decimal(value, "base")
+    return bounded(to_decimal(value, "base"), "base", MAX_POINTS)
 
 
 def _points(value: object) -> Decimal:
-    return to_decimal(value, "points")
+    return bounded(to_decimal(value, "points"), "points", MAX_POINTS)
 
 
 def _weight(value: object) -> Decimal:
-    return to_decimal(value, "weight")
+    return bounded(to_decimal(value, "weight"), "weight", MAX_COEFFICIENT)
 
 
 def _min(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, "min")
+    return None if value is None else bounded(to_decimal(value, "min"), "min", MAX_POINTS)
 
 
 def _max(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, "max")
+    return None if value is None else bounded(to_decimal(value, "max"), "max", MAX_POINTS)
 
 
 def _over(value: object) -> int:
@@ -211,7 +211,7 @@ def _year(value: object) -> str | tuple[Decimal, ...]:
         return value
     if not isinstance(value, Iterable):
         raise TypeError(f"year: {value!r} is not sum, mean or a list of weights")
-    return tuple(to_decimal(w, f"year[{i + 1}]") for i, w in enumerate(value))
+    return tuple(bounded(to_decimal(w, f"year[{i + 1}]"), f"year[{i + 1}]", Decimal(1)) for i, w in enumerate(value))
 
 
 @attrs.frozen
