@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -143,3 +144,17 @@ def test_the_hypothesis_entry_point_registers_member_and_event() -> None:
 
     collect()
     assert drawn
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: events(max_quantity=1_000_001),
+        lambda: rulesets(max_points=1_000_001),
+        lambda: rulesets(min_points=-1_000_001),
+    ],
+)
+def test_strategies_refuse_ranges_beyond_the_library_bounds(make: Callable[[], object]) -> None:
+    # Drawing beyond the bounds would make the kit produce values the library refuses.
+    with pytest.raises(ValueError, match="bound"):
+        make()

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 import gridpoints as gp
+from gridpoints._decimal import MAX_POINTS, MAX_QUANTITY
 from gridpoints.ratings import RATING_KIND, stars_of
 
 __all__ = [
@@ -239,8 +240,8 @@ def events(
     kind_values = tuple(kinds) if kinds is not None else tuple(sorted((ruleset or gp.standard_ruleset()).kinds))
     if not kind_values:
         raise ValueError("kinds: need at least one kind")
-    if max_quantity < 1:
-        raise ValueError(f"max_quantity: {max_quantity} must be at least 1")
+    if not 1 <= max_quantity <= MAX_QUANTITY:
+        raise ValueError(f"max_quantity: {max_quantity} must be from 1 to {MAX_QUANTITY:,} (the quantity bound)")
     zone = ZoneInfo(tz)
     parsed = gp.Period.parse(period)
     start = parsed.start(zone)
@@ -317,7 +318,7 @@ def _rule(kind: str, draw: st.DrawFn, *, min_points: int, max_points: int, caps:
     points = draw(st.integers(min_points, max_points) | st.decimals(min_points, max_points, places=2))
     cap = None
     if caps and draw(st.booleans()):
-        cap = gp.Cap(draw(st.integers(0, 3 * max(abs(min_points), abs(max_points), 1))),
+        cap = gp.Cap(draw(st.integers(0, min(int(MAX_POINTS), 3 * max(abs(min_points), abs(max_points), 1)))),
                      draw(st.sampled_from(["day", "month"])))
     when: Mapping[str, object] | None = None
     if conditional:
@@ -372,6 +373,8 @@ def rulesets(
     kind_values = tuple(kinds) if kinds is not None else tuple(sorted(gp.standard_ruleset().kinds))
     if not kind_values or min_points > max_points:
         raise ValueError("kinds/min_points/max_points: need kinds and min_points <= max_points")
+    if max(abs(min_points), abs(max_points)) > MAX_POINTS:
+        raise ValueError(f"min_points/max_points: rule points are bounded by {MAX_POINTS:,} (docs/rules.md)")
 
     @st.composite
     def arguments(draw: st.DrawFn) -> dict[str, Any]:
