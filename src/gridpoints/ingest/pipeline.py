@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
+from heapq import merge
 from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from gridpoints._decimal import ZERO, award_cents, canonical, quantize, to_cents
@@ -25,7 +27,7 @@ from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
 from gridpoints.periods import Period
 from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
-from gridpoints.schema import CapKey
+from gridpoints.schema import CapKey, EventValues
 from gridpoints.stores import Transaction, limit_rows, limit_units
 
 __all__ = ["Pipeline"]
@@ -36,6 +38,35 @@ ONE = Decimal(1)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 CoefficientLookup = Callable[[Member, str, str, CompiledVersion], Decimal]
+
+
+def _repeat(
+    duplicates: list[str], rejected: list[Rejection], event: Event, payload: str, known: tuple[str, str], index: int
+) -> None:
+    """An id the store or this call already knows (``known``: its payload and status): a
+    duplicate, or a conflict if changed."""
+    known_payload, status = known
+    if known_payload == payload:
+        duplicates.append(event.id)
+        return
+    message = f"id: event {event.id!r} is already {status} with a different payload"
+    rejected.append(Rejection(event.id, "conflict", message, index))
+
+
+def _event_row(
+    event: Event,
+    occurred: int,
+    month: str,
+    status: str,
+    payload: str,
+    check: str = "",
+    reason: str = "",
+    ref: str = "",
+) -> EventValues:
+    """The events-table row of ``event`` in ``EVENT_COLUMNS`` order: ``month`` is its own month
+    (even when it is booked in a later one); ``check``/``reason``/``ref`` say why it is held, or
+    (``ref`` alone) which event a replacement corrects."""
+    return (event.id, event.member_id, event.kind, occurred, month, status, payload, check, reason, ref)
 
 
 class _Call(Booking):
@@ -138,53 +169,96 @@ class Pipeline:
         month = self._book(booking, event, member, version, rule, occurred, reason=reason, ref=ref)
         if new:
             own = self._day_and_month(event.occurred_at)[1]
-            row = (event.id, event.member_id, event.kind, occurred, own, "booked", payload, "", "", ref)
-            booking.events.append(row)
+            booking.events.append(_event_row(event, occurred, own, "booked", payload, ref=ref))
         return month
 
     # -- stages --------------------------------------------------------------------------
 
     def _chunk(self, call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> None:
-        # Parallel lists, not (index, event) tuples: see Ready for why.
-        parsed_at: list[int] = []
-        parsed: list[Event] = []
+        """One chunk through the stages: parse → dedupe → admit, then check → book per event."""
+        indexes, events = self._parse(call, chunk, base)
+        conflicts, fresh = self._dedupe(call, indexes, events)
+        refused, ready = self._admit(*fresh)
+        # Rejections in input order, as one pass over the chunk would have made them.
+        call.rejected.extend(merge(conflicts, refused, key=attrgetter("index")))
+        self._check_and_book(call, ready)
+
+    @staticmethod
+    def _parse(call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> tuple[list[int], list[Event]]:
+        """Events, and mappings made into events; anything else is an ``invalid`` rejection.
+
+        Parallel lists (input index, event), not tuples per event: see Ready for why.
+        """
+        indexes: list[int] = []
+        events: list[Event] = []
         for offset, item in enumerate(chunk):
             index = base + offset
             if type(item) is Event or isinstance(item, Event):
-                parsed_at.append(index)
-                parsed.append(item)
+                indexes.append(index)
+                events.append(item)
                 continue
             try:
                 if not isinstance(item, Mapping):
                     raise TypeError(f"{item!r} is a {type(item).__name__}, not an Event or a mapping")
                 event = Event.from_mapping(item)
-                parsed_at.append(index)
-                parsed.append(event)
             except (TypeError, ValueError) as error:
                 event_id = item.get("id") if isinstance(item, Mapping) else None
                 call.rejected.append(
                     Rejection(event_id if isinstance(event_id, str) else None, "invalid", str(error), index)
                 )
+                continue
+            indexes.append(index)
+            events.append(event)
+        return indexes, events
 
+    def _dedupe(
+        self, call: _Call, indexes: list[int], events: list[Event]
+    ) -> tuple[list[Rejection], tuple[list[int], list[Event], list[int], list[str]]]:
+        """Sort out the ids the store knows, in one look-up per chunk: a duplicate is recorded,
+        a changed payload is a conflict (returned). Return the conflicts, and the other events
+        (input index, event, instant, canonical payload). Ids repeated within the chunk are judged
+        later, against what their first copy became."""
         # call.seen is empty at the start of a chunk: earlier chunks are found through the store.
-        ids = list({e.id for e in parsed})
+        ids = list({e.id for e in events})
         stored = call.tx.lookup(ids) if ids else {}
-        deadline = self.clock() + FUTURE_TOLERANCE
-
-        ready = Ready()
-        for index, event in zip(parsed_at, parsed, strict=True):
+        conflicts: list[Rejection] = []
+        fresh_indexes: list[int] = []
+        fresh: list[Event] = []
+        instants: list[int] = []
+        payloads: list[str] = []
+        for index, event in zip(indexes, events, strict=True):
             occurred, payload = payload_of(event)
             known = stored.get(event.id)
             if known is not None:
-                self._repeat(call, event, payload, known, index)
+                _repeat(call.duplicates, conflicts, event, payload, known, index)
                 continue
+            fresh_indexes.append(index)
+            fresh.append(event)
+            instants.append(occurred)
+            payloads.append(payload)
+        return conflicts, (fresh_indexes, fresh, instants, payloads)
+
+    def _admit(
+        self, indexes: list[int], events: list[Event], instants: list[int], payloads: list[str]
+    ) -> tuple[list[Rejection], Ready]:
+        """Sort out the events that cannot be scored now (returned as rejections with their
+        code) from those that can (Ready, with their member, rule-set version and rule)."""
+        deadline = self.clock() + FUTURE_TOLERANCE
+        admit = self.admission.admit
+        refused: list[Rejection] = []
+        ready = Ready()
+        for index, event, occurred, payload in zip(indexes, events, instants, payloads, strict=True):
             try:
-                member, version, rule = self.admission.admit(event, deadline)
+                member, version, rule = admit(event, deadline)
             except Refusal as error:
-                call.rejected.append(Rejection(event.id, error.code, error.message, index))
+                refused.append(Rejection(event.id, error.code, error.message, index))
                 continue
             ready.add(index, event, member, version, rule, occurred, payload)
+        return refused, ready
 
+    def _check_and_book(self, call: _Call, ready: Ready) -> None:
+        """Run each admitted event's checks, then hold, reject or book it, in chunk order: a
+        booked or held event is history for the checks of the events after it."""
         history = self._load_history(call, ready) if self.checks_by_kind else {}
         if self._has_caps:
             self._load_caps(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready])
@@ -193,54 +267,46 @@ class Pipeline:
             # An id repeated within the chunk is judged against what its first copy became.
             known = call.seen.get(event.id)
             if known is not None:
-                self._repeat(call, event, payload, known, index)
+                _repeat(call.duplicates, call.rejected, event, payload, known, index)
                 continue
             labels = self._day_and_month(event.occurred_at)
-            month = labels[1]
             # With checks on, _load_history made a History for every member of the chunk.
             member_history = history[member.id] if history else None
             checks = checks_by_kind.get(event.kind)
             if checks and member_history is not None:
-                verdict = self._run_checks(checks, event, occurred, member, month, member_history)
+                verdict = self._run_checks(checks, event, occurred, member, labels[1], member_history)
                 if verdict is not None:
-                    if verdict.action == "reject":
-                        call.rejected.append(Rejection(event.id, "gaming", f"{verdict.check}: {verdict.reason}", index))
-                        continue
-                    call.held.append(event.id)
-                    call.seen[event.id] = (payload, "held")
-                    call.events.append(
-                        (
-                            event.id,
-                            event.member_id,
-                            event.kind,
-                            occurred,
-                            month,
-                            "held",
-                            payload,
-                            verdict.check,
-                            verdict.reason,
-                            verdict.ref or "",
-                        )
-                    )
-                    member_history.add(event, occurred)
+                    self._hold_or_reject(call, verdict, event, occurred, labels[1], payload, index, member_history)
                     continue
             if member_history is not None:
                 member_history.add(event, occurred)
             self._book(call, event, member, version, rule, occurred, labels=labels)
             call.accepted.append(event.id)
             call.seen[event.id] = (payload, "booked")
-            call.events.append((event.id, event.member_id, event.kind, occurred, month, "booked", payload, "", "", ""))
+            call.events.append(_event_row(event, occurred, labels[1], "booked", payload))
 
     @staticmethod
-    def _repeat(call: _Call, event: Event, payload: str, known: tuple[str, str], index: int) -> None:
-        """An id the store or this call already knows (``known``: its payload and status): a
-        duplicate, or a conflict if changed."""
-        known_payload, status = known
-        if known_payload == payload:
-            call.duplicates.append(event.id)
+    def _hold_or_reject(
+        call: _Call,
+        verdict: Verdict,
+        event: Event,
+        occurred: int,
+        month: str,
+        payload: str,
+        index: int,
+        history: History,
+    ) -> None:
+        """Act on a check's verdict: a ``gaming`` rejection, or a held event waiting for review
+        (stored, and history for the checks of later events)."""
+        if verdict.action == "reject":
+            call.rejected.append(Rejection(event.id, "gaming", f"{verdict.check}: {verdict.reason}", index))
             return
-        message = f"id: event {event.id!r} is already {status} with a different payload"
-        call.rejected.append(Rejection(event.id, "conflict", message, index))
+        call.held.append(event.id)
+        call.seen[event.id] = (payload, "held")
+        call.events.append(
+            _event_row(event, occurred, month, "held", payload, verdict.check, verdict.reason, verdict.ref or "")
+        )
+        history.add(event, occurred)
 
     def _run_checks(
         self,
