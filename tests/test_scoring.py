@@ -108,6 +108,20 @@ def test_month_cap_holds_across_ingest_calls_and_reopening(tmp_path: Path) -> No
         assert engine.score("M1", "2026-12") == -10
 
 
+@pytest.mark.parametrize("per", ["day", "month"])
+def test_a_correction_frees_the_cap_room_of_the_entries_it_reverses(per: str, tmp_path: Path) -> None:
+    rules = gp.RuleSet("local", "1", "2000-01-01", [gp.Rule("patrol", 5, cap={per: 10})])
+    for store in (None, str(tmp_path / f"{per}.db")):
+        engine = local_engine(rules, store=store)
+        engine.ingest([gp.Event("p1", "M1", "patrol", at(3, 8)), gp.Event("p2", "M1", "patrol", at(3, 9))])
+        engine.correct("p2", gp.Event("p2b", "M1", "patrol", at(3, 9)), by="考核办", reason="wrong point")
+        # p2's reversal (staged in the same transaction) gives its 5 points of room back first.
+        assert [p for p in points(engine) if p[0] == "patrol"] == [
+            ("patrol", 5, "rule"), ("patrol", 5, "rule"), ("patrol", -5, "reversal"), ("patrol", 5, "correction"),
+        ], store
+        assert engine.score("M1", "2026-11") == 10
+
+
 def test_cap_applies_to_booked_points_after_the_coefficient() -> None:
     rules = gp.RuleSet("local", "1", "2000-01-01", [gp.Rule("patrol", 5, cap={"day": 10})],
                        coefficients={"rural": "1.5"})

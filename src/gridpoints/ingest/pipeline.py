@@ -27,7 +27,7 @@ from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
 from gridpoints.periods import Period
 from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
-from gridpoints.schema import CapKey, EventValues
+from gridpoints.schema import CapKey, EntryValues, EventValues
 from gridpoints.stores import Transaction, limit_rows, limit_units
 
 __all__ = ["Pipeline"]
@@ -51,6 +51,18 @@ def _repeat(
         return
     message = f"id: event {event.id!r} is already {status} with a different payload"
     rejected.append(Rejection(event.id, "conflict", message, index))
+
+
+def _staged_cap_totals(entries: list[EntryValues], keys: list[CapKey]) -> dict[CapKey, int]:
+    """Points (hundredths) per cap key of entries staged but not yet in the store — a
+    correction's reversals — so the replacement booked after them has their room back."""
+    wanted = set(keys)
+    totals: dict[CapKey, int] = {}
+    for _, member_id, _, _, period, day, cents, _, _, rule, ruleset, *_ in entries:
+        for key in (CapKey(member_id, ruleset, rule, "day", day), CapKey(member_id, ruleset, rule, "period", period)):
+            if key in wanted:
+                totals[key] = totals.get(key, 0) + cents
+    return totals
 
 
 def _event_row(
@@ -359,8 +371,10 @@ class Pipeline:
         missing = [k for k in keys if k not in call.cap_used]
         if missing:
             found = call.tx.cap_totals(missing)
+            # Entries staged but not yet in the store (a correction's reversals) count too.
+            staged = _staged_cap_totals(call.entries, missing) if call.entries else {}
             for key in missing:
-                call.cap_used[key] = found.get(key, 0)
+                call.cap_used[key] = found.get(key, 0) + staged.get(key, 0)
         missing = [k for k in limits if k not in call.limit_used]
         if missing:
             counted = call.tx.limit_totals(missing)
