@@ -18,10 +18,10 @@ from gridpoints.checks import Check
 from gridpoints.desk.appeals import Appeal, AppealDesk
 from gridpoints.desk.closing import ClosedPeriod, close_period, closed_from_row, report_from_json
 from gridpoints.desk.corrections import correct
+from gridpoints.desk.desk import Desk
 from gridpoints.desk.review import ReviewQueue
 from gridpoints.desk.settlement import PERIOD_AWARD, SettleResult, settle_month
 from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
-from gridpoints.ingest.booking import Booking
 from gridpoints.ingest.outcomes import IngestResult
 from gridpoints.ingest.pipeline import Pipeline
 from gridpoints.ledger.chain import Ledger
@@ -126,8 +126,10 @@ class Engine:
             clock=clock or (lambda: datetime.now(UTC)),
         )
         self.ledger = Ledger(self.store)
-        self.review = ReviewQueue(self)
-        self._appeals = AppealDesk(self, appeal_levels)
+        #: Where review, appeals, corrections, settling and closing decide (store, pipeline, clock).
+        self.desk = Desk(self.store, self.pipeline, self.tz, self.pipeline.clock)
+        self.review = ReviewQueue(self.desk)
+        self._appeals = AppealDesk(self.desk, appeal_levels)
 
     # -- building ------------------------------------------------------------------------
 
@@ -322,9 +324,7 @@ class Engine:
     def settle(self, period: str | Period) -> SettleResult:
         """Book an ended month's period awards (resident satisfaction…) once; settling again books
         nothing. A month that has not ended by the engine's clock is a ValueError."""
-        return settle_month(
-            self.store, self.plugins, self.members, self.rulebook, self.tz, period, self.pipeline.clock()
-        )
+        return settle_month(self.desk, self.plugins.period_awards, self.members, self.rulebook, period)
 
     def explain(self, member_id: str, period: str | Period) -> Explanation:
         """The entries behind a member's score, in ledger order, each with its event, rule,
@@ -350,7 +350,7 @@ class Engine:
     def close_period(self, period: str | Period, *, by: str, note: str = "") -> ClosedPeriod:
         """Close a month (结账): settle it (when this engine can settle), freeze its report with
         the ledger head, record the decision; closing twice is a LedgerError."""
-        return close_period(self, period, by=by, note=note, live_report=self._live_report)
+        return close_period(self.desk, period, by=by, note=note, live_report=self._live_report, settle=self.settle)
 
     def closed_periods(self) -> list[ClosedPeriod]:
         """Every closed month, in calendar order, with its frozen report and ledger head."""
@@ -373,30 +373,9 @@ class Engine:
 
     def correct(self, event_id: str, replacement: Event | Mapping[str, Any], *, by: str, reason: str) -> Decision:
         """Replace booked event ``event_id`` (更正): reverse its entries, book ``replacement``."""
-        return correct(self, event_id, replacement, by=by, reason=reason)
+        return correct(self.desk, event_id, replacement, by=by, reason=reason)
 
     # -- decisions -----------------------------------------------------------------------
-
-    def record_decision(
-        self,
-        booking: Booking,
-        action: str,
-        subject: str,
-        *,
-        by: str,
-        note: str = "",
-        detail: Mapping[str, Any] | None = None,
-        member_id: str = "",
-        event_id: str = "",
-        month: str,
-        ref: str = "",
-    ) -> int:
-        """Stage a decision in ``booking`` stamped with the engine's clock; return its seq."""
-        now = self.pipeline.clock()
-        return booking.decide(
-            action, subject, by=by, at=now, note=note, detail=detail, member_id=member_id, event_id=event_id,
-            month=month, day=now.astimezone(self.tz).date().isoformat(), ref=ref,
-        )
 
     def decisions(self, *, subject: str | None = None, action: str | None = None) -> list[Decision]:
         """Recorded decisions (who, when, why) in ledger order, filtered by subject and action."""
@@ -459,7 +438,11 @@ class Engine:
         the booked ones, and the current side is then the same events under the engine's rules.
         A mapping that is not a valid event is a ValueError naming its position.
         """
-        return simulate(self, proposed, period, self._coefficient_lookup({}), events)
+        return simulate(
+            self.desk, proposed, period, members=self.members, rulebook=self.rulebook,
+            coefficient=self.pipeline.coefficient, proposed_coefficient=self._coefficient_lookup({}),
+            grader=self.plugins.grader, report=self.report, events=events,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Release the store's connections."""

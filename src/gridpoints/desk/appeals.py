@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import attrs
 
+from gridpoints.desk.desk import Desk
 from gridpoints.desk.review import require_text
 from gridpoints.errors import ConfigurationError, LedgerError, NotFoundError, ReviewError
 from gridpoints.ingest.booking import entry_ref
 from gridpoints.ledger.decisions import Decision
 from gridpoints.schema import DecisionRow
 from gridpoints.stores import Transaction
-
-if TYPE_CHECKING:
-    from gridpoints.engine import Engine
 
 __all__ = ["Appeal", "AppealDesk"]
 
@@ -73,13 +71,13 @@ class Appeal:
 
 
 class AppealDesk:
-    """Opens, lists and decides appeals for one engine (``levels``: 1, or 2 for reviewer then
+    """Opens, lists and decides appeals at ``desk`` (``levels``: 1, or 2 for reviewer then
     approver)."""
 
-    def __init__(self, engine: Engine, levels: int = 1) -> None:
+    def __init__(self, desk: Desk, levels: int = 1) -> None:
         if isinstance(levels, bool) or levels not in (1, 2):
             raise ConfigurationError(f"appeal_levels: {levels!r} must be 1 or 2")
-        self._engine = engine
+        self._desk = desk
         self.levels = levels
 
     def open(self, entry_seq: int, *, by: str, reason: str) -> Appeal:
@@ -90,8 +88,8 @@ class AppealDesk:
             raise TypeError(f"entry_seq: {entry_seq!r} is not an entry sequence number")
         by = require_text(by, "by")
         reason = require_text(reason, "reason")
-        engine = self._engine
-        with engine.store.transaction() as tx:
+        with self._desk.decide() as sitting:
+            tx = sitting.tx
             rows = tx.entry_rows(seqs=[entry_seq])
             if not rows:
                 raise NotFoundError(f"entry_seq: no ledger entry {entry_seq}")
@@ -104,18 +102,16 @@ class AppealDesk:
             for earlier in self._fold(tx, tx.decision_rows(subjects=[f"entry:{entry_seq}"])):
                 if earlier.is_open:
                     raise ReviewError(f"entry_seq: entry {entry_seq} already has open appeal {earlier.id}")
-            booking = engine.pipeline.booking(tx)
-            appeal_id = engine.record_decision(
-                booking, "appeal", f"entry:{entry_seq}", by=by, note=reason, member_id=entry.member_id,
+            row = sitting.record(
+                "appeal", f"entry:{entry_seq}", by=by, note=reason, member_id=entry.member_id,
                 detail={"member": entry.member_id},
-                event_id=entry.event_id, month=booking.open_month(entry.period), ref=entry_ref(entry_seq),
-            )
-            booking.flush()
-        return self.get(appeal_id)
+                event_id=entry.event_id, month=sitting.booking.open_month(entry.period), ref=entry_ref(entry_seq),
+            )  # fmt: skip
+        return self.get(row.seq)
 
     def get(self, appeal_id: int) -> Appeal:
         """The current state of appeal ``appeal_id``; NotFoundError if there is none."""
-        store = self._engine.store
+        store = self._desk.store
         opened = [row for row in store.decision_rows(actions=["appeal"]) if row.seq == appeal_id]
         if not opened:
             raise NotFoundError(f"appeal_id: no appeal {appeal_id}")
@@ -128,7 +124,7 @@ class AppealDesk:
         ``reviewed``: both wait for a decision) and member."""
         if status not in (None, "open", "reviewed", "upheld", "dismissed"):
             raise ValueError(f"status: {status!r} is not open, reviewed, upheld or dismissed")
-        store = self._engine.store
+        store = self._desk.store
         opened = store.decision_rows(actions=["appeal"])
         decided = store.decision_rows(actions=["appeal_review", "uphold", "dismiss"])
         appeals = self._fold(None, opened, decided)
@@ -143,21 +139,19 @@ class AppealDesk:
         by = require_text(by, "by")
         if not isinstance(note, str):
             raise TypeError(f"note: {note!r} is not a string")
-        engine = self._engine
-        with engine.store.transaction() as tx:
+        with self._desk.decide() as sitting:
+            tx = sitting.tx
             opened = [r for r in tx.decision_rows(subjects=[f"entry:{appeal.entry_seq}"]) if r.seq == appeal.id]
             (current,) = self._fold(tx, opened)
             if not current.is_open:
                 raise ReviewError(f"appeal {appeal.id} was already {current.status} by {current.decided_by}")
-            booking = engine.pipeline.booking(tx)
+            booking = sitting.booking
             (entry,) = tx.entry_rows(seqs=[appeal.entry_seq])
             month = booking.open_month(entry.period)
             common = {"member_id": current.member_id, "event_id": entry.event_id, "month": month}
             subject = f"appeal:{appeal.id}"
             if self.levels == 2 and current.status == "open":
-                engine.record_decision(
-                    booking, "appeal_review", subject, by=by, note=note, detail={"recommend": action}, **common
-                )
+                sitting.record("appeal_review", subject, by=by, note=note, detail={"recommend": action}, **common)
             else:
                 if current.reviewed_by is not None and current.reviewed_by == by:
                     raise ReviewError(
@@ -169,8 +163,7 @@ class AppealDesk:
                     if reversed_by is not None:
                         raise LedgerError(f"entry {appeal.entry_seq} was already reversed by entry {reversed_by}")
                     detail["reversal"] = booking.reverse(entry)
-                engine.record_decision(booking, action, subject, by=by, note=note, detail=detail, **common)
-            booking.flush()
+                sitting.record(action, subject, by=by, note=note, detail=detail, **common)
         return self.get(appeal.id)
 
     def _fold(

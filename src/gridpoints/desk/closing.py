@@ -12,10 +12,11 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from gridpoints.desk.desk import Desk
 from gridpoints.desk.review import require_text
 from gridpoints.errors import LedgerError
 from gridpoints.ledger.checkpoints import Checkpoint
@@ -24,9 +25,7 @@ from gridpoints.model import Grade
 from gridpoints.periods import Period
 from gridpoints.results.reports import BUILTIN_SCALE, Report, ReportRow
 from gridpoints.schema import PeriodCloseRow
-
-if TYPE_CHECKING:
-    from gridpoints.engine import Engine
+from gridpoints.stores import Store
 
 __all__ = ["ClosedPeriod", "close_period", "closed_from_row", "report_digest", "report_from_json", "report_to_json"]
 
@@ -127,11 +126,18 @@ def closed_from_row(row: PeriodCloseRow, decision: Decision) -> ClosedPeriod:
 
 
 def close_period(
-    engine: Engine, period: str | Period, *, by: str, note: str, live_report: Callable[[Period], Report]
+    desk: Desk,
+    period: str | Period,
+    *,
+    by: str,
+    note: str,
+    live_report: Callable[[Period], Report],
+    settle: Callable[[str], object] | None = None,
 ) -> ClosedPeriod:
-    """Close month ``period`` (see the module doc). Settles it first when the engine can settle.
+    """Close month ``period`` (see the module doc): ``settle`` it first when given (its period
+    awards, booked once), then freeze ``live_report(month)`` with the ledger head.
 
-    ValueError for a quarter/year or a month that has not ended yet by the engine's clock;
+    ValueError for a quarter/year or a month that has not ended yet by the desk's clock;
     LedgerError when it is closed already (a closed month is never reopened).
     """
     by = require_text(by, "by")
@@ -140,35 +146,32 @@ def close_period(
     month = Period.parse(period)
     if month.kind != "month":
         raise ValueError(f"period: only a month can be closed, not {month}")
-    now = engine.pipeline.clock()
-    if now < month.end(engine.tz):
-        raise ValueError(f"period: {month} has not ended yet (now {now.astimezone(engine.tz).isoformat()})")
+    now = desk.clock()
+    if now < month.end(desk.tz):
+        raise ValueError(f"period: {month} has not ended yet (now {now.astimezone(desk.tz).isoformat()})")
     label = str(month)
-    _refuse_if_closed(engine, label)
-    settle: Any = getattr(engine, "settle", None)
-    if callable(settle):
-        settle(label)  # the month's period awards, booked once (the results feature)
-    with engine.store.transaction() as tx:
+    _refuse_if_closed(desk.store, label)
+    if settle is not None:
+        settle(label)
+    with desk.decide() as sitting:
+        tx = sitting.tx
         if label in tx.closed_periods():
-            _refuse_if_closed(engine, label)
+            _refuse_if_closed(desk.store, label)
         head_seq, head_hash = tx.head
         frozen = report_to_json(live_report(month))
-        booking = engine.pipeline.booking(tx)
-        seq = engine.record_decision(
-            booking, "close", f"period:{label}", by=by, note=note, month=label,
+        recorded = sitting.record(
+            "close", f"period:{label}", by=by, note=note, month=label,
             detail={"head_seq": head_seq, "head_hash": head_hash, "report_digest": report_digest(frozen)},
-        )
-        recorded = booking.decisions[-1]
-        close = PeriodCloseRow(label, seq, head_seq, head_hash, frozen)
+        )  # fmt: skip
+        close = PeriodCloseRow(label, recorded.seq, head_seq, head_hash, frozen)
         tx.add_period_close(close)
-        booking.flush()
     return closed_from_row(close, Decision.from_row(recorded))
 
 
-def _refuse_if_closed(engine: Engine, label: str) -> None:
-    rows = engine.store.period_closes(periods=[label])
+def _refuse_if_closed(store: Store, label: str) -> None:
+    rows = store.period_closes(periods=[label])
     if rows:
-        decision = Decision.from_row(engine.store.decision_rows(subjects=[f"period:{label}"], actions=["close"])[0])
+        decision = Decision.from_row(store.decision_rows(subjects=[f"period:{label}"], actions=["close"])[0])
         raise LedgerError(
             f"period: {label} was closed by {decision.by} at {decision.at.isoformat()}; a closed month "
             "is never reopened — later changes are booked in the first open month after it"

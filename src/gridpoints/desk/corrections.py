@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from gridpoints.desk.desk import Desk
 from gridpoints.desk.review import require_text
 from gridpoints.errors import NotFoundError, ReviewError
 from gridpoints.ingest.booking import entry_ref
 from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Event
-
-if TYPE_CHECKING:
-    from gridpoints.engine import Engine
 
 __all__ = ["correct"]
 
@@ -30,7 +28,14 @@ def _replacement(value: Event | Mapping[str, Any]) -> Event:
         raise type(error)(f"replacement: {error}") from None
 
 
-def correct(engine: Engine, event_id: str, replacement: Event | Mapping[str, Any], *, by: str, reason: str) -> Decision:
+def correct(
+    desk: Desk,
+    event_id: str,
+    replacement: Event | Mapping[str, Any],
+    *,
+    by: str,
+    reason: str,
+) -> Decision:
     """Reverse every still-standing entry of booked event ``event_id`` and book ``replacement``
     (a new event id) in one transaction; return the ``correct`` decision.
 
@@ -44,7 +49,8 @@ def correct(engine: Engine, event_id: str, replacement: Event | Mapping[str, Any
     new = _replacement(replacement)
     if new.id == event_id:
         raise ValueError(f"replacement.id: the replacement needs a new event id, not {event_id!r}")
-    with engine.store.transaction() as tx:
+    with desk.decide() as sitting:
+        tx = sitting.tx
         known = tx.lookup([event_id, new.id])
         if event_id not in known:
             raise NotFoundError(f"event_id: no booked event {event_id!r}")
@@ -57,20 +63,18 @@ def correct(engine: Engine, event_id: str, replacement: Event | Mapping[str, Any
         entries = [row for row in tx.entry_rows(event_ids=[event_id]) if row.reason not in _NOT_REVERSIBLE]
         already = {row.ref for row in tx.entry_rows(refs=[entry_ref(e.seq) for e in entries])
                    if row.reason == "reversal"}
-        booking = engine.pipeline.booking(tx)
+        booking = sitting.booking
         reversals = [booking.reverse(row) for row in entries if entry_ref(row.seq) not in already]
         try:
-            month = engine.pipeline.book_event(booking, new, reason="correction", ref=event_id, new=True)
+            month = sitting.book(new, reason="correction", ref=event_id, new=True)
         except ValueError as error:
             raise ValueError(f"replacement: {new.id!r} cannot be booked: {error}") from None
         replaced = [seq for seq, *_ in booking.entries[len(reversals):]]
-        engine.record_decision(
-            booking, "correct", f"event:{event_id}", by=by, note=reason,
+        recorded = sitting.record(
+            "correct", f"event:{event_id}", by=by, note=reason,
             detail={"replacement": new.id, "reversals": reversals, "entries": replaced},
             member_id=entries[0].member_id if entries else new.member_id, event_id=event_id,
             month=month, ref=new.id,
-        )
-        recorded = booking.decisions[-1]
+        )  # fmt: skip
         tx.set_status(event_id, "corrected")
-        booking.flush()
     return Decision.from_row(recorded)

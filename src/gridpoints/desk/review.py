@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import attrs
 
+from gridpoints.desk.desk import Desk
 from gridpoints.errors import NotFoundError, ReviewError
 from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Event
 from gridpoints.periods import Period
-
-if TYPE_CHECKING:
-    from gridpoints.engine import Engine
 
 __all__ = ["HeldEvent", "ReviewQueue", "require_text"]
 
@@ -47,8 +43,8 @@ class ReviewQueue:
     the second gets a ReviewError.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
 
     def pending(
         self,
@@ -62,7 +58,7 @@ class ReviewQueue:
         held them and the period (month, quarter, half-year or year) they occurred in."""
         months = None if period is None else {str(m) for m in Period.parse(period).months()}
         found = []
-        for row in self._engine.store.event_rows(status="held"):
+        for row in self._desk.store.event_rows(status="held"):
             if (member is not None and row.member_id != member) or (kind is not None and row.kind != kind):
                 continue
             if (check is not None and row.hold_check != check) or (months is not None and row.period not in months):
@@ -85,21 +81,18 @@ class ReviewQueue:
         by = require_text(by, "by")
         if not isinstance(note, str):
             raise TypeError(f"note: {note!r} is not a string")
-        engine = self._engine
-        with engine.store.transaction() as tx:
-            event, _month = self._held(tx.lookup([event_id]).get(event_id), event_id)
-            booking = engine.pipeline.booking(tx)
+        with self._desk.decide() as sitting:
+            event, _month = self._held(sitting.tx.lookup([event_id]).get(event_id), event_id)
             try:
-                month = engine.pipeline.book_event(booking, event)
+                month = sitting.book(event)
             except ValueError as error:
                 raise ReviewError(f"event_id: {event_id!r} cannot be booked now: {error}") from None
-            entries = len(booking.entries)
-            engine.record_decision(
-                booking, "approve", f"event:{event_id}", by=by, note=note.strip(), member_id=event.member_id,
+            entries = len(sitting.booking.entries)
+            sitting.record(
+                "approve", f"event:{event_id}", by=by, note=note.strip(), member_id=event.member_id,
                 event_id=event_id, month=month,
             )
-            tx.set_status(event_id, "booked")
-            booking.flush()
+            sitting.tx.set_status(event_id, "booked")
         return entries
 
     def reject(self, event_id: str, *, by: str, reason: str) -> Decision:
@@ -107,29 +100,26 @@ class ReviewQueue:
         recorded decision. Same errors as ``approve``."""
         by = require_text(by, "by")
         reason = require_text(reason, "reason")
-        engine = self._engine
-        with engine.store.transaction() as tx:
-            event, month = self._held(tx.lookup([event_id]).get(event_id), event_id)
-            booking = engine.pipeline.booking(tx)
-            engine.record_decision(
-                booking, "reject", f"event:{event_id}", by=by, note=reason, member_id=event.member_id,
-                event_id=event_id, month=booking.open_month(month),
+        with self._desk.decide() as sitting:
+            event, month = self._held(sitting.tx.lookup([event_id]).get(event_id), event_id)
+            recorded = sitting.record(
+                "reject", f"event:{event_id}", by=by, note=reason, member_id=event.member_id,
+                event_id=event_id, month=sitting.booking.open_month(month),
             )
-            recorded = booking.decisions[-1]
-            tx.set_status(event_id, "rejected")
-            booking.flush()
+            sitting.tx.set_status(event_id, "rejected")
         return Decision.from_row(recorded)
 
     def decision(self, event_id: str) -> Decision | None:
         """The approval or rejection recorded for an event; None while it is pending."""
-        rows = self._engine.store.decision_rows(subjects=[f"event:{event_id}"], actions=["approve", "reject"])
+        rows = self._desk.store.decision_rows(subjects=[f"event:{event_id}"], actions=["approve", "reject"])
         return Decision.from_row(rows[-1]) if rows else None
 
     def _held(self, found: tuple[str, str] | None, event_id: str) -> tuple[Event, str]:
+        """The held event (read under the write lock) and its own month."""
         if found is None:
             raise NotFoundError(f"event_id: no held event {event_id!r}")
         payload, status = found
         if status != "held":
             raise ReviewError(f"event_id: event {event_id!r} is {status}, not held; it was decided already")
         event = Event.from_payload(event_id, payload)
-        return event, str(Period.month_of(event.occurred_at, self._engine.tz))
+        return event, str(Period.month_of(event.occurred_at, self._desk.tz))

@@ -10,23 +10,25 @@ books them once.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 import attrs
 
 from gridpoints._decimal import quantize, to_cents
-from gridpoints._manager import PluginFacade
-from gridpoints.ledger.chain import chain_hash, entry_bytes
+from gridpoints.desk.desk import Desk
 from gridpoints.model import Award, Event, Member, PeriodSummary
 from gridpoints.periods import Period
 from gridpoints.ratings import RATING_KIND, stars_of
 from gridpoints.results.reports import cents_to_points
 from gridpoints.rules.compiled import RuleBook
-from gridpoints.schema import EntryValues
 from gridpoints.stores import Store
 
-__all__ = ["PERIOD_AWARD", "SettleResult", "settle_month"]
+__all__ = ["PERIOD_AWARD", "PeriodAwards", "SettleResult", "settle_month"]
+
+#: What settling asks for a member's month: its awards, each with the plugin that gave it
+#: (the engine's ``plugins.period_awards``, which calls ``gridpoints_period_awards``).
+PeriodAwards = Callable[[Member, Period, PeriodSummary], Sequence[tuple[Award, str]]]
 
 PERIOD_AWARD = "period_award"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -65,64 +67,60 @@ def _summaries(store: Store, month: str, members: Sequence[Member]) -> dict[str,
 
 
 def settle_month(
-    store: Store,
-    plugins: PluginFacade,
+    desk: Desk,
+    period_awards: PeriodAwards,
     members: Sequence[Member],
     rulebook: RuleBook,
-    tz: tzinfo,
     period: str | Period,
-    now: datetime,
 ) -> SettleResult:
     """Book month ``period``'s period awards unless it was settled already.
 
-    A month that has not ended by ``now`` is refused: its ratings are not all in yet, and a
-    settled month is never settled again.
+    A month that has not ended by the desk's clock is refused: its ratings are not all in yet,
+    and a settled month is never settled again.
     """
     month = Period.parse(period)
     if month.kind != "month":
         raise ValueError(f"period: {period} is a {month.kind}; settle months one at a time")
+    now, tz = desk.clock(), desk.tz
     if now < month.end(tz):
         raise ValueError(f"period: {month} has not ended yet (now {now.astimezone(tz).isoformat()})")
     label = str(month)
     active = [m for m in members if m.active_between(month.first_day, month.last_day)]
     version = rulebook.version_at(month.end(tz) - timedelta(microseconds=1)) or rulebook.versions[0]
-    with store.transaction() as tx:
-        if tx.is_settled(label):
+    with desk.decide() as sitting:
+        if sitting.tx.is_settled(label):
             return SettleResult(label, already_settled=True)
-        summaries = _summaries(store, label, active)
-        seq, prev = tx.head
-        rows: list[EntryValues] = []
+        summaries = _summaries(desk.store, label, active)
+        booking = sitting.booking
         booked: list[tuple[str, Award]] = []
         for member in active:
             used: dict[str, int] = {}
-            for award, _plugin in plugins.period_awards(member, month, summaries[member.id]):
+            for award, _plugin in period_awards(member, month, summaries[member.id]):
                 cents = to_cents(quantize(award.points))
                 if cents == 0:
                     continue
                 used[award.kind] = used.get(award.kind, 0) + 1
                 suffix = "" if used[award.kind] == 1 else f"#{used[award.kind]}"
-                seq += 1
-                row = (
-                    seq,
-                    member.id,
-                    f"{label}:{award.kind}:{member.id}{suffix}",
-                    award.kind,
-                    label,
-                    month.last_day.isoformat(),
-                    cents,
-                    "1",  # period awards are never scaled by the regional coefficient
-                    "1",
-                    award.kind,
-                    version.ruleset.id,
-                    version.ruleset.version,
-                    version.digest,
-                    PERIOD_AWARD,
-                    _CONTROL.sub(" ", award.note)[:200],
+                booking.chain(
+                    (
+                        member.id,
+                        f"{label}:{award.kind}:{member.id}{suffix}",
+                        award.kind,
+                        label,
+                        month.last_day.isoformat(),
+                        cents,
+                        "1",  # period awards are never scaled by the regional coefficient
+                        "1",
+                        award.kind,
+                        version.ruleset.id,
+                        version.ruleset.version,
+                        version.digest,
+                        PERIOD_AWARD,
+                        _CONTROL.sub(" ", award.note)[:200],
+                    )
                 )
-                digest = chain_hash(prev, entry_bytes(row))
-                rows.append((*row, prev, digest))
-                prev = digest
                 booked.append((member.id, award))
-        tx.append(rows, [])
-        tx.mark_settled(label, seq)
-    return SettleResult(label, already_settled=False, awards=tuple(booked), entries=len(rows))
+        entries = len(booking.entries)
+        booking.flush()  # the awards first: the settlement records the head after them
+        sitting.tx.mark_settled(label, booking.seq)
+    return SettleResult(label, already_settled=False, awards=tuple(booked), entries=entries)

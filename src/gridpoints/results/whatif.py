@@ -19,18 +19,19 @@ counts what changes.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from importlib.resources.abc import Traversable
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from gridpoints.desk.desk import Desk
 from gridpoints.ingest.outcomes import Rejection
 from gridpoints.ingest.pipeline import CoefficientLookup, Pipeline
-from gridpoints.model import Event, Grade
+from gridpoints.model import Event, Grade, Member
 from gridpoints.periods import Period
 from gridpoints.results.reports import Report, build_report
 from gridpoints.results.scheme_report import build_scheme_report
@@ -50,10 +51,10 @@ from gridpoints.rules import RuleSet
 from gridpoints.rules.compiled import CompiledVersion, RuleBook
 from gridpoints.rules.toml_file import load_rules
 
-if TYPE_CHECKING:
-    from gridpoints.engine import Engine
+__all__ = ["Grader", "Proposal", "WhatIf", "WhatIfRow", "compare", "proposed_versions", "simulate"]
 
-__all__ = ["Proposal", "WhatIf", "WhatIfRow", "compare", "proposed_versions", "simulate"]
+#: A grading function for a rule set (the engine's ``plugins.grader``).
+Grader = Callable[[RuleSet], Callable[[Decimal, Period], Grade]]
 
 #: What ``Engine.simulate`` takes: a rule set, its versions, or a TOML rule file (a path or a
 #: package resource).
@@ -197,63 +198,85 @@ class _Replay:
     kinds: dict[str, str]
 
 
+@attrs.frozen
+class _Current:
+    """What the engine scores with now: its desk (store, zone, clock), members, rules,
+    coefficients and grades."""
+
+    desk: Desk
+    members: Sequence[Member]
+    rulebook: RuleBook
+    coefficient: CoefficientLookup
+    grader: Grader
+
+
 def _replay(
-    engine: Engine, rulebook: RuleBook, period: Period, coefficient: CoefficientLookup, extra: Sequence[Event]
+    current: _Current, rulebook: RuleBook, period: Period, coefficient: CoefficientLookup, extra: Sequence[Event]
 ) -> _Replay:
     """The period's booked events, then ``extra``, through a throwaway pipeline on ``rulebook``."""
+    store, tz, members = current.desk.store, current.desk.tz, current.members
     months = [str(m) for m in period.months()]
-    closed = {row.period for row in engine.store.period_closes()} - set(months)
+    closed = {row.period for row in store.period_closes()} - set(months)
     sink = ScoreSink(closed)
-    pending = carry_over(engine.store, months, sink)
+    pending = carry_over(store, months, sink)
     pipeline = Pipeline(
-        tz=engine.tz,
+        tz=tz,
         rulebook=rulebook,
         checks=[],
         coefficient=coefficient,
-        members={m.id: m for m in engine.members},
-        clock=engine.pipeline.clock,
+        members={m.id: m for m in members},
+        clock=current.desk.clock,
     )
-    booked = Counted(replay_events(engine.store, months))
+    booked = Counted(replay_events(store, months))
     result = pipeline.ingest(sink, chain(booked, extra))
     apply_reversals(sink, pending)
-    version = rulebook.version_at(period.end(engine.tz) - timedelta(microseconds=1)) or rulebook.latest
-    grader = engine.plugins.grader(version.ruleset)
-    sums = Overlay(sink, engine.store, months)
+    version = rulebook.version_at(period.end(tz) - timedelta(microseconds=1)) or rulebook.latest
+    grader = current.grader(version.ruleset)
+    sums = Overlay(sink, store, months)
     if version.ruleset.is_scheme:
-        report = build_scheme_report(period, engine.members, sums, rulebook, engine.tz, grader)
+        report = build_scheme_report(period, members, sums, rulebook, tz, grader)
     else:
-        report = build_report(period, engine.members, sums, grader, scale=version.ruleset.scale)
+        report = build_report(period, members, sums, grader, scale=version.ruleset.scale)
     # Kinds of the events not scored: the given ones are at hand, the booked ones are looked up.
     kinds = {extra[r.index - booked.count].id: extra[r.index - booked.count].kind
              for r in result.rejected if r.index >= booked.count}
-    kinds.update(kinds_of(engine.store, [r.event_id for r in result.rejected
-                                         if r.index < booked.count and r.event_id is not None]))
+    kinds.update(kinds_of(store, [r.event_id for r in result.rejected
+                                  if r.index < booked.count and r.event_id is not None]))
     return _Replay(report, version, result.rejected, kinds)
 
 
 def simulate(
-    engine: Engine,
+    desk: Desk,
     proposed: Proposal,
     period: str | Period,
+    *,
+    members: Sequence[Member],
+    rulebook: RuleBook,
     coefficient: CoefficientLookup,
+    proposed_coefficient: CoefficientLookup,
+    grader: Grader,
+    report: Callable[[Period], Report],
     events: Iterable[Event | Mapping[str, Any]] | None = None,
 ) -> WhatIf:
     """Rescore ``period``'s booked events (and ``events``, see the module doc) under ``proposed``.
 
-    ``coefficient`` is the engine's coefficient look-up with a fresh cache: a proposal may reuse a
-    version string with a different coefficient table.
+    What the engine scores with now: ``members``, ``rulebook``, ``coefficient``, ``grader`` and
+    ``report`` (its report of a period, frozen for a closed month). ``proposed_coefficient`` is
+    the same coefficient look-up with a fresh cache: a proposal may reuse a version string with a
+    different coefficient table.
     """
     parsed = Period.parse(period)
     if isinstance(proposed, (str, os.PathLike, Traversable)):
         proposed = load_rules(proposed)
-    rulebook = RuleBook(proposed_versions(proposed), engine.tz)
+    current = _Current(desk, members, rulebook, coefficient, grader)
+    proposed_book = RuleBook(proposed_versions(proposed), desk.tz)
     extra: list[Event] = []
     given: EventsGiven | None = None
     if events is not None:
-        extra, given = new_events(engine.store, engine.tz, [str(m) for m in parsed.months()], events)
-    new = _replay(engine, rulebook, parsed, coefficient, extra)
+        extra, given = new_events(desk.store, desk.tz, [str(m) for m in parsed.months()], events)
+    new = _replay(current, proposed_book, parsed, proposed_coefficient, extra)
     if given is None:
-        return compare(engine.report(parsed), new.report, new.version.ruleset, new.rejected, unscored_kinds=new.kinds)
-    now = _replay(engine, engine.rulebook, parsed, engine.pipeline.coefficient, extra)
+        return compare(report(parsed), new.report, new.version.ruleset, new.rejected, unscored_kinds=new.kinds)
+    now = _replay(current, rulebook, parsed, coefficient, extra)
     return compare(now.report, new.report, new.version.ruleset, new.rejected,
                    unscored_kinds={**now.kinds, **new.kinds}, events=given, unscored_now=now.rejected)

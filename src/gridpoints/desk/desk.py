@@ -1,0 +1,99 @@
+"""The desk: what a human decision on the ledger needs — the store, the pipeline, a clock, a zone.
+
+Review, appeals, corrections, closing, settling and what-if are given a ``Desk`` (and whatever
+else each needs, explicitly: members, a report function…), never the Engine, so each can be
+built and tested on a store and a pipeline alone. ``Desk.decide()`` is the one way they write:
+
+    with desk.decide() as sitting:
+        ...                              # read under the write lock through sitting.tx
+        sitting.book(event)              # chain entries in sitting.booking
+        sitting.record("approve", ...)   # a decision stamped with the desk's clock
+
+It opens the store's write transaction, yields a ``Sitting``, and flushes what was staged when
+the block ends; an error inside the block writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from typing import Any
+
+import attrs
+
+from gridpoints.ingest.booking import Booking
+from gridpoints.ingest.pipeline import Pipeline
+from gridpoints.model import Event
+from gridpoints.schema import DecisionRow
+from gridpoints.stores import Store, Transaction
+
+__all__ = ["Desk", "Sitting"]
+
+
+def _is_store(_desk: object, _field: object, value: Any) -> None:
+    # Store is a runtime-checkable Protocol and tzinfo abstract: mypy refuses them to instance_of.
+    if not isinstance(value, Store):
+        raise TypeError(f"store: {value!r} is not a Store")
+
+
+def _is_zone(_desk: object, _field: object, value: Any) -> None:
+    if not isinstance(value, tzinfo):
+        raise TypeError(f"tz: {value!r} is not a time zone")
+
+
+@attrs.frozen
+class Desk:
+    """Where people decide: ``store``, the engine's ``pipeline`` (to book what they approve),
+    its ``clock`` and zone ``tz``.
+    """
+
+    store: Store = attrs.field(validator=_is_store)
+    pipeline: Pipeline = attrs.field(validator=attrs.validators.instance_of(Pipeline))
+    tz: tzinfo = attrs.field(validator=_is_zone)
+    clock: Callable[[], datetime] = attrs.field(validator=attrs.validators.is_callable())
+
+    @contextmanager
+    def decide(self) -> Iterator[Sitting]:
+        """The store's write transaction, its booking and a decision recorder; staged entries,
+        events and decisions are flushed when the block ends, nothing is written if it raises."""
+        with self.store.transaction() as tx:
+            sitting = Sitting(self, tx, self.pipeline.booking(tx))
+            yield sitting
+            sitting.booking.flush()
+
+
+@attrs.define
+class Sitting:
+    """One ``Desk.decide()`` block: the write transaction ``tx``, the ``booking`` chaining what
+    it stages, and ways to book an event and record a decision."""
+
+    desk: Desk
+    tx: Transaction
+    booking: Booking
+
+    def book(self, event: Event, *, reason: str = "rule", ref: str = "", new: bool = False) -> str:
+        """Book ``event`` without checks (a person decided); see ``Pipeline.book_event``."""
+        return self.desk.pipeline.book_event(self.booking, event, reason=reason, ref=ref, new=new)
+
+    def record(
+        self,
+        action: str,
+        subject: str,
+        *,
+        by: str,
+        note: str = "",
+        detail: Mapping[str, Any] | None = None,
+        member_id: str = "",
+        event_id: str = "",
+        month: str,
+        ref: str = "",
+    ) -> DecisionRow:
+        """Stage a decision stamped with the desk's clock (its ``day`` in the desk's zone);
+        return its row (``row.seq`` is the decision's id)."""
+        now = self.desk.clock()
+        self.booking.decide(
+            action, subject, by=by, at=now, note=note, detail=detail, member_id=member_id, event_id=event_id,
+            month=month, day=now.astimezone(self.desk.tz).date().isoformat(), ref=ref,
+        )  # fmt: skip
+        return self.booking.decisions[-1]
