@@ -88,7 +88,7 @@ def test_appeal_levels_must_be_one_or_two() -> None:
         gp.Engine(load_entrypoints=False, appeal_levels=3)
 
 
-def _uphold_in_process(path: str, appeal_id: int, barrier: object, results: object) -> None:
+def _uphold_in_process(path: str, appeal_id: str, barrier: object, results: object) -> None:
     engine = gp.Engine(path, load_entrypoints=False, clock=lambda: NOW)
     appeal = engine.get_appeal(appeal_id)
     barrier.wait()  # type: ignore[attr-defined]
@@ -121,6 +121,90 @@ def test_concurrent_upholds_reverse_the_entry_once(tmp_path: Path) -> None:
     with gp.Engine(path, load_entrypoints=False, clock=lambda: NOW) as engine:
         reversals = [e for e in engine.explain("M1", "2026-11") if e.reason == "reversal"]
         assert len(reversals) == 1 and engine.score("M1", "2026-11") == 12 and engine.ledger.verify()
+
+
+# -- appeal ids ----------------------------------------------------------------------------
+
+
+def test_appeals_have_their_own_numbers_recorded_in_the_chain() -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    entries = setup(engine)
+    first = engine.appeal(entries["c1/rule"].seq, by="M1", reason="not me")
+    second = engine.appeal(entries["h1/derived"].seq, by="M1", reason="on time")
+    assert (first.id, second.id) == ("A-1", "A-2")
+    assert (first.seq, second.seq) == (5, 6)  # the ledger's numbers are the decisions' seqs, not the ids
+    opened = engine.decisions(action="appeal")
+    assert [d.detail["appeal"] for d in opened] == ["A-1", "A-2"]  # in the row the chain commits to
+    upheld = engine.get_appeal("A-2").uphold(by="考核办")
+    assert upheld.id == "A-2" and upheld.status == "upheld"
+    assert [d.action for d in engine.decisions(subject="appeal:A-2")] == ["uphold"]
+    assert engine.get_appeal(" A-2 ") == upheld
+    assert engine.get_appeal(second.seq) == upheld  # an int: the seq ids were before, still found
+    assert [a.id for a in engine.appeals()] == ["A-1", "A-2"]
+    assert engine.ledger.verify()
+
+
+def test_a_bad_appeal_id_is_a_clear_error() -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    entries = setup(engine)
+    with pytest.raises(gp.NotFoundError, match="no appeal A-1; none was opened"):
+        engine.get_appeal("A-1")
+    engine.appeal(entries["c1/rule"].seq, by="M1", reason="not me")
+    with pytest.raises(gp.NotFoundError, match=r"no appeal A-7 \(the last one opened is A-1\)"):
+        engine.get_appeal("A-7")
+    for bad in ("12", "A-0", "A-01", "B-1", "A-1x", ""):
+        with pytest.raises(ValueError, match=f"appeal_id: {bad!r} is not an appeal id like 'A-12'"):
+            engine.get_appeal(bad)
+    with pytest.raises(TypeError, match="appeal_id: True is not an appeal id"):
+        engine.get_appeal(True)
+    with pytest.raises(gp.NotFoundError, match="no appeal 3 "):
+        engine.get_appeal(3)  # seq 3 is an entry, not an appeal's opening
+
+
+def test_appeals_opened_before_they_had_numbers_keep_their_place_and_their_decisions() -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    entries = setup(engine)
+    # As a ledger written before appeal numbers holds them: no id in the detail, decisions about
+    # the appeal under "appeal:<seq of its opening>".
+    with engine.desk.decide() as sitting:
+        old = sitting.record("appeal", f"entry:{entries['c1/rule'].seq}", by="M1", note="not me",
+                             member_id="M1", detail={"member": "M1"}, month="2026-11")
+    with engine.desk.decide() as sitting:
+        sitting.record("dismiss", f"appeal:{old.seq}", by="考核办", note="stands", member_id="M1", month="2026-11")
+    legacy = engine.get_appeal("A-1")
+    assert (legacy.seq, legacy.status, legacy.decided_by) == (old.seq, "dismissed", "考核办")
+    assert engine.get_appeal(old.seq) == legacy
+    again = engine.appeal(entries["c1/rule"].seq, by="M1", reason="new evidence")
+    assert again.id == "A-2"  # the next number after the one it would have had
+    assert [(a.id, a.status) for a in engine.appeals()] == [("A-1", "dismissed"), ("A-2", "open")]
+
+
+def _open_in_process(path: str, seq: int, barrier: object, results: object) -> None:
+    engine = gp.Engine(path, load_entrypoints=False, clock=lambda: NOW)
+    barrier.wait()  # type: ignore[attr-defined]
+    try:
+        results.put(engine.appeal(seq, by="M1", reason="at once").id)  # type: ignore[attr-defined]
+    finally:
+        engine.close()
+
+
+@pytest.mark.slow
+def test_appeals_opened_at_once_by_several_processes_get_distinct_numbers(tmp_path: Path) -> None:
+    path = str(tmp_path / "numbers.db")
+    with gp.Engine(path, load_entrypoints=False, clock=lambda: NOW) as engine:
+        seqs = [e.seq for e in setup(engine).values()]
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(len(seqs))
+    results = context.Queue()
+    workers = [context.Process(target=_open_in_process, args=(path, seq, barrier, results)) for seq in seqs]
+    for worker in workers:
+        worker.start()
+    ids = sorted(results.get(timeout=60) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert ids == [f"A-{n}" for n in range(1, len(seqs) + 1)]
+    with gp.Engine(path, load_entrypoints=False, clock=lambda: NOW) as engine:
+        assert sorted(a.id for a in engine.appeals()) == ids and engine.ledger.verify()
 
 
 # -- corrections ---------------------------------------------------------------------------

@@ -57,6 +57,26 @@ def test_appeal_open_list_uphold_dismiss(run: Run, tmp_path: Path) -> None:
     assert code == 2 and "the following arguments are required: --reason" in err
 
 
+def test_appeal_ids_on_the_command_line(run: Run, tmp_path: Path) -> None:
+    loaded(run, tmp_path)
+    mediation, patrol = (next(e for e in entries(run) if e["kind"] == kind) for kind in ("mediation", "patrol"))
+    assert run("--by", "小李", "appeal", "open", str(mediation["seq"]), "--reason", "已调解成功")[1].startswith(
+        "appeal A-1 opened against entry ")
+    code, out, _ = run("--by", "小李", "appeal", "open", str(patrol["seq"]), "--reason", "不是我")
+    assert (code, out.split()[1]) == (0, "A-2")
+    code, _, err = run("--by", "主任", "appeal", "uphold", "X-1")
+    assert (code, err.splitlines()[-1]) == (
+        2, "gridpoints appeal uphold: error: argument appeal_id: appeal_id: 'X-1' is not an appeal id like 'A-12'")
+    code, _, err = run("--by", "主任", "appeal", "dismiss", "A-3", "--reason", "x")
+    assert (code, err) == (2, "gridpoints appeal: error: appeal_id: no appeal A-3 (the last one opened is A-2)\n")
+    assert run("--by", "主任", "appeal", "uphold", "A-1")[1].startswith("appeal A-1 upheld (by 主任): reversal entry ")
+    # A plain number is the seq of the decision that opened an appeal, as appeal ids were before.
+    seq = next(e["seq"] for e in entries(run) if e["kind"] == "decision" and e["rule"] == "appeal"
+               and e["ref"] == f"seq:{patrol['seq']}")
+    dismissed = run("--by", "主任", "appeal", "dismiss", str(seq), "--reason", "属实")[1]
+    assert dismissed == "appeal A-2 dismissed (by 主任): 属实\n"
+
+
 def test_correct_replaces_a_booked_event(run: Run, tmp_path: Path) -> None:
     loaded(run, tmp_path)
     code, out, _ = run("--by", "ops", "correct", "p1", "--kind", "service", "--set", "note=上门服务",

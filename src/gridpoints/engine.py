@@ -367,8 +367,10 @@ class Engine:
         """Appeals in opening order; ``status="open"`` lists those still waiting."""
         return self._appeals.find(status=status, member=member)
 
-    def get_appeal(self, appeal_id: int) -> Appeal:
-        """One appeal's current state by its id; NotFoundError if unknown."""
+    def get_appeal(self, appeal_id: str | int) -> Appeal:
+        """One appeal's current state by its id (``"A-12"``; an int is the seq of the decision
+        that opened it, as appeal ids were before they had their own numbers); NotFoundError if
+        unknown."""
         return self._appeals.get(appeal_id)
 
     def correct(self, event_id: str, replacement: Event | Mapping[str, Any], *, by: str, reason: str) -> Decision:

@@ -1,14 +1,19 @@
 """Appeals (申诉): a member contests a ledger entry; an upheld appeal books its reversal.
 
-An appeal is nothing but decisions: ``appeal`` (subject ``entry:<seq>``) opens it and its seq
-is the appeal's id; ``appeal_review`` (two-level review only), then ``uphold`` or ``dismiss``
-(subject ``appeal:<id>``) decide it. Its state is folded from those rows, so open appeals
-survive reopening the store and are as tamper-evident as the chain.
+An appeal is nothing but decisions: ``appeal`` (subject ``entry:<seq>``) opens it; its id is
+its own number, ``A-1``, ``A-2``… in opening order, recorded in that decision's detail
+(``"appeal": "A-12"``) so the chain commits to it. ``appeal_review`` (two-level review only),
+then ``uphold`` or ``dismiss`` (subject ``appeal:A-12``) decide it. Its state is folded from
+those rows, so open appeals survive reopening the store and are as tamper-evident as the chain.
+Appeals opened before they had numbers are numbered by the same rule, their place in opening
+order; decisions taken about them then have subject ``appeal:<seq of the opening decision>``
+and still count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -22,18 +27,32 @@ from gridpoints.ledger.decisions import Decision
 from gridpoints.schema import DecisionRow
 from gridpoints.stores import Transaction
 
-__all__ = ["Appeal", "AppealDesk"]
+__all__ = ["Appeal", "AppealDesk", "appeal_number"]
 
 #: Entry reasons that cannot be appealed: decisions and reversals are not points given.
 _NOT_APPEALABLE = frozenset({"decision", "reversal"})
+_APPEAL_ID = re.compile(r"A-([1-9][0-9]{0,17})")
+
+
+def appeal_number(appeal_id: str) -> int:
+    """The number of an appeal id: ``"A-12"`` → 12; ValueError for anything else."""
+    if not isinstance(appeal_id, str):
+        raise TypeError(f"appeal_id: {appeal_id!r} is not an appeal id like 'A-12'")
+    found = _APPEAL_ID.fullmatch(appeal_id.strip())
+    if found is None:
+        raise ValueError(f"appeal_id: {appeal_id!r} is not an appeal id like 'A-12'")
+    return int(found[1])
 
 
 @attrs.frozen
 class Appeal:
-    """A snapshot of one appeal. ``status``: ``open``, ``reviewed`` (first level done, two-level
-    review only), ``upheld`` or ``dismissed``. ``uphold``/``dismiss`` return the new snapshot."""
+    """A snapshot of one appeal. ``id``: its number, ``A-12`` (decisions about it have subject
+    ``appeal:A-12``); ``seq``: the ledger entry of the decision that opened it. ``status``:
+    ``open``, ``reviewed`` (first level done, two-level review only), ``upheld`` or
+    ``dismissed``. ``uphold``/``dismiss`` return the new snapshot."""
 
-    id: int
+    id: str
+    seq: int
     entry_seq: int
     member_id: str
     opened_by: str
@@ -88,6 +107,7 @@ class AppealDesk:
             raise TypeError(f"entry_seq: {entry_seq!r} is not an entry sequence number")
         by = require_text(by, "by")
         reason = require_text(reason, "reason")
+        store = self._desk.store
         with self._desk.decide() as sitting:
             tx = sitting.tx
             rows = tx.entry_rows(seqs=[entry_seq])
@@ -99,24 +119,51 @@ class AppealDesk:
             reversed_by = _reversal_of(tx, entry_seq)
             if reversed_by is not None:
                 raise LedgerError(f"entry_seq: entry {entry_seq} was already reversed by entry {reversed_by}")
-            for earlier in self._fold(tx, tx.decision_rows(subjects=[f"entry:{entry_seq}"])):
+            earlier_rows = tx.decision_rows(subjects=[f"entry:{entry_seq}"])
+            # Read under the write lock, as closing reads its report: no other writer can open
+            # an appeal meanwhile, so numbers are never taken twice.
+            opened = _numbered(store.decision_rows(actions=["appeal"]))
+            ids = {seq: appeal_id for appeal_id, seq, _ in opened}
+            for earlier in self._fold(tx, [r for r in earlier_rows if r.action == "appeal"], ids):
                 if earlier.is_open:
                     raise ReviewError(f"entry_seq: entry {entry_seq} already has open appeal {earlier.id}")
+            appeal_id = f"A-{len(opened) + 1}"
             row = sitting.record(
                 "appeal", f"entry:{entry_seq}", by=by, note=reason, member_id=entry.member_id,
-                detail={"member": entry.member_id},
+                detail={"member": entry.member_id, "appeal": appeal_id},
                 event_id=entry.event_id, month=sitting.booking.open_month(entry.period), ref=entry_ref(entry_seq),
             )  # fmt: skip
-        return self.get(row.seq)
+        return self._get_by_seq(row.seq)
 
-    def get(self, appeal_id: int) -> Appeal:
-        """The current state of appeal ``appeal_id``; NotFoundError if there is none."""
-        store = self._desk.store
-        opened = [row for row in store.decision_rows(actions=["appeal"]) if row.seq == appeal_id]
-        if not opened:
-            raise NotFoundError(f"appeal_id: no appeal {appeal_id}")
-        decided = store.decision_rows(subjects=[f"appeal:{appeal_id}"])
-        (appeal,) = self._fold(None, opened, decided)
+    def get(self, appeal_id: str | int) -> Appeal:
+        """The current state of appeal ``appeal_id`` (``"A-12"``; an int is the seq of the
+        decision that opened it, the id appeals had before their own numbers); NotFoundError if
+        there is none."""
+        if isinstance(appeal_id, bool) or not isinstance(appeal_id, (int, str)):
+            raise TypeError(f"appeal_id: {appeal_id!r} is not an appeal id like 'A-12'")
+        if isinstance(appeal_id, int):
+            return self._get_by_seq(appeal_id)
+        number = appeal_number(appeal_id)
+        opened = _numbered(self._desk.store.decision_rows(actions=["appeal"]))
+        found = [item for item in opened if item[0] == f"A-{number}"]
+        if not found:
+            raise NotFoundError(f"appeal_id: no appeal A-{number} (the last one opened is A-{len(opened)})"
+                                if opened else f"appeal_id: no appeal A-{number}; none was opened")
+        return self._one(found[0])
+
+    def _get_by_seq(self, seq: int) -> Appeal:
+        found = [item for item in _numbered(self._desk.store.decision_rows(actions=["appeal"])) if item[1] == seq]
+        if not found:
+            raise NotFoundError(
+                f"appeal_id: no appeal {seq} (a number is read as the seq of the decision that opened an "
+                "appeal; appeal ids look like A-12)"
+            )
+        return self._one(found[0])
+
+    def _one(self, item: tuple[str, int, DecisionRow]) -> Appeal:
+        appeal_id, seq, row = item
+        decided = self._desk.store.decision_rows(subjects=_subjects(appeal_id, seq))
+        (appeal,) = self._fold(None, [row], {seq: appeal_id}, decided)
         return appeal
 
     def find(self, *, status: str | None = None, member: str | None = None) -> list[Appeal]:
@@ -125,9 +172,9 @@ class AppealDesk:
         if status not in (None, "open", "reviewed", "upheld", "dismissed"):
             raise ValueError(f"status: {status!r} is not open, reviewed, upheld or dismissed")
         store = self._desk.store
-        opened = store.decision_rows(actions=["appeal"])
+        opened = _numbered(store.decision_rows(actions=["appeal"]))
         decided = store.decision_rows(actions=["appeal_review", "uphold", "dismiss"])
-        appeals = self._fold(None, opened, decided)
+        appeals = self._fold(None, [row for _, _, row in opened], {seq: i for i, seq, _ in opened}, decided)
         if member is not None:
             appeals = [a for a in appeals if a.member_id == member]
         if status == "open":
@@ -141,8 +188,8 @@ class AppealDesk:
             raise TypeError(f"note: {note!r} is not a string")
         with self._desk.decide() as sitting:
             tx = sitting.tx
-            opened = [r for r in tx.decision_rows(subjects=[f"entry:{appeal.entry_seq}"]) if r.seq == appeal.id]
-            (current,) = self._fold(tx, opened)
+            opened = [r for r in tx.decision_rows(subjects=[f"entry:{appeal.entry_seq}"]) if r.seq == appeal.seq]
+            (current,) = self._fold(tx, opened, {appeal.seq: appeal.id})
             if not current.is_open:
                 raise ReviewError(f"appeal {appeal.id} was already {current.status} by {current.decided_by}")
             booking = sitting.booking
@@ -164,21 +211,22 @@ class AppealDesk:
                         raise LedgerError(f"entry {appeal.entry_seq} was already reversed by entry {reversed_by}")
                     detail["reversal"] = booking.reverse(entry)
                 sitting.record(action, subject, by=by, note=note, detail=detail, **common)
-        return self.get(appeal.id)
+        return self._get_by_seq(appeal.seq)
 
     def _fold(
         self,
         tx: Transaction | None,
         opened: Sequence[DecisionRow],
+        ids: Mapping[int, str],
         decided: Sequence[DecisionRow] | None = None,
     ) -> list[Appeal]:
-        """Appeals from their ``appeal`` rows and the decisions about them (read from ``tx``
-        when ``decided`` is None)."""
+        """Appeals from their ``appeal`` rows (``ids``: their numbers by seq) and the decisions
+        about them (read from ``tx`` when ``decided`` is None)."""
         appeals: list[Appeal] = []
         opened = [r for r in opened if r.action == "appeal"]
         if decided is None:
             assert tx is not None
-            decided = tx.decision_rows(subjects=[f"appeal:{r.seq}" for r in opened]) if opened else []
+            decided = tx.decision_rows(subjects=[s for r in opened for s in _subjects(ids[r.seq], r.seq)])
         by_subject: dict[str, list[Decision]] = {}
         for row in decided:
             decision = Decision.from_row(row)
@@ -186,7 +234,8 @@ class AppealDesk:
         for row in opened:
             start = Decision.from_row(row)
             appeal = Appeal(
-                id=start.seq,
+                id=ids[start.seq],
+                seq=start.seq,
                 entry_seq=int(start.subject.split(":", 1)[1]),
                 member_id=str(start.detail.get("member", "")),
                 opened_by=start.by,
@@ -195,7 +244,8 @@ class AppealDesk:
                 status="open",
                 desk=self,
             )
-            for step in by_subject.get(f"appeal:{start.seq}", []):
+            steps = [step for subject in _subjects(appeal.id, start.seq) for step in by_subject.get(subject, [])]
+            for step in sorted(steps, key=lambda step: step.seq):
                 if step.action == "appeal_review":
                     appeal = attrs.evolve(
                         appeal, status="reviewed", recommendation=step.detail.get("recommend"), reviewed_by=step.by
@@ -210,6 +260,23 @@ class AppealDesk:
                     )
             appeals.append(appeal)
         return appeals
+
+
+def _subjects(appeal_id: str, seq: int) -> list[str]:
+    """The subjects of the decisions about an appeal: ``appeal:A-12``, and ``appeal:<seq>`` as
+    they were written before appeals had their own numbers."""
+    return [f"appeal:{appeal_id}", f"appeal:{seq}"]
+
+
+def _numbered(rows: Sequence[DecisionRow]) -> list[tuple[str, int, DecisionRow]]:
+    """``(appeal id, seq, row)`` of every ``appeal`` row in seq order: the id recorded in its
+    detail, or (opened before appeals had numbers) ``A-<its place in opening order>`` — the
+    same number, since each appeal is given the next one."""
+    numbered = []
+    for place, row in enumerate(sorted((r for r in rows if r.action == "appeal"), key=lambda r: r.seq), 1):
+        recorded = Decision.from_row(row).detail.get("appeal")
+        numbered.append((recorded if isinstance(recorded, str) else f"A-{place}", row.seq, row))
+    return numbered
 
 
 def _reversal_of(tx: Transaction, seq: int) -> int | None:

@@ -573,8 +573,8 @@ class StoreConformance(abc.ABC):
             engine.appeal(999, by="M1", reason="r")
         with pytest.raises(gp.ReviewError, match=f"entry {seq} already has open appeal {appeal.id}"):
             engine.appeal(seq, by="M1", reason="again")
-        with pytest.raises(gp.LedgerError, match=f"entry {appeal.id} is a decision"):
-            engine.appeal(appeal.id, by="M1", reason="r")
+        with pytest.raises(gp.LedgerError, match=f"entry {appeal.seq} is a decision"):
+            engine.appeal(appeal.seq, by="M1", reason="r")
         with pytest.raises(TypeError, match="entry_seq: '3' is not"):
             engine.appeal("3", by="M1", reason="r")  # type: ignore[arg-type]
         assert engine.ledger.head() == head
@@ -593,6 +593,16 @@ class StoreConformance(abc.ABC):
         with pytest.raises(gp.NotFoundError, match="no appeal 12345"):
             engine.get_appeal(12345)
         assert engine.ledger.head() == head
+
+    def test_appeals_are_numbered_in_opening_order_across_reopening(self) -> None:
+        engine = self.engine(members=False)
+        entries = complaint_patrol_hazard(engine)
+        first = engine.appeal(entries["c1/rule"].seq, by="M1", reason="r")
+        second = engine.appeal(entries["p1/rule"].seq, by="M1", reason="r")
+        engine = self.reopen(engine)
+        third = engine.appeal(entries["h1/rule"].seq, by="M1", reason="r")
+        assert [first.id, second.id, third.id] == [a.id for a in engine.appeals()] == ["A-1", "A-2", "A-3"]
+        assert engine.get_appeal("A-2").seq == engine.get_appeal(second.seq).seq == second.seq
 
     def test_correction_errors_change_nothing(self) -> None:
         engine = self.engine(members=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+
 from gridpoints.cli import formatting
 from gridpoints.cli.commands import Subparsers
 from gridpoints.cli.context import Context
-from gridpoints.desk.appeals import Appeal
+from gridpoints.desk.appeals import Appeal, appeal_number
 
 __all__ = ["add_parser", "run"]
 
@@ -20,12 +22,28 @@ def add_parser(commands: Subparsers) -> None:
     listing.add_argument("--status", choices=("open", "reviewed", "upheld", "dismissed"))
     listing.add_argument("--member", help="only this member's appeals")
     uphold = actions.add_parser("uphold", help="uphold: book a reversal entry cancelling the contested entry")
-    uphold.add_argument("appeal_id", type=int)
+    uphold.add_argument("appeal_id", type=_appeal_id, help=_ID_HELP)
     uphold.add_argument("--note", default="", help="a note kept with the decision")
     dismiss = actions.add_parser("dismiss", help="dismiss: the entry stands")
-    dismiss.add_argument("appeal_id", type=int)
+    dismiss.add_argument("appeal_id", type=_appeal_id, help=_ID_HELP)
     dismiss.add_argument("--reason", required=True, help="why (required)")
     appeal.set_defaults(handler=run)
+
+
+_ID_HELP = "the appeal's id, as `open` printed it (A-12)"
+
+
+def _appeal_id(text: str) -> str | int:
+    """``A-12``; a plain number is the seq of the decision that opened an appeal, which is what
+    appeal ids were before appeals had their own numbers."""
+    text = text.strip()
+    if text.isascii() and text.isdigit():
+        return int(text)
+    try:
+        appeal_number(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _appeal_rows(appeals: list[Appeal]) -> list[list[str]]:
