@@ -98,7 +98,7 @@ def test_review_on_a_desk() -> None:
     b = bench()
     result = b.ingest(gp.Event("m1", "M1", "mediation", at(3)), gp.Event("m2", "M1", "mediation", at(4)))
     assert result.held == ("m1", "m2")
-    review = ReviewQueue(b.desk)
+    review = ReviewQueue(b.desk, b.members)
     assert [h.event.id for h in review.pending()] == ["m1", "m2"]
     assert review.approve("m1", by="审核员") == 1
     assert review.reject("m2", by="审核员", reason="no record").action == "reject"
@@ -110,7 +110,7 @@ def test_appeals_on_a_desk() -> None:
     b = bench()
     b.ingest(gp.Event("c1", "M1", "complaint", at(3)))
     (complaint,) = b.store.entry_rows()
-    appeals = AppealDesk(b.desk)
+    appeals = AppealDesk(b.desk, b.members)
     appeal = appeals.open(complaint.seq, by="M1", reason="another grid's complaint")
     upheld = appeal.uphold(by="考核办")
     assert (upheld.status, b.store.totals(["2026-11"])) == ("upheld", {"M1": 0})
@@ -120,7 +120,8 @@ def test_appeals_on_a_desk() -> None:
 def test_correction_on_a_desk() -> None:
     b = bench()
     b.ingest(gp.Event("p1", "M1", "patrol", at(3)))
-    decision = correct(b.desk, "p1", gp.Event("p1b", "M1", "service", at(3)), by="录入员", reason="a service")
+    replacement = gp.Event("p1b", "M1", "service", at(3))
+    decision = correct(b.desk, b.members, "p1", replacement, by="录入员", reason="a service")
     assert decision.detail["replacement"] == "p1b"
     assert b.store.totals(["2026-11"]) == {"M1": 1000}
 

@@ -72,6 +72,8 @@ class Engine:
     ``plugins``) before its first hook call. Default: a new one. Either way it is ``plugins.pm``.
     ``plugins_enabled``: the installed plugins (entry-point names) to load; None loads every one,
     ``[]`` none (as ``load_entrypoints=False``). Plugins passed in ``plugins`` always load.
+    ``allow_self_decisions``: **for tests only** — lets one name play every part, deciding its
+    own events and appeals, which is otherwise a ReviewError (docs/fair-play.md).
     """
 
     def __init__(
@@ -91,6 +93,7 @@ class Engine:
         clock: Callable[[], datetime] | None = None,
         plugin_manager: pluggy.PluginManager | None = None,
         plugins_enabled: Iterable[str] | None = None,
+        allow_self_decisions: bool = False,
     ) -> None:
         self.tz = _zone(tz)
         self.tz_name = tz
@@ -127,9 +130,11 @@ class Engine:
         )
         self.ledger = Ledger(self.store)
         #: Where review, appeals, corrections, settling and closing decide (store, pipeline, clock).
-        self.desk = Desk(self.store, self.pipeline, self.tz, self.pipeline.clock)
-        self.review = ReviewQueue(self.desk)
-        self._appeals = AppealDesk(self.desk, appeal_levels)
+        self.desk = Desk(
+            self.store, self.pipeline, self.tz, self.pipeline.clock, allow_self_decisions=allow_self_decisions
+        )
+        self.review = ReviewQueue(self.desk, self._members)
+        self._appeals = AppealDesk(self.desk, self._members, appeal_levels)
 
     # -- building ------------------------------------------------------------------------
 
@@ -375,7 +380,7 @@ class Engine:
 
     def correct(self, event_id: str, replacement: Event | Mapping[str, Any], *, by: str, reason: str) -> Decision:
         """Replace booked event ``event_id`` (更正): reverse its entries, book ``replacement``."""
-        return correct(self.desk, event_id, replacement, by=by, reason=reason)
+        return correct(self.desk, self._members, event_id, replacement, by=by, reason=reason)
 
     # -- decisions -----------------------------------------------------------------------
 

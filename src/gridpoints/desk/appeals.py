@@ -20,10 +20,12 @@ from typing import Literal
 import attrs
 
 from gridpoints.desk.desk import Desk
+from gridpoints.desk.parties import Party, member_parties, same_person
 from gridpoints.desk.review import require_text
 from gridpoints.errors import ConfigurationError, LedgerError, NotFoundError, ReviewError
 from gridpoints.ingest.booking import entry_ref
 from gridpoints.ledger.decisions import Decision
+from gridpoints.model import Member
 from gridpoints.schema import DecisionRow
 from gridpoints.stores import Transaction
 
@@ -75,7 +77,8 @@ class Appeal:
         """Uphold the appeal: book a reversal entry cancelling the contested entry (which stays).
 
         With two-level review the first call records the reviewer's recommendation and a second,
-        by a different person, decides. LedgerError if the entry was reversed meanwhile.
+        by a different person, decides. LedgerError if the entry was reversed meanwhile;
+        ReviewError if ``by`` is the appellant or the entry's member.
         """
         return self._require_desk().decide(self, "uphold", by=by, note=note)
 
@@ -91,12 +94,13 @@ class Appeal:
 
 class AppealDesk:
     """Opens, lists and decides appeals at ``desk`` (``levels``: 1, or 2 for reviewer then
-    approver)."""
+    approver). ``members``: the engine's members by id, so a member is known by name too."""
 
-    def __init__(self, desk: Desk, levels: int = 1) -> None:
+    def __init__(self, desk: Desk, members: Mapping[str, Member], levels: int = 1) -> None:
         if isinstance(levels, bool) or levels not in (1, 2):
             raise ConfigurationError(f"appeal_levels: {levels!r} must be 1 or 2")
         self._desk = desk
+        self._members = members
         self.levels = levels
 
     def open(self, entry_seq: int, *, by: str, reason: str) -> Appeal:
@@ -192,6 +196,7 @@ class AppealDesk:
             (current,) = self._fold(tx, opened, {appeal.seq: appeal.id})
             if not current.is_open:
                 raise ReviewError(f"appeal {appeal.id} was already {current.status} by {current.decided_by}")
+            self._desk.refuse_own_case(by, f"appeal {appeal.id}", self._parties(current))
             booking = sitting.booking
             (entry,) = tx.entry_rows(seqs=[appeal.entry_seq])
             month = booking.open_month(entry.period)
@@ -200,7 +205,7 @@ class AppealDesk:
             if self.levels == 2 and current.status == "open":
                 sitting.record("appeal_review", subject, by=by, note=note, detail={"recommend": action}, **common)
             else:
-                if current.reviewed_by is not None and current.reviewed_by == by:
+                if current.reviewed_by is not None and same_person(current.reviewed_by, by):
                     raise ReviewError(
                         f"by: {by!r} reviewed appeal {appeal.id}; a different person must take the final decision"
                     )
@@ -212,6 +217,10 @@ class AppealDesk:
                     detail["reversal"] = booking.reverse(entry)
                 sitting.record(action, subject, by=by, note=note, detail=detail, **common)
         return self._get_by_seq(appeal.seq)
+
+    def _parties(self, appeal: Appeal) -> list[Party]:
+        """Who may not decide ``appeal``: the entry's member (by id or name) and the appellant."""
+        return [*member_parties(self._members, appeal.member_id), ("the appellant", appeal.opened_by)]
 
     def _fold(
         self,

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from gridpoints.desk.desk import Desk
+from gridpoints.desk.parties import member_parties
 from gridpoints.desk.review import require_text
 from gridpoints.errors import NotFoundError, ReviewError
 from gridpoints.ingest.booking import entry_ref
 from gridpoints.ledger.decisions import Decision
-from gridpoints.model import Event
+from gridpoints.model import Event, Member
 
 __all__ = ["correct"]
 
@@ -30,6 +31,7 @@ def _replacement(value: Event | Mapping[str, Any]) -> Event:
 
 def correct(
     desk: Desk,
+    members: Mapping[str, Member],
     event_id: str,
     replacement: Event | Mapping[str, Any],
     *,
@@ -42,7 +44,9 @@ def correct(
     Reversals carry ``ref = seq:<original entry>``; the replacement's main entry has reason
     ``correction`` and ``ref`` = the original event id, its event row points back at the
     original, and the decision (subject ``event:<original>``) has ``ref`` = the replacement id.
-    The original event's status becomes ``corrected``. Errors change nothing.
+    The original event's status becomes ``corrected``. Nobody corrects their own event: ``by``
+    may not be the member of the original or of the replacement (``members`` knows their
+    names). Errors change nothing.
     """
     by = require_text(by, "by")
     reason = require_text(reason, "reason")
@@ -54,12 +58,17 @@ def correct(
         known = tx.lookup([event_id, new.id])
         if event_id not in known:
             raise NotFoundError(f"event_id: no booked event {event_id!r}")
-        _, status = known[event_id]
+        payload, status = known[event_id]
         if status != "booked":
             raise ReviewError(f"event_id: event {event_id!r} is {status}; only a booked event can be corrected")
         if new.id in known:
             _, taken = known[new.id]
             raise ReviewError(f"replacement.id: {new.id!r} is already {taken}; choose a new id")
+        original = Event.from_payload(event_id, payload).member_id
+        parties = member_parties(members, original)
+        if new.member_id != original:
+            parties += member_parties(members, new.member_id)
+        desk.refuse_own_case(by, f"event {event_id!r}", parties)
         entries = [row for row in tx.entry_rows(event_ids=[event_id]) if row.reason not in _NOT_REVERSIBLE]
         already = {row.ref for row in tx.entry_rows(refs=[entry_ref(e.seq) for e in entries])
                    if row.reason == "reversal"}

@@ -15,13 +15,14 @@ the block ends; an error inside the block writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from typing import Any
 
 import attrs
 
+from gridpoints.desk.parties import Party, refuse_own_case
 from gridpoints.ingest.booking import Booking
 from gridpoints.ingest.pipeline import Pipeline
 from gridpoints.model import Event
@@ -46,12 +47,16 @@ def _is_zone(_desk: object, _field: object, value: Any) -> None:
 class Desk:
     """Where people decide: ``store``, the engine's ``pipeline`` (to book what they approve),
     its ``clock`` and zone ``tz``.
+
+    ``allow_self_decisions`` switches off the rule that nobody decides their own case (for tests
+    that play every part with one name; never in production — docs/fair-play.md).
     """
 
     store: Store = attrs.field(validator=_is_store)
     pipeline: Pipeline = attrs.field(validator=attrs.validators.instance_of(Pipeline))
     tz: tzinfo = attrs.field(validator=_is_zone)
     clock: Callable[[], datetime] = attrs.field(validator=attrs.validators.is_callable())
+    allow_self_decisions: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
 
     @contextmanager
     def decide(self) -> Iterator[Sitting]:
@@ -61,6 +66,12 @@ class Desk:
             sitting = Sitting(self, tx, self.pipeline.booking(tx))
             yield sitting
             sitting.booking.flush()
+
+    def refuse_own_case(self, by: str, case: str, parties: Iterable[Party]) -> None:
+        """ReviewError when ``by`` is one of ``case``'s parties (``gridpoints.desk.parties``),
+        unless ``allow_self_decisions``."""
+        if not self.allow_self_decisions:
+            refuse_own_case(by, case, parties)
 
 
 @attrs.define

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from gridpoints.desk.desk import Desk
+from gridpoints.desk.parties import member_parties
 from gridpoints.errors import NotFoundError, ReviewError
 from gridpoints.ledger.decisions import Decision
-from gridpoints.model import Event
+from gridpoints.model import Event, Member
 from gridpoints.periods import Period
 
 __all__ = ["HeldEvent", "ReviewQueue", "require_text"]
@@ -40,11 +43,15 @@ class ReviewQueue:
     Every decision is recorded with who, when and why, as a zero-point ``decision`` entry in
     the hash chain plus a decision row beside it (see docs/fair-play.md). A decision is taken
     under the store's write lock, so two engines deciding the same event at once book it once:
-    the second gets a ReviewError.
+    the second gets a ReviewError. Nobody decides their own event: ``by`` may not be the
+    event's member (by id or name, see ``gridpoints.desk.parties``).
+
+    ``members``: the engine's members by id (a live mapping: names added later count).
     """
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, members: Mapping[str, Member]) -> None:
         self._desk = desk
+        self._members = members
 
     def pending(
         self,
@@ -82,7 +89,7 @@ class ReviewQueue:
         if not isinstance(note, str):
             raise TypeError(f"note: {note!r} is not a string")
         with self._desk.decide() as sitting:
-            event, _month = self._held(sitting.tx.lookup([event_id]).get(event_id), event_id)
+            event, _month = self._held(sitting.tx.lookup([event_id]).get(event_id), event_id, by)
             try:
                 month = sitting.book(event)
             except ValueError as error:
@@ -101,7 +108,7 @@ class ReviewQueue:
         by = require_text(by, "by")
         reason = require_text(reason, "reason")
         with self._desk.decide() as sitting:
-            event, month = self._held(sitting.tx.lookup([event_id]).get(event_id), event_id)
+            event, month = self._held(sitting.tx.lookup([event_id]).get(event_id), event_id, by)
             recorded = sitting.record(
                 "reject", f"event:{event_id}", by=by, note=reason, member_id=event.member_id,
                 event_id=event_id, month=sitting.booking.open_month(month),
@@ -114,12 +121,13 @@ class ReviewQueue:
         rows = self._desk.store.decision_rows(subjects=[f"event:{event_id}"], actions=["approve", "reject"])
         return Decision.from_row(rows[-1]) if rows else None
 
-    def _held(self, found: tuple[str, str] | None, event_id: str) -> tuple[Event, str]:
-        """The held event (read under the write lock) and its own month."""
+    def _held(self, found: tuple[str, str] | None, event_id: str, by: str) -> tuple[Event, str]:
+        """The held event (read under the write lock) and its own month, if ``by`` may decide it."""
         if found is None:
             raise NotFoundError(f"event_id: no held event {event_id!r}")
         payload, status = found
         if status != "held":
             raise ReviewError(f"event_id: event {event_id!r} is {status}, not held; it was decided already")
         event = Event.from_payload(event_id, payload)
+        self._desk.refuse_own_case(by, f"event {event_id!r}", member_parties(self._members, event.member_id))
         return event, str(Period.month_of(event.occurred_at, self._desk.tz))

@@ -185,7 +185,8 @@ def _reversal(setup: _Setup, batch: list[gp.Event]) -> None:
         engine.ingest(batch)
         originals = [e for e in engine.ledger.entries() if e.reason in ("rule", "cap", "derived")]
         for entry in originals:
-            engine.appeal(entry.seq, by="property-suite", reason="reversal property").uphold(by="property-suite")
+            appeal = engine.appeal(entry.seq, by="property-suite appellant", reason="reversal property")
+            appeal.uphold(by="property-suite office")  # another person: nobody decides their own case
         reversals = {e.ref: e for e in engine.ledger.entries() if e.reason == "reversal"}
         for entry in originals:
             reversal = reversals.get(f"seq:{entry.seq}")
