@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import gridpoints as gp
+from gridpoints.schema import GENESIS
 from gridpoints.testing.stores import complaint_patrol_hazard as setup
 from tests.conftest import NOW, at
 
@@ -177,6 +178,17 @@ def test_appeals_opened_before_they_had_numbers_keep_their_place_and_their_decis
     again = engine.appeal(entries["c1/rule"].seq, by="M1", reason="new evidence")
     assert again.id == "A-2"  # the next number after the one it would have had
     assert [(a.id, a.status) for a in engine.appeals()] == [("A-1", "dismissed"), ("A-2", "open")]
+
+
+def test_an_appeal_opened_after_the_look_up_and_before_the_lock_is_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    entries = setup(engine)
+    assert engine.appeal(entries["c1/rule"].seq, by="M1", reason="first").id == "A-1"
+    # As if A-1 had been opened by another process after this one read the head and the appeals
+    # but before it took the write lock: the count under the lock finds it through the transaction.
+    real_head, stale = engine.store.head, iter([(0, GENESIS)])  # only the look-up before the lock is stale
+    monkeypatch.setattr(engine.store, "head", lambda: next(stale, None) or real_head())
+    assert engine.appeal(entries["p1/rule"].seq, by="M1", reason="second").id == "A-2"
 
 
 def _open_in_process(path: str, seq: int, barrier: object, results: object) -> None:

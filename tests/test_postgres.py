@@ -29,7 +29,7 @@ import gridpoints as gp
 from gridpoints.stores._pg_connect import parse_url
 from gridpoints.stores._pg_schema import MIGRATIONS
 from gridpoints.stores.postgres import PostgresStore
-from tests.conftest import NOW, PG_URL, drop_schema, with_query, xiao_li_month
+from tests.conftest import NOW, PG_URL, at, drop_schema, with_query, xiao_li_month
 
 pytestmark = pytest.mark.postgres
 
@@ -255,6 +255,16 @@ def test_an_exhausted_pool_is_store_busy_after_the_timeout(pg_url: str) -> None:
     assert [type(e) for e in seen] == [gp.StoreBusyError]
     assert "no pooled connection came free within 0.5 s" in str(seen[0])
     store.close()
+
+
+def test_appeals_open_and_are_decided_on_a_pool_of_one_connection(pg_url: str) -> None:
+    # Every read of opening an appeal goes through its transaction: with one pooled connection,
+    # a read through the store would wait for the connection the transaction holds.
+    with engine_on(with_query(pg_url, lock_timeout=2, pool_size=1)) as engine:
+        engine.ingest([gp.Event("c1", "M001", "complaint", at(3)), gp.Event("c2", "M001", "complaint", at(4))])
+        first, second = (e.seq for e in engine.explain("M001", "2026-11"))
+        assert engine.appeal(first, by="M001", reason="not me").uphold(by="考核办").status == "upheld"
+        assert engine.appeal(second, by="M001", reason="nor this").id == "A-2"
 
 
 def _raised(call: Any) -> list[BaseException]:

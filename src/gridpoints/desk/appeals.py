@@ -23,7 +23,7 @@ from gridpoints.desk.desk import Desk
 from gridpoints.desk.parties import Party, member_parties, same_person
 from gridpoints.desk.review import require_text
 from gridpoints.errors import ConfigurationError, LedgerError, NotFoundError, ReviewError
-from gridpoints.ingest.booking import entry_ref
+from gridpoints.ingest.booking import DECISION_KIND, entry_ref
 from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Member
 from gridpoints.schema import DecisionRow
@@ -34,6 +34,8 @@ __all__ = ["Appeal", "AppealDesk", "appeal_number"]
 #: Entry reasons that cannot be appealed: decisions and reversals are not points given.
 _NOT_APPEALABLE = frozenset({"decision", "reversal"})
 _APPEAL_ID = re.compile(r"A-([1-9][0-9]{0,17})")
+#: Entries read per query when counting appeals opened after a head (a bound on query size).
+_SLICE = 500
 
 
 def appeal_number(appeal_id: str) -> int:
@@ -112,6 +114,11 @@ class AppealDesk:
         by = require_text(by, "by")
         reason = require_text(reason, "reason")
         store = self._desk.store
+        # The next number counts the appeals up to a head read now, before the lock, and then,
+        # under it, those opened after that head — read through the transaction only, so a store
+        # whose reads take another connection (a PostgreSQL pool) never waits for its own lock.
+        seen = store.head()[0]
+        before = _numbered([row for row in store.decision_rows(actions=["appeal"]) if row.seq <= seen])
         with self._desk.decide() as sitting:
             tx = sitting.tx
             rows = tx.entry_rows(seqs=[entry_seq])
@@ -123,15 +130,11 @@ class AppealDesk:
             reversed_by = _reversal_of(tx, entry_seq)
             if reversed_by is not None:
                 raise LedgerError(f"entry_seq: entry {entry_seq} was already reversed by entry {reversed_by}")
-            earlier_rows = tx.decision_rows(subjects=[f"entry:{entry_seq}"])
-            # Read under the write lock, as closing reads its report: no other writer can open
-            # an appeal meanwhile, so numbers are never taken twice.
-            opened = _numbered(store.decision_rows(actions=["appeal"]))
-            ids = {seq: appeal_id for appeal_id, seq, _ in opened}
-            for earlier in self._fold(tx, [r for r in earlier_rows if r.action == "appeal"], ids):
+            ids = {seq: appeal_id for appeal_id, seq, _ in before}
+            for earlier in self._fold(tx, tx.decision_rows(subjects=[f"entry:{entry_seq}"]), ids):
                 if earlier.is_open:
                     raise ReviewError(f"entry_seq: entry {entry_seq} already has open appeal {earlier.id}")
-            appeal_id = f"A-{len(opened) + 1}"
+            appeal_id = f"A-{len(before) + _appeals_opened_between(tx, seen, tx.head[0]) + 1}"
             row = sitting.record(
                 "appeal", f"entry:{entry_seq}", by=by, note=reason, member_id=entry.member_id,
                 detail={"member": entry.member_id, "appeal": appeal_id},
@@ -229,21 +232,22 @@ class AppealDesk:
         ids: Mapping[int, str],
         decided: Sequence[DecisionRow] | None = None,
     ) -> list[Appeal]:
-        """Appeals from their ``appeal`` rows (``ids``: their numbers by seq) and the decisions
-        about them (read from ``tx`` when ``decided`` is None)."""
+        """Appeals from their ``appeal`` rows and the decisions about them (read from ``tx`` when
+        ``decided`` is None). ``ids``: their numbers by seq, where the row may not record it."""
         appeals: list[Appeal] = []
-        opened = [r for r in opened if r.action == "appeal"]
+        starts = [Decision.from_row(r) for r in opened if r.action == "appeal"]
+        numbers = {start.seq: ids.get(start.seq) or str(start.detail.get("appeal", "")) for start in starts}
         if decided is None:
             assert tx is not None
-            decided = tx.decision_rows(subjects=[s for r in opened for s in _subjects(ids[r.seq], r.seq)])
+            subjects = [s for start in starts for s in _subjects(numbers[start.seq], start.seq)]
+            decided = tx.decision_rows(subjects=subjects) if subjects else []
         by_subject: dict[str, list[Decision]] = {}
         for row in decided:
             decision = Decision.from_row(row)
             by_subject.setdefault(decision.subject, []).append(decision)
-        for row in opened:
-            start = Decision.from_row(row)
+        for start in starts:
             appeal = Appeal(
-                id=ids[start.seq],
+                id=numbers[start.seq],
                 seq=start.seq,
                 entry_seq=int(start.subject.split(":", 1)[1]),
                 member_id=str(start.detail.get("member", "")),
@@ -269,6 +273,16 @@ class AppealDesk:
                     )
             appeals.append(appeal)
         return appeals
+
+
+def _appeals_opened_between(tx: Transaction, after: int, through: int) -> int:
+    """How many ``appeal`` decision entries have a seq in ``(after, through]``, read through
+    ``tx`` in slices (a busy ledger may have moved on by many entries)."""
+    count = 0
+    for start in range(after + 1, through + 1, _SLICE):
+        rows = tx.entry_rows(seqs=list(range(start, min(start + _SLICE, through + 1))))
+        count += sum(1 for row in rows if row.kind == DECISION_KIND and row.rule == "appeal")
+    return count
 
 
 def _subjects(appeal_id: str, seq: int) -> list[str]:
