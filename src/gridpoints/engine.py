@@ -353,7 +353,7 @@ class Engine:
     # -- closing -------------------------------------------------------------------------
 
     def close_period(self, period: str | Period, *, by: str, note: str = "") -> ClosedPeriod:
-        """Close a month (结账): settle it (when this engine can settle), freeze its report with
+        """Close a month (结账): settle it (its period awards, booked once), freeze its report with
         the ledger head, record the decision; closing twice is a LedgerError."""
         return close_period(self.desk, period, by=by, note=note, live_report=self._live_report, settle=self.settle)
 
