@@ -65,6 +65,23 @@ def test_duplicates_and_conflicts_within_one_call(engine: gp.Engine) -> None:
     assert [r.code for r in result.rejected] == ["conflict"]
 
 
+def test_store_conflicts_and_refusals_come_in_input_order(engine: gp.Engine) -> None:
+    # Found by two stages (dedupe against the store, then admission), reported as one pass would.
+    members(engine)
+    engine.ingest([gp.Event("e1", "M001", "patrol", at(3)), gp.Event("e2", "M001", "patrol", at(3, 10))])
+    result = engine.ingest([
+        gp.Event("x1", "nobody", "patrol", at(5)),
+        gp.Event("e2", "M001", "patrol", at(6)),
+        gp.Event("x2", "M001", "karaoke", at(5)),
+        gp.Event("e1", "M001", "patrol", at(7)),
+        {"id": "bad"},
+    ])
+    assert [(r.index, r.event_id, r.code) for r in result.rejected] == [
+        (4, "bad", "invalid"), (0, "x1", "unknown_member"), (1, "e2", "conflict"), (2, "x2", "unknown_kind"),
+        (3, "e1", "conflict"),
+    ]
+
+
 def test_rejected_ids_are_not_remembered(engine: gp.Engine) -> None:
     event = gp.Event("e1", "M003", "patrol", at(3))
     assert [r.code for r in engine.ingest([event]).rejected] == ["unknown_member"]

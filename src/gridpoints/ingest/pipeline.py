@@ -1,4 +1,5 @@
-"""Ingest: validate → dedupe → checks → rules → coefficients → chained entries.
+"""Ingest, in stages per chunk: parse → dedupe → admit, then check → book per event (rules,
+coefficients, chained entries).
 
 A ``Pipeline`` is compiled once when an engine is built; ``ingest`` then runs plain Python per
 event: dict look-ups, a first-match over the kind's compiled rules, cached coefficients, and
