@@ -21,6 +21,7 @@ from gridpoints.desk.review import ReviewQueue
 from gridpoints.desk.settlement import settle_month
 from gridpoints.ingest.pipeline import Pipeline
 from gridpoints.plugins.grades import grade_by_thresholds
+from gridpoints.results.frozen import closed_from_row, report_to_json
 from gridpoints.results.reports import Report, build_report
 from gridpoints.results.whatif import simulate
 from gridpoints.rules.compiled import RuleBook
@@ -136,10 +137,14 @@ def test_settling_and_closing_on_a_desk() -> None:
     settled = settle_month(b.desk, five_stars, list(b.members.values()), b.rulebook, "2026-11")
     assert (settled.entries, b.store.totals(["2026-11"])) == (1, {"M1": 1000})
     assert settle_month(b.desk, five_stars, list(b.members.values()), b.rulebook, "2026-11").already_settled
-    closed = close_period(b.desk, "2026-11", by="考核办", note="", live_report=b.report)
+    def freeze(month: gp.Period) -> str:
+        return report_to_json(b.report(month))
+
+    row, decision = close_period(b.desk, "2026-11", by="考核办", note="", freeze=freeze)
+    closed = closed_from_row(row, decision)
     assert [(row.member_id, row.score) for row in closed.report] == [("M1", 10), ("M2", 0)]
     with pytest.raises(gp.LedgerError, match="2026-11 was closed by 考核办"):
-        close_period(b.desk, "2026-11", by="考核办", note="", live_report=b.report)
+        close_period(b.desk, "2026-11", by="考核办", note="", freeze=freeze)
 
 
 def test_what_if_on_a_desk() -> None:

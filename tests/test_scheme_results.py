@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import gridpoints as gp
-from gridpoints.desk.closing import report_from_json, report_to_json
+from gridpoints.results.frozen import report_from_json, report_to_json
 from tests.conftest import NOW, Run, at
 from tests.test_scorecards import RULES, street_month, town_quarter
 

@@ -7,7 +7,6 @@ by anti-gaming checks and booked into an append-only, hash-chained ledger.
 from gridpoints._markers import hookimpl, hookspec
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.desk.appeals import Appeal
-from gridpoints.desk.closing import ClosedPeriod
 from gridpoints.desk.review import HeldEvent
 from gridpoints.desk.settlement import SettleResult
 from gridpoints.engine import Engine
@@ -43,6 +42,7 @@ from gridpoints.results.export import (
     report_table,
     whatif_table,
 )
+from gridpoints.results.frozen import ClosedPeriod
 from gridpoints.results.grids import GridReport, GridRow
 from gridpoints.results.reports import Report, ReportRow, ReportSummary
 from gridpoints.results.scheme import MemberAssessment

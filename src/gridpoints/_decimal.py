@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, Overflow
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "award_cents",
     "bounded",
     "canonical",
+    "cents_to_points",
     "quantize",
     "to_cents",
     "to_decimal",
@@ -107,3 +109,13 @@ def canonical(value: Decimal) -> str:
 def to_cents(value: Decimal) -> int:
     """Points (already quantized to 0.01) as an integer number of hundredths."""
     return int(value.scaleb(2))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def cents_to_points(cents: int) -> Decimal:
+    """Hundredths as Decimal points with two places.
+
+    Cached: a report converts every member's total and every kind's subtotal, and those values
+    repeat (multiples of a rule's points), so most conversions are a look-up.
+    """
+    return Decimal(cents).scaleb(-2)

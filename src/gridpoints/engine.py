@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 import pluggy
 
+from gridpoints._decimal import cents_to_points
 from gridpoints._manager import PluginFacade
 from gridpoints._versions import collect_versions
 from gridpoints.checks import Check
 from gridpoints.desk.appeals import Appeal, AppealDesk
-from gridpoints.desk.closing import ClosedPeriod, close_period, closed_from_row, report_from_json
+from gridpoints.desk.closing import close_period
 from gridpoints.desk.corrections import correct
 from gridpoints.desk.desk import Desk
 from gridpoints.desk.review import ReviewQueue
@@ -34,8 +35,9 @@ from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
 from gridpoints.results.explain import Explanation, explain_entries, kind_labels
 from gridpoints.results.export import explanation_table, export, report_table
+from gridpoints.results.frozen import ClosedPeriod, closed_from_row, report_from_json, report_to_json
 from gridpoints.results.grids import GridReport, grid_report
-from gridpoints.results.reports import Report, build_report, cents_to_points
+from gridpoints.results.reports import Report, build_report
 from gridpoints.results.scheme import MemberAssessment, PartScore, assess
 from gridpoints.results.scheme_report import build_scheme_report
 from gridpoints.results.whatif import Proposal, WhatIf, simulate
@@ -355,7 +357,11 @@ class Engine:
     def close_period(self, period: str | Period, *, by: str, note: str = "") -> ClosedPeriod:
         """Close a month (结账): settle it (its period awards, booked once), freeze its report with
         the ledger head, record the decision; closing twice is a LedgerError."""
-        return close_period(self.desk, period, by=by, note=note, live_report=self._live_report, settle=self.settle)
+        row, decision = close_period(
+            self.desk, period, by=by, note=note, freeze=lambda month: report_to_json(self._live_report(month)),
+            settle=self.settle,
+        )
+        return closed_from_row(row, decision)
 
     def closed_periods(self) -> list[ClosedPeriod]:
         """Every closed month, in calendar order, with its frozen report and ledger head."""

@@ -15,12 +15,11 @@ from datetime import timedelta
 
 import attrs
 
-from gridpoints._decimal import quantize, to_cents
+from gridpoints._decimal import cents_to_points, quantize, to_cents
 from gridpoints.desk.desk import Desk
 from gridpoints.model import Award, Event, Member, PeriodSummary
 from gridpoints.periods import Period
 from gridpoints.ratings import RATING_KIND, stars_of
-from gridpoints.results.reports import cents_to_points
 from gridpoints.rules.compiled import RuleBook
 from gridpoints.stores import Store
 

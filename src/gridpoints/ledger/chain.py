@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from gridpoints.ledger.checkpoints import Checkpoint
-from gridpoints.ledger.decisions import decision_digest
+from gridpoints.ledger.decisions import decision_digest, report_digest
 from gridpoints.model import Entry
 from gridpoints.schema import ENTRY_COLUMNS, GENESIS, DecisionRow, EntryRow, EntryValues
 
@@ -237,7 +237,7 @@ class Ledger:
             decision = decisions.get(close.decision_seq)
             detail = json.loads(decision.detail) if decision is not None and decision.detail else {}
             committed = (detail.get("head_seq"), detail.get("head_hash"), detail.get("report_digest"))
-            actual = (close.head_seq, close.head_hash, hashlib.sha256(close.report.encode()).hexdigest())
+            actual = (close.head_seq, close.head_hash, report_digest(close.report))
             if committed != actual:
                 return Verification(
                     False, 0, close.decision_seq, f"the close of {close.period} does not match its decision: "

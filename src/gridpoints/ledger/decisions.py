@@ -25,6 +25,7 @@ __all__ = [
     "Decision",
     "DecisionRow",
     "decision_digest",
+    "report_digest",
 ]
 
 #: Decision actions and what they mean.
@@ -46,13 +47,19 @@ def decision_digest(row: DecisionRow | tuple[object, ...]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def report_digest(text: str) -> str:
+    """SHA-256 (hex) of a closed month's frozen report text: what its ``close`` decision commits to."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @attrs.frozen
 class Decision:
     """One recorded decision: its ledger ``seq``, ``action``, ``subject``, who (``by``), when
     (``at``, UTC), why (``note``) and action-specific ``detail``.
 
     Subjects: ``event:<id>`` (approve, reject, correct), ``entry:<seq>`` (appeal),
-    ``appeal:<seq>`` (appeal_review, uphold, dismiss), ``period:<month>`` (close).
+    ``appeal:A-12`` (appeal_review, uphold, dismiss; ``appeal:<seq>`` for appeals opened before
+    appeals were numbered), ``period:<month>`` (close).
     """
 
     seq: int

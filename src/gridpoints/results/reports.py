@@ -8,7 +8,6 @@ derives its scores in ``gridpoints.results.scheme`` and both assemble their rows
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -17,7 +16,7 @@ from typing import Protocol
 
 import attrs
 
-from gridpoints._decimal import quantize
+from gridpoints._decimal import cents_to_points, quantize
 from gridpoints.model import Grade, Member
 from gridpoints.periods import Period
 
@@ -52,16 +51,6 @@ class Aggregates(Protocol):
 
     def totals_by_month(self, periods: Iterable[str]) -> Mapping[str, Mapping[str, int]]:
         """member → month → hundredths over the months."""
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def cents_to_points(cents: int) -> Decimal:
-    """Hundredths as Decimal points with two places.
-
-    Cached: a report converts every member's total and every kind's subtotal, and those values
-    repeat (multiples of a rule's points), so most conversions are a look-up.
-    """
-    return Decimal(cents).scaleb(-2)
 
 
 def competition_ranks(scores: Mapping[str, Decimal]) -> dict[str, int]:

@@ -22,10 +22,9 @@ from typing import Protocol
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from gridpoints._decimal import ZERO, quantize
+from gridpoints._decimal import ZERO, cents_to_points, quantize
 from gridpoints.model import Grade, Member
 from gridpoints.periods import PERIOD_KINDS, Period
-from gridpoints.results.reports import cents_to_points
 from gridpoints.rules import RuleSet, Section, Tally
 from gridpoints.rules.compiled import RuleBook
 from gridpoints.stores import EVENT_REASONS, RuleKey
