@@ -1,15 +1,45 @@
-"""Reading the HTML pack back in tests: a small element tree from the standard library's parser,
-the chart figures with their data, tables as rows of text, and a finder for external references."""
+"""The HTML pack in tests: a district's months to build it from, and reading the page back — a
+small element tree from the standard library's parser, the chart figures with their data, tables
+as rows of text, and a finder for external references."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
+from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
 import attrs
+
+import gridpoints as gp
+from gridpoints.demo import demo_events, demo_members
+from tests.conftest import NOW, SHANGHAI
+from tests.helpers_scores import give
+
+#: The months ``district`` books, and the one its pack is for.
+MONTHS = ("2026-07", "2026-08", "2026-09", "2026-10")
+MONTH = "2026-10"
+#: A member unqualified every month, so accountable in October.
+WEAK = gp.Member("Z001", "urban", name="钱多多", grid="U9999", joined=date(2026, 7, 1))
+
+
+def district(members: int = 80) -> gp.Engine:
+    """Four demo months for ``members`` members and one who is unqualified every month (so
+    accountable in October), an event held for review, and an open appeal."""
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    crew = [attrs.evolve(m, joined=date(2026, 7, 1)) for m in demo_members(members)]
+    engine.add_members([*crew, WEAK])
+    for month in MONTHS:
+        engine.ingest(demo_events(crew, month))
+        give(engine, WEAK.id, month, 5)
+    held = engine.ingest([gp.Event("no-evidence", "G00002", "mediation", datetime(2026, 10, 9, 10, tzinfo=SHANGHAI))])
+    assert held.held == ("no-evidence",)
+    entry = engine.explain("G00001", MONTH)[0]
+    engine.appeal(entry.seq, by="G00001", reason="not my patrol")
+    return engine
+
 
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

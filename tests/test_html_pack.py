@@ -9,7 +9,6 @@ import itertools
 import re
 import sys
 from collections import Counter
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,41 +17,21 @@ import pytest
 
 import gridpoints as gp
 from gridpoints.cli.main import main
-from gridpoints.demo import demo_events, demo_members
 from gridpoints.results.html import fonts as html_fonts
 from gridpoints.results.html import render_notice, render_pack
 from gridpoints.results.html.page import NOTICE_COLUMNS
 from gridpoints.results.html.words import Words
 from gridpoints.results.pack import MonthPack, previous_period
-from tests.conftest import IN_CI, NOW, SHANGHAI
-from tests.helpers_html import charts, external_references, marks, parse, table_rows
+from tests.conftest import IN_CI, NOW
+from tests.helpers_html import MONTH, MONTHS, WEAK, charts, district, external_references, marks, parse, table_rows
 from tests.helpers_scores import give
 
-MONTHS = ("2026-07", "2026-08", "2026-09", "2026-10")
-MONTH = "2026-10"
 JIANGSU = Path(__file__).resolve().parents[1] / "examples" / "rules" / "jiangsu.toml"
-WEAK = gp.Member("Z001", "urban", name="钱多多", grid="U9999", joined=date(2026, 7, 1))
-
-
-def _district(members: int = 80) -> gp.Engine:
-    """Four demo months for ``members`` members and one who is unqualified every month (so
-    accountable in October), an event held for review, and an open appeal."""
-    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
-    crew = [attrs.evolve(m, joined=date(2026, 7, 1)) for m in demo_members(members)]
-    engine.add_members([*crew, WEAK])
-    for month in MONTHS:
-        engine.ingest(demo_events(crew, month))
-        give(engine, WEAK.id, month, 5)
-    held = engine.ingest([gp.Event("no-evidence", "G00002", "mediation", datetime(2026, 10, 9, 10, tzinfo=SHANGHAI))])
-    assert held.held == ("no-evidence",)
-    entry = engine.explain("G00001", MONTH)[0]
-    engine.appeal(entry.seq, by="G00001", reason="not my patrol")
-    return engine
 
 
 @pytest.fixture(scope="module")
 def engine() -> gp.Engine:
-    return _district()
+    return district()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The numbers behind each chart and table of the HTML pack, computed from a ``MonthPack``.
+"""The numbers behind each chart and table of the HTML pack, from the reports of a ``MonthPack``.
 
 Plain Python, no optional dependency: the page draws these and embeds them as JSON beside each
 chart, so a test (or a reader's script) can check every bar against the report. Decimals stay
@@ -14,9 +14,11 @@ from typing import Any
 
 import attrs
 
+from gridpoints.desk.review import HeldEvent
 from gridpoints.model import Grade
-from gridpoints.results.pack import Band, MonthPack, has_entries
+from gridpoints.results.pack import Band, has_entries
 from gridpoints.results.reports import Report, ReportRow
+from gridpoints.results.whatif import WhatIf
 
 __all__ = [
     "Distribution",
@@ -94,13 +96,12 @@ class Distribution:
         }
 
 
-def distribution(pack: MonthPack) -> Distribution:
-    """The histogram of the pack's report (ranked members only, like ``report.summary()``)."""
-    report = pack.report
+def distribution(report: Report, bands: Sequence[Band]) -> Distribution:
+    """The histogram of a report's ranked members (as ``report.summary()`` counts them), with the
+    grade ``bands`` to mark (none when the report is ungraded)."""
     values = [graded_value(report, row) for row in report if row.rank is not None]
     value = "score" if report.period.kind == "month" or report.scheme else "average"
-    graded = any(row.grade is not None for row in report)
-    bands = pack.bands if graded else ()
+    bands = tuple(bands) if any(row.grade is not None for row in report) else ()
     if not values:
         return Distribution(value, (), (), bands)
     low, high = min(values), max(values)
@@ -163,16 +164,16 @@ class Trend:
         return {"months": list(self.months), "means": [_text(m) for m in self.means], "counts": list(self.counts)}
 
 
-def mean_trend(pack: MonthPack) -> Trend:
-    """``summary().mean`` of each monthly report of the pack's history."""
+def mean_trend(history: Sequence[Report]) -> Trend:
+    """``summary().mean`` of each monthly report (None for a month with nothing booked)."""
     means: list[Decimal | None] = []
     counts: list[int] = []
-    for report in pack.history:
+    for report in history:
         summary = report.summary()
         seen = has_entries(report)
         means.append(summary.mean if seen else None)
         counts.append(summary.count if seen else 0)
-    return Trend(tuple(str(r.period) for r in pack.history), tuple(means), tuple(counts))
+    return Trend(tuple(str(r.period) for r in history), tuple(means), tuple(counts))
 
 
 @attrs.frozen
@@ -195,12 +196,12 @@ def _score_in(report: Report, member_id: str) -> Decimal | None:
         return None
 
 
-def accountability(pack: MonthPack) -> tuple[TrendLine, ...]:
+def accountability(report: Report, history: Sequence[Report]) -> tuple[TrendLine, ...]:
     """Members flagged ``accountability`` (3 unqualified months running) with their monthly
-    scores over the pack's history, in report order."""
-    flagged = [row for row in pack.report if "accountability" in row.flags]
+    scores over ``history``, in report order."""
+    flagged = [row for row in report if "accountability" in row.flags]
     return tuple(
-        TrendLine(row.member_id, row.name, row.grid, tuple(_score_in(r, row.member_id) for r in pack.history))
+        TrendLine(row.member_id, row.name, row.grid, tuple(_score_in(r, row.member_id) for r in history))
         for row in flagged
     )
 
@@ -226,10 +227,10 @@ def _most_first(counter: Mapping[Any, int]) -> list[tuple[Any, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
 
 
-def held_counts(pack: MonthPack) -> HeldCounts:
-    """Count the pack's held events by the check that held them, and by check and kind."""
-    by_check = _most_first(Counter(h.check for h in pack.held))
-    by_kind = _most_first(Counter((h.check, h.event.kind) for h in pack.held))
+def held_counts(held: Sequence[HeldEvent]) -> HeldCounts:
+    """Count held events by the check that held them, and by check and kind."""
+    by_check = _most_first(Counter(h.check for h in held))
+    by_kind = _most_first(Counter((h.check, h.event.kind) for h in held))
     return HeldCounts(
         tuple(c for c, _ in by_check), tuple(n for _, n in by_check), tuple((c, k, n) for (c, k), n in by_kind)
     )
@@ -269,14 +270,14 @@ class Mover:
         return self.row.score - self.before
 
 
-def movers(pack: MonthPack, n: int = 10) -> tuple[tuple[Mover, ...], tuple[Mover, ...]]:
-    """The ``n`` biggest rises and the ``n`` biggest falls in score against ``pack.previous``
-    (ranked in both periods; ties by member id)."""
-    if pack.previous is None:
+def movers(report: Report, previous: Report | None, n: int = 10) -> tuple[tuple[Mover, ...], tuple[Mover, ...]]:
+    """The ``n`` biggest rises and the ``n`` biggest falls in score against ``previous`` (members
+    ranked in both periods; ties by member id)."""
+    if previous is None:
         return (), ()
-    before = {row.member_id: row for row in pack.previous if row.rank is not None}
+    before = {row.member_id: row for row in previous if row.rank is not None}
     both = [Mover(row, before[row.member_id].score, before[row.member_id].rank)
-            for row in pack.report if row.rank is not None and row.member_id in before]  # fmt: skip
+            for row in report if row.rank is not None and row.member_id in before]  # fmt: skip
     up = sorted((m for m in both if m.delta > 0), key=lambda m: (-m.delta, m.row.member_id))
     down = sorted((m for m in both if m.delta < 0), key=lambda m: (m.delta, m.row.member_id))
     return tuple(up[:n]), tuple(down[:n])
@@ -298,11 +299,9 @@ class WhatIfPoints:
         }
 
 
-def whatif_points(pack: MonthPack) -> WhatIfPoints | None:
-    """The what-if's rows as scatter points; None without a what-if."""
-    if pack.whatif is None:
-        return None
-    rows = list(pack.whatif)
+def whatif_points(result: WhatIf) -> WhatIfPoints:
+    """A what-if's rows as scatter points."""
+    rows = list(result)
     return WhatIfPoints(
         tuple(r.old_score for r in rows), tuple(r.new_score for r in rows),
         tuple(r.old_grade != r.new_grade for r in rows),

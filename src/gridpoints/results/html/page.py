@@ -131,7 +131,7 @@ def render_pack(pack: MonthPack, *, lang: str = "zh", mask_names: bool = False) 
     ]  # fmt: skip
 
     found: dict[str, Any] = {}
-    dist = figures.distribution(pack)
+    dist = figures.distribution(report, pack.bands)
     if dist.counts:
         found["distribution"] = _chart("distribution", charts.distribution_chart(dist, words, words["distribution"]),
                                        dist, words["distribution_note"])  # fmt: skip
@@ -148,11 +148,11 @@ def render_pack(pack: MonthPack, *, lang: str = "zh", mask_names: bool = False) 
             found["grades_grid"].append(
                 _chart(name, charts.grade_groups_chart(part, words, name, words["grades_by_grid"]), part, "")
             )  # fmt: skip
-    trend = figures.mean_trend(pack)
+    trend = figures.mean_trend(pack.history)
     trend_title = words("trend", n=len(trend.months))
     gaps = words["trend_note"] if None in trend.means else ""
     found["trend"] = _chart("trend", charts.trend_chart(trend, words, trend_title), trend, gaps)
-    lines = figures.accountability(pack)
+    lines = figures.accountability(report, pack.history)
     qualifying = figures.qualifying_score(pack.bands)
     found["accountability"] = None
     accountable = Table("", lang, ("member_id", "name", "grid"), ("", "", ""), ())
@@ -163,7 +163,7 @@ def render_pack(pack: MonthPack, *, lang: str = "zh", mask_names: bool = False) 
             _AccountabilityData(trend.months, lines), "",
         )  # fmt: skip
         accountable = _accountable_table(lines, trend.months, words, mask_names)
-    held = figures.held_counts(pack)
+    held = figures.held_counts(pack.held)
     found["held"] = None
     if held.checks:
         found["held"] = _chart("held", charts.held_chart(held, labels, words, words["held_by_check"]), held,
@@ -172,7 +172,7 @@ def render_pack(pack: MonthPack, *, lang: str = "zh", mask_names: bool = False) 
     found["kinds"] = None
     if kinds.kinds:
         found["kinds"] = _chart("kinds", charts.kinds_chart(kinds, labels, words, words["points_by_kind"]), kinds, "")
-    risers, fallers = figures.movers(pack)
+    risers, fallers = figures.movers(report, pack.previous)
     full = report_table(report, lang=lang, mask_names=mask_names, kind_labels=kind_labels)
     ranking = _columns(full, RANKING_COLUMNS)
     context = _common(pack, words, words("pack_title", period=pack.period))
@@ -244,9 +244,9 @@ def _signed(value: Decimal) -> str:
 
 def _whatif(pack: MonthPack, words: Words, mask: bool, found: dict[str, Any]) -> dict[str, Any] | None:
     result = pack.whatif
-    points = figures.whatif_points(pack)
-    if result is None or points is None:
+    if result is None:
         return None
+    points = figures.whatif_points(result)
     thresholds = [b.min for b in pack.bands if b.min is not None]
     found["whatif"] = _chart("whatif", charts.whatif_chart(points, thresholds, words, words["whatif"]), points,
                              words["whatif_note"])  # fmt: skip
