@@ -370,7 +370,9 @@ def test_export_report_writes_html_by_suffix_or_format(engine: gp.Engine, tmp_pa
         engine.export_report(MONTH, tmp_path / "r.csv", public=True)
     with pytest.raises(ValueError, match="format: 'pdf' is not one of csv, json, xlsx, html"):
         engine.export_report(MONTH, tmp_path / "r.pdf")
-    assert not (tmp_path / "r.csv").exists()
+    with pytest.raises(ValueError, match="lang: 'fr'"):
+        engine.export_report(MONTH, tmp_path / "fr.html", lang="fr")
+    assert not (tmp_path / "r.csv").exists() and not (tmp_path / "fr.html").exists()
 
 
 def test_the_report_command_writes_the_pack_and_the_notice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -441,10 +441,8 @@ class Engine:
         months = trend_months(parsed, TREND_MONTHS)
         history = tuple(report if m == parsed else self.report(m) for m in months)
         before = self.report(previous_period(parsed))
-        labels = Labels(
-            kinds={k: (zh, self.kind_labels("en").get(k, k)) for k, zh in self.kind_labels("zh").items()},
-            checks=self._check_labels,
-        )
+        english = self.kind_labels("en")
+        labels = Labels({k: (zh, english.get(k, k)) for k, zh in self.kind_labels("zh").items()}, self._check_labels)
         return MonthPack(
             report=report,
             history=history,

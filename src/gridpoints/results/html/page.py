@@ -22,7 +22,7 @@ from gridpoints.results.export import Table, header, mask_name, report_table, wh
 from gridpoints.results.html import charts
 from gridpoints.results.html.fonts import FONT_STACK
 from gridpoints.results.html.words import Words
-from gridpoints.results.pack import TREND_MONTHS, MonthPack
+from gridpoints.results.pack import MonthPack
 from gridpoints.results.reports import Report
 
 __all__ = ["GRID_CHUNK", "NOTICE_COLUMNS", "RANKING_COLUMNS", "render_notice", "render_pack"]
@@ -112,80 +112,78 @@ def render_notice(pack: MonthPack, *, lang: str = "zh") -> str:
     return _ENVIRONMENT.get_template("notice.html.j2").render(context)
 
 
-def render_pack(pack: MonthPack, *, lang: str = "zh", mask_names: bool = False) -> str:
-    """The analysis pack (积分分析会) of ``pack`` as one self-contained HTML page."""
-    words = Words(lang)
-    report = pack.report
-    summary = report.summary()
-    labels = pack.labels
-    kind_labels = {k: labels.kind(k, lang) for k in labels.kinds}
-    cards: list[dict[str, Any]] = [
-        {"key": "assessed", "value": summary.count, "label": words["assessed"], "color": None},
-        {"key": "mean", "value": summary.mean if summary.mean is not None else "–", "label": words["mean"],
-         "color": None},
-        {"key": "median", "value": summary.median if summary.median is not None else "–", "label": words["median"],
-         "color": None},
-        *_grade_cards(report, words),
-        {"key": "held", "value": len(pack.held), "label": words["held"], "color": None},
-        {"key": "open_appeals", "value": pack.open_appeals, "label": words["open_appeals"], "color": None},
+def _cards(pack: MonthPack, words: Words) -> list[dict[str, Any]]:
+    """The headline: members assessed, mean, median, members per grade, held events, open appeals."""
+    summary = pack.report.summary()
+
+    def card(key: str, value: object) -> dict[str, Any]:
+        return {"key": key, "value": "–" if value is None else value, "label": words[key], "color": None}
+
+    return [
+        card("assessed", summary.count), card("mean", summary.mean), card("median", summary.median),
+        *_grade_cards(pack.report, words),
+        card("held", len(pack.held)), card("open_appeals", pack.open_appeals),
     ]  # fmt: skip
 
-    found: dict[str, Any] = {}
+
+def _charts(pack: MonthPack, words: Words) -> dict[str, Any]:
+    """Every chart of the pack but the what-if's, by section (None or [] where there is nothing to draw)."""
+    report, labels = pack.report, pack.labels
+    found: dict[str, Any] = {"distribution": None, "accountability": None, "held": None, "kinds": None}
     dist = figures.distribution(report, pack.bands)
     if dist.counts:
-        found["distribution"] = _chart("distribution", charts.distribution_chart(dist, words, words["distribution"]),
-                                       dist, words["distribution_note"])  # fmt: skip
+        svg = charts.distribution_chart(dist, words, words["distribution"])
+        found["distribution"] = _chart("distribution", svg, dist, words["distribution_note"])
     regions = figures.grade_groups(report, "region")
-    found["grades_region"] = _chart(
-        "grades-region", charts.grade_groups_chart(regions, words, "grades-region", words["grades_by_region"]),
-        regions, "",
-    )  # fmt: skip
+    svg = charts.grade_groups_chart(regions, words, "grades-region", words["grades_by_region"])
+    found["grades_region"] = _chart("grades-region", svg, regions, "")
     grids = figures.grade_groups(report, "grid")
     found["grades_grid"] = []
     if any(grids.groups):  # members without a grid only: nothing to show per grid
         for i, part in enumerate(grids.chunks(GRID_CHUNK)):
             name = f"grades-grid-{i + 1}"
-            found["grades_grid"].append(
-                _chart(name, charts.grade_groups_chart(part, words, name, words["grades_by_grid"]), part, "")
-            )  # fmt: skip
+            svg = charts.grade_groups_chart(part, words, name, words["grades_by_grid"])
+            found["grades_grid"].append(_chart(name, svg, part, ""))
     trend = figures.mean_trend(pack.history)
-    trend_title = words("trend", n=len(trend.months))
-    gaps = words["trend_note"] if None in trend.means else ""
-    found["trend"] = _chart("trend", charts.trend_chart(trend, words, trend_title), trend, gaps)
+    svg = charts.trend_chart(trend, words, words("trend", n=len(trend.months)))
+    found["trend"] = _chart("trend", svg, trend, words["trend_note"] if None in trend.means else "")
     lines = figures.accountability(report, pack.history)
-    qualifying = figures.qualifying_score(pack.bands)
-    found["accountability"] = None
-    accountable = Table("", lang, ("member_id", "name", "grid"), ("", "", ""), ())
     if lines:
-        found["accountability"] = _chart(
-            "accountability",
-            charts.accountability_chart(lines, trend.months, qualifying, words, words["accountability"]),
-            _AccountabilityData(trend.months, lines), "",
-        )  # fmt: skip
-        accountable = _accountable_table(lines, trend.months, words, mask_names)
+        qualifying = figures.qualifying_score(pack.bands)
+        svg = charts.accountability_chart(lines, trend.months, qualifying, words, words["accountability"])
+        found["accountability"] = _chart("accountability", svg, _AccountabilityData(trend.months, lines), "")
     held = figures.held_counts(pack.held)
-    found["held"] = None
     if held.checks:
-        found["held"] = _chart("held", charts.held_chart(held, labels, words, words["held_by_check"]), held,
-                               words["held_note"])  # fmt: skip
+        svg = charts.held_chart(held, labels, words, words["held_by_check"])
+        found["held"] = _chart("held", svg, held, words["held_note"])
     kinds = figures.kind_points(report)
-    found["kinds"] = None
     if kinds.kinds:
         found["kinds"] = _chart("kinds", charts.kinds_chart(kinds, labels, words, words["points_by_kind"]), kinds, "")
+    return found
+
+
+def render_pack(pack: MonthPack, *, lang: str = "zh", mask_names: bool = False) -> str:
+    """The analysis pack (积分分析会) of ``pack`` as one self-contained HTML page."""
+    words = Words(lang)
+    report = pack.report
+    found = _charts(pack, words)
+    months = [str(r.period) for r in pack.history]
+    accountable = _accountable_table(figures.accountability(report, pack.history), months, words, mask_names)
     risers, fallers = figures.movers(report, pack.previous)
-    full = report_table(report, lang=lang, mask_names=mask_names, kind_labels=kind_labels)
-    ranking = _columns(full, RANKING_COLUMNS)
+    kind_labels = {k: pack.labels.kind(k, lang) for k in pack.labels.kinds}
+    ranking = _columns(report_table(report, lang=lang, mask_names=mask_names, kind_labels=kind_labels),
+                       RANKING_COLUMNS)  # fmt: skip
     context = _common(pack, words, words("pack_title", period=pack.period))
     context.update(
         settled=report.settled,
-        cards=cards,
+        cards=_cards(pack, words),
         charts=found,
-        bands=dist.bands,
-        trend_months=TREND_MONTHS,
+        bands=pack.bands,
+        trend_months=len(months),
         monthly=report.period.kind == "month",
         accountable=accountable,
-        accountable_numeric=accountable.keys[3:],
-        held_table=_held_table(held, pack, words),
+        accountable_numeric=tuple(months),
+        held_table=_held_table(figures.held_counts(pack.held), pack, words),
         previous=None if pack.previous is None else str(pack.previous.period),
         risers=_movers_table(risers, words, mask_names),
         fallers=_movers_table(fallers, words, mask_names),
