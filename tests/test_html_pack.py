@@ -9,6 +9,7 @@ import itertools
 import re
 import sys
 from collections import Counter
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -417,4 +418,8 @@ def test_month_pack_refuses_a_history_that_is_not_its_own(pack: MonthPack) -> No
         attrs.evolve(pack, history=pack.history[:-1])
     with pytest.raises(ValueError, match="history"):
         attrs.evolve(pack, history=tuple(reversed(pack.history)))
+    with pytest.raises(ValueError, match="made_at"):
+        attrs.evolve(pack, made_at=datetime(2026, 11, 1))
+    with pytest.raises(ValueError, match="open_appeals"):
+        attrs.evolve(pack, open_appeals=-1)
 

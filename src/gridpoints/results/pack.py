@@ -66,13 +66,18 @@ def _history_ends_with_report(instance: MonthPack, _attribute: object, history: 
         raise ValueError("history: for a month, the last report must be the pack's own report")
 
 
+def _aware(_instance: object, _attribute: object, moment: datetime) -> None:
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise ValueError(f"made_at: {moment!r} is not a datetime with a time zone")
+
+
 @attrs.frozen
 class MonthPack:
     """What one period's HTML pack shows; every number on the page is computed from these.
 
     ``history``: monthly reports ending with the period's last month, oldest first (for a month
     the last one *is* ``report``). ``previous``: the report of the period before, of the same
-    kind (None when nobody was assessed then). ``held``: events of the period still waiting for
+    kind (None when nothing was booked then). ``held``: events of the period still waiting for
     review. ``open_appeals``: appeals waiting for a decision when the pack was made. ``bands``:
     the grade bands of the rule set in effect, or empty when a plugin grades (its bands are
     unknown). ``made_at``: when the pack was made, by the engine's clock.
@@ -82,8 +87,8 @@ class MonthPack:
     history: tuple[Report, ...] = attrs.field(validator=_history_ends_with_report)
     previous: Report | None
     held: tuple[HeldEvent, ...]
-    open_appeals: int
-    made_at: datetime
+    open_appeals: int = attrs.field(validator=[attrs.validators.instance_of(int), attrs.validators.ge(0)])
+    made_at: datetime = attrs.field(validator=_aware)
     bands: tuple[Band, ...] = ()
     labels: Labels = attrs.field(factory=Labels)
     whatif: WhatIf | None = None

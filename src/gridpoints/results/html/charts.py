@@ -217,19 +217,21 @@ def whatif_chart(data: WhatIfPoints, thresholds: Sequence[Decimal], words: Words
     """Current against proposed score, one point per member; grade changes in red; the diagonal
     is "no change" and the dashed lines the grade thresholds."""
     with _style():
-        figure, ax = _axes(4.2)
+        figure, ax = _axes(5.0)
         for changed, gid, color, key in ((False, "same", "#90a4ae", "same_grade"),
                                          (True, "changed", _BAD, "grade_changed")):  # fmt: skip
             xs = [float(o) for o, c in zip(data.old, data.grade_changed, strict=True) if c is changed]
             ys = [float(n) for n, c in zip(data.new, data.grade_changed, strict=True) if c is changed]
             ax.scatter(xs, ys, s=10, color=color, label=words[key], gid=gid, zorder=3)
         values = [float(v) for v in (*data.old, *data.new)] or [0.0, 1.0]
-        low, high = min(values), max(values)
+        pad = (max(values) - min(values)) * 0.04 or 1.0
+        low, high = min(values) - pad, max(values) + pad
         ax.plot([low, high], [low, high], color="#616161", linewidth=0.8, gid="diagonal")
+        ax.set_xlim(low, high)  # the same scale both ways, so the diagonal means "no change"
+        ax.set_ylim(low, high)
         for value in thresholds:
             ax.axvline(float(value), color="#bdbdbd", linestyle="--", linewidth=0.8)
             ax.axhline(float(value), color="#bdbdbd", linestyle="--", linewidth=0.8)
-        ax.set_aspect("equal", adjustable="datalim")
         ax.set_xlabel(words["current_score"])
         ax.set_ylabel(words["proposed_score"])
         ax.legend(frameon=False, loc="upper left")
