@@ -2,10 +2,13 @@
 
 Run: python examples/monthly_results.py [OUTPUT_DIR]   (default: the current directory)
 
-Uses the deterministic demo month (``gridpoints.demo``) for October 2026, then:
-settles the month (resident satisfaction), prints the report's summary and top rows, explains
-the best member's score, asks what the Jiangsu table would change, and writes the report as
-CSV (Excel-ready), JSON and — when openpyxl is installed — xlsx, with names masked.
+Uses the deterministic demo months (``gridpoints.demo``) from May to October 2026 — the five
+before October give the HTML pack its trend, movers and accountable members — then:
+settles the months (resident satisfaction), prints October's summary and top rows, explains
+the best member's score, asks what the Jiangsu table would change, and writes October's report
+as CSV (Excel-ready), JSON and — when openpyxl is installed — xlsx, with names masked; and —
+with the extra ``gridpoints[html]`` — the month on one page (``results-2026-10.html``, with the
+Jiangsu what-if) and the public notice (``notice-2026-10.html``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import gridpoints as gp
 from gridpoints.demo import demo_events, demo_members
 
 MONTH = "2026-10"
+HISTORY = ("2026-05", "2026-06", "2026-07", "2026-08", "2026-09")
 
 
 def jiangsu() -> gp.RuleSet:
@@ -38,10 +42,13 @@ def jiangsu() -> gp.RuleSet:
 
 def main(out: Path) -> None:
     engine = gp.Engine(coefficients={"rural": "1.2", "suburban": "1.1"}, load_entrypoints=False)
-    # The ledger starts in October: say so with `joined`, or the empty months before it would
+    # The ledger starts in May: say so with `joined`, or the empty months before it would
     # count as unqualified months for the accountability flag (see docs/reports.md).
-    members = [attrs.evolve(m, joined=date(2026, 10, 1)) for m in demo_members(500)]
+    members = [attrs.evolve(m, joined=date(2026, 5, 1)) for m in demo_members(500)]
     engine.add_members(members)
+    for month in HISTORY:
+        engine.ingest(demo_events(members, month))
+        engine.settle(month)
     result = engine.ingest(demo_events(members, MONTH))
     print(f"{len(result.accepted)} events booked, {len(result.held)} held for review")
 
@@ -79,6 +86,15 @@ def main(out: Path) -> None:
     except ImportError as error:
         print(error)
     print(f"wrote {out / f'report-{MONTH}.csv'} and friends")
+
+    # The month on one page for the analysis meeting (with the Jiangsu what-if), and the notice.
+    try:
+        engine.export_report(report, out / f"results-{MONTH}.html", proposed=jiangsu())
+        engine.export_report(report, out / f"notice-{MONTH}.html", public=True)
+    except ImportError as error:
+        print(error)
+    else:
+        print(f"wrote {out / f'results-{MONTH}.html'} and {out / f'notice-{MONTH}.html'}")
 
 
 if __name__ == "__main__":

@@ -142,6 +142,12 @@ def test_the_monthly_results_example_runs(tmp_path: Path) -> None:
     header, *rows = _read_csv((tmp_path / "report-2026-10.csv").read_bytes())
     assert len(rows) == 500 and header[0] == "排名"
     assert all(row[2].endswith("*") for row in rows)  # names masked
+    # The month on one page (extra html, in dev): the pack with the Jiangsu what-if, and the notice.
+    from tests.helpers_html import charts
+
+    pack = (tmp_path / "results-2026-10.html").read_text(encoding="utf-8")
+    assert {"distribution", "trend", "accountability", "held", "kinds", "whatif"} <= set(charts(pack))
+    assert "网格员积分公示" in (tmp_path / "notice-2026-10.html").read_text(encoding="utf-8")
 
 
 def test_xlsx_sheet_names_lose_the_characters_excel_forbids(tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ from gridpoints.results.export import (
 )
 from gridpoints.results.frozen import ClosedPeriod
 from gridpoints.results.grids import GridReport, GridRow
+from gridpoints.results.pack import MonthPack
 from gridpoints.results.reports import Report, ReportRow, ReportSummary
 from gridpoints.results.scheme import MemberAssessment
 from gridpoints.results.whatif import WhatIf, WhatIfRow
@@ -98,6 +99,7 @@ __all__ = [
     "Member",
     "MemberAssessment",
     "MemoryStore",
+    "MonthPack",
     "NotFoundError",
     "Period",
     "PeriodSummary",

@@ -30,18 +30,28 @@ from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Event, Grade, Member
 from gridpoints.periods import Period
 from gridpoints.plugin_manager import make_plugin_manager, register_plugins
+from gridpoints.plugins import grades as builtin_grades
 from gridpoints.plugins.checks import configure_checks
 from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
 from gridpoints.results.explain import Explanation, explain_entries, kind_labels
-from gridpoints.results.export import explanation_table, export, report_table
+from gridpoints.results.export import FORMATS, explanation_table, export, report_table
 from gridpoints.results.frozen import ClosedPeriod, closed_from_row, report_from_json, report_to_json
 from gridpoints.results.grids import GridReport, grid_report
+from gridpoints.results.pack import (
+    TREND_MONTHS,
+    Band,
+    Labels,
+    MonthPack,
+    has_entries,
+    previous_period,
+    trend_months,
+)
 from gridpoints.results.reports import Report, build_report
 from gridpoints.results.scheme import MemberAssessment, PartScore, assess
 from gridpoints.results.scheme_report import build_scheme_report
 from gridpoints.results.whatif import Proposal, WhatIf, simulate
-from gridpoints.rules import RuleSet
+from gridpoints.rules import GradeThresholds, RuleSet
 from gridpoints.rules.compiled import CompiledVersion, RuleBook
 from gridpoints.rules.toml_file import RuleSource
 from gridpoints.stores import Store
@@ -115,6 +125,8 @@ class Engine:
         compiled_checks = self.plugins.checks() if checks else []
         #: Checks that also flag whole months (``Check.period_flags`` overridden), with their plugin.
         self._period_checks = [(c, p) for c, p in compiled_checks if type(c).period_flags is not Check.period_flags]
+        #: Check name → its labels (zh, en), for listings such as the HTML pack.
+        self._check_labels = {c.name: (c.label or c.name, c.label_en or c.label or c.name) for c, _ in compiled_checks}
         self.rulebook = RuleBook(collect_versions(self.plugins, ruleset, self.rule_files), self.tz)
         self.ruleset_id = ruleset
         self.store = self._open_store(store)
@@ -405,6 +417,50 @@ class Engine:
         """Scheme section id → label in ``lang``, from every version (the latest wins)."""
         return {s.id: s.display(lang) for v in self.rulebook.versions for s in v.ruleset.sections}
 
+    def month_pack(
+        self,
+        period: str | Period | Report,
+        *,
+        proposed: Proposal | None = None,
+        events: Iterable[Event | Mapping[str, Any]] | None = None,
+    ) -> MonthPack:
+        """What the HTML pack of a period shows (积分分析会): its report (or ``period`` itself when
+        it is a Report), the monthly reports of the last 6 months, the previous period's report,
+        the period's held events still waiting for review, the open appeals, the grade bands and,
+        with ``proposed`` (and ``events``, as for ``simulate``), a what-if."""
+        report = period if isinstance(period, Report) else self.report(period)
+        parsed = report.period
+        months = trend_months(parsed, TREND_MONTHS)
+        history = tuple(report if m == parsed else self.report(m) for m in months)
+        before = self.report(previous_period(parsed))
+        english = self.kind_labels("en")
+        labels = Labels({k: (zh, english.get(k, k)) for k, zh in self.kind_labels("zh").items()}, self._check_labels)
+        return MonthPack(
+            report=report,
+            history=history,
+            previous=before if has_entries(before) else None,
+            held=tuple(self.review.pending(period=parsed)),
+            open_appeals=len(self.appeals(status="open")),
+            made_at=self.pipeline.clock().astimezone(self.tz),
+            bands=self._bands(parsed),
+            labels=labels,
+            whatif=None if proposed is None else self.simulate(proposed, parsed, events=events),
+        )
+
+    def _bands(self, period: Period) -> tuple[Band, ...]:
+        """The grade bands of the rule set in effect at the period's end, when the built-in
+        grading applies them; empty when a plugin grades (its thresholds are not known)."""
+        if not self.plugins.only_implementer("gridpoints_grade", builtin_grades):
+            return ()
+        version = self.rulebook.version_at(period.end(self.tz) - timedelta(microseconds=1)) or self.rulebook.latest
+        ruleset = version.ruleset
+        grades = ruleset.grades
+        if isinstance(grades, GradeThresholds):
+            mins: list[Decimal | None] = [grades.excellent, grades.qualified, None]
+        else:
+            mins = [band.min for band in grades]
+        return tuple(Band(grade, low) for grade, low in zip(ruleset.scale, mins, strict=True))
+
     def export_report(
         self,
         report: Report | str | Period,
@@ -413,8 +469,27 @@ class Engine:
         format: str | None = None,
         lang: str = "zh",
         mask_names: bool = False,
+        public: bool = False,
+        proposed: Proposal | None = None,
     ) -> None:
-        """Write a report (or the report of a period) as csv, json or xlsx; see docs/reports.md."""
+        """Write a report (or the report of a period) as csv, json, xlsx or html; see docs/reports.md.
+
+        ``html`` (extra ``gridpoints[html]``) is the month on one page (``month_pack``): charts,
+        ranking, movers and, with ``proposed``, a what-if; ``public=True`` writes the public
+        notice instead (masked names, grid, score, grade, rank). Both apply to html only.
+        """
+        if format is None and isinstance(target, (str, os.PathLike)):
+            format = os.path.splitext(os.fspath(target))[1].lstrip(".").lower()
+        if format is not None and format not in (*FORMATS, "html"):
+            raise ValueError(f"format: {format!r} is not one of {', '.join(FORMATS)}, html")
+        if format == "html":
+            from gridpoints.results.html import write_html  # the optional extra, loaded when asked for
+
+            pack = self.month_pack(report, proposed=proposed)
+            write_html(pack, target, lang=lang, public=public, mask_names=mask_names)
+            return
+        if public or proposed is not None:
+            raise ValueError(f"public, proposed: only for the html format, not {format!r}")
         if not isinstance(report, Report):
             report = self.report(report)
         table = report_table(

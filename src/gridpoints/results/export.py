@@ -35,6 +35,7 @@ __all__ = [
     "explanation_table",
     "export",
     "grid_table",
+    "header",
     "looks_like_formula",
     "mask_name",
     "report_table",
@@ -95,6 +96,11 @@ _FLAGS = {
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
+
+
+def header(key: str, lang: str) -> str:
+    """The exports' header of column ``key`` in ``lang`` (``header("score", "zh")`` → 积分)."""
+    return _pick(_HEADERS[key], lang)
 
 
 def looks_like_formula(cell: object) -> bool:
