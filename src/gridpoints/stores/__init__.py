@@ -255,6 +255,13 @@ class Store(Protocol):
     def settled_periods(self) -> set[str]:
         """Months already settled (their period awards booked)."""
 
+    def settlements(self) -> dict[str, int]:
+        """``month → head_seq`` of every settled month: the chain head after its awards
+        (what ``verify()`` compares with the month's ``settle`` decision)."""
+
+    def ruleset_versions(self) -> dict[tuple[str, str], str]:
+        """``(ruleset, version) → digest`` of every registered rule-set version."""
+
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         """Stored events, filtered by status or ids, ordered by occurred time then id."""
 

@@ -286,6 +286,12 @@ class MemoryStore:
     def settled_periods(self) -> set[str]:
         return set(self._settled)
 
+    def settlements(self) -> dict[str, int]:
+        return dict(self._settled)
+
+    def ruleset_versions(self) -> dict[tuple[str, str], str]:
+        return dict(self._versions)
+
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         if event_ids is not None:
             found = (self._events[i] for i in event_ids if i in self._events)

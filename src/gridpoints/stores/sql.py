@@ -462,6 +462,15 @@ class SQLStore(abc.ABC, Generic[C, T]):
         with self._read() as conn:
             return {period for (period,) in conn.execute("SELECT period FROM settlements", ())}
 
+    def settlements(self) -> dict[str, int]:
+        with self._read() as conn:
+            return dict(conn.execute("SELECT period, head_seq FROM settlements", ()).fetchall())
+
+    def ruleset_versions(self) -> dict[tuple[str, str], str]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT ruleset, version, digest FROM ruleset_versions", ()).fetchall()
+        return {(ruleset, version): digest for ruleset, version, digest in rows}
+
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         clause, params = self.dialect.where([("status", None if status is None else [status]), ("event_id", event_ids)])
         with self._read() as conn:
