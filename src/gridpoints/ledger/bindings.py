@@ -70,12 +70,15 @@ class EntryFacts:
     """What the bindings checks need from the entries, gathered while ``verify`` streams them.
 
     ``events``: event id → (seq, member, kind, quantity, reason) of the event's first own entry
-    (reasons in ``EVENT_REASONS``). ``versions``: (rule set, version) → (digest, first seq) of
-    the entries booked under it; ``version_clash``: the first entry whose digest differs.
+    (reasons in ``EVENT_REASONS``); ``booked_twice``: (event id, first seq, seq) of the first
+    event with a second award of its own (only a ``derived`` entry may follow its award).
+    ``versions``: (rule set, version) → (digest, first seq) of the entries booked under it;
+    ``version_clash``: the first entry whose digest differs.
     """
 
     def __init__(self) -> None:
         self.events: dict[object, tuple[Any, ...]] = {}
+        self.booked_twice: tuple[object, object, object] | None = None
         self.versions: dict[tuple[object, object], tuple[object, object]] = {}
         self.version_clash: tuple[tuple[object, object], object] | None = None
 
@@ -84,8 +87,12 @@ class EntryFacts:
         events, versions = self.events, self.versions
         for row in rows:
             reason = row[13]
-            if reason in EVENT_REASONS and row[2] not in events:
-                events[row[2]] = (row[0], row[1], row[3], row[8], reason)
+            if reason in EVENT_REASONS:
+                own = events.get(row[2])
+                if own is None:
+                    events[row[2]] = (row[0], row[1], row[3], row[8], reason)
+                elif reason != "derived" and self.booked_twice is None:
+                    self.booked_twice = (row[2], own[0], row[0])
             if reason != "decision":  # decision entries carry no rule set
                 key = (row[10], row[11])
                 known = versions.get(key)
@@ -204,6 +211,13 @@ def _events(store: Store, by_action: dict[str, list[DecisionRow]], facts: EntryF
             subject = str(decision.subject)
             if subject.startswith("event:"):
                 acts.setdefault(subject.removeprefix("event:"), {})[action] = decision.seq
+    if facts.booked_twice is not None:
+        event_id, first, seq = facts.booked_twice
+        return Broken(
+            "events", f"event {event_id!r}",
+            f"it is booked twice (seq {first} and seq {seq}): its row was deleted and it was sent again",
+            seq if type(seq) is int else None,
+        )  # fmt: skip
     seen: set[object] = set()
     for row in store.event_rows():
         seen.add(row.event_id)
