@@ -31,13 +31,13 @@ from gridpoints.ledger.decisions import report_digest
 from gridpoints.schema import (
     BOOKED,
     CORRECTED,
-    EVENT_REASONS,
     EVENT_STATUSES,
     HELD,
     REJECTED,
     DecisionRow,
     EntryValues,
     EventRow,
+    EventValues,
     PeriodCloseRow,
 )
 
@@ -53,6 +53,7 @@ SETTLE_ACTION = "settle"
 _FULL_QUANTITY = frozenset({"rule", "cap", "correction"})
 #: Decision actions about an event (subject ``event:<id>``).
 _EVENT_ACTIONS = frozenset({"approve", "reject", "correct"})
+_NONE: dict[str, int] = {}
 
 
 @attrs.frozen
@@ -67,40 +68,33 @@ class Broken:
 
 
 class EntryFacts:
-    """What the bindings checks need from the entries, gathered while ``verify`` streams them.
-
-    ``events``: event id → (seq, member, kind, quantity, reason) of the event's first own entry
-    (reasons in ``EVENT_REASONS``); ``booked_twice``: (event id, first seq, seq) of the first
-    event with a second award of its own (only a ``derived`` entry may follow its award).
-    ``versions``: (rule set, version) → (digest, first seq) of the entries booked under it;
-    ``version_clash``: the first entry whose digest differs.
-    """
+    """What the bindings checks need from the chain pass of ``verify``: ``versions``, (rule set,
+    version) → (digest, first seq) of the entries booked under it, and ``version_clash``, the
+    first entry whose digest differs. (Events are matched with their own entries in a separate,
+    ordered read: ``Store.own_entries``.)"""
 
     def __init__(self) -> None:
-        self.events: dict[object, tuple[Any, ...]] = {}
-        self.booked_twice: tuple[object, object, object] | None = None
         self.versions: dict[tuple[object, object], tuple[object, object]] = {}
         self.version_clash: tuple[tuple[object, object], object] | None = None
 
     def tap(self, rows: Iterable[EntryValues]) -> Iterator[EntryValues]:
-        """``rows``, unchanged, noting what the checks need from each."""
-        events, versions = self.events, self.versions
+        """``rows``, unchanged, noting the rule-set version of each. This runs once per entry, so
+        the version map is touched only when an entry's rule set, version or digest differs from
+        the entry before (runs of one version are long), and nothing is kept per entry."""
+        last: tuple[object, object, object] = ("", "", "")
         for row in rows:
-            reason = row[13]
-            if reason in EVENT_REASONS:
-                own = events.get(row[2])
-                if own is None:
-                    events[row[2]] = (row[0], row[1], row[3], row[8], reason)
-                elif reason != "derived" and self.booked_twice is None:
-                    self.booked_twice = (row[2], own[0], row[0])
-            if reason != "decision":  # decision entries carry no rule set
-                key = (row[10], row[11])
-                known = versions.get(key)
-                if known is None:
-                    versions[key] = (row[12], row[0])
-                elif known[0] != row[12] and self.version_clash is None:
-                    self.version_clash = (key, row[0])
+            if row[13] != "decision" and (row[12] != last[2] or row[10] != last[0] or row[11] != last[1]):
+                last = (row[10], row[11], row[12])
+                self._version(row)
             yield row
+
+    def _version(self, row: EntryValues) -> None:
+        key = (row[10], row[11])
+        known = self.versions.get(key)
+        if known is None:
+            self.versions[key] = (row[12], row[0])
+        elif known[0] != row[12] and self.version_clash is None:
+            self.version_clash = (key, row[0])
 
 
 def close_mismatch(close: PeriodCloseRow, decision: DecisionRow | None) -> str:
@@ -128,7 +122,7 @@ def check_bindings(
     broken = (
         _closes(store, by_action.get("close", []))
         or _settlements(store, by_action.get(SETTLE_ACTION, []), notes)
-        or _events(store, by_action, facts)
+        or _events(store, by_action)
         or _versions(store, facts)
     )
     return broken, tuple(notes)
@@ -203,36 +197,63 @@ def _settlements(store: Store, decisions: list[DecisionRow], notes: list[str]) -
     return None
 
 
-def _events(store: Store, by_action: dict[str, list[DecisionRow]], facts: EntryFacts) -> Broken | None:
-    """Each event row against its own entries and its decisions; no entry or decision without its row."""
+def _events(store: Store, by_action: dict[str, list[DecisionRow]]) -> Broken | None:
+    """Each event row against its own entries and its decisions; no entry or decision without its row.
+
+    The event rows and the events' own entries are both read ordered by event id and merged, so
+    nothing is held per event (a ledger has about as many events as entries).
+    """
     acts: dict[str, dict[str, int]] = {}
     for action in _EVENT_ACTIONS:
         for decision in by_action.get(action, []):
             subject = str(decision.subject)
             if subject.startswith("event:"):
                 acts.setdefault(subject.removeprefix("event:"), {})[action] = decision.seq
-    if facts.booked_twice is not None:
-        event_id, first, seq = facts.booked_twice
-        return Broken(
-            "events", f"event {event_id!r}",
-            f"it is booked twice (seq {first} and seq {seq}): its row was deleted and it was sent again",
-            seq if type(seq) is int else None,
-        )  # fmt: skip
-    seen: set[object] = set()
-    for row in store.event_rows():
-        seen.add(row.event_id)
-        problem = _event_problem(row, facts.events.get(row.event_id), acts.get(str(row.event_id), {}))
+    entries = iter(store.own_entries())
+    pending = next(entries, None)
+    with_decisions = 0
+    full = _FULL_QUANTITY
+    for values in store.event_stream():
+        event_id = values[0]
+        if type(event_id) is not str:
+            return Broken("events", f"event {event_id!r}", "its event_id is not text")
+        if pending is not None and pending[0] < event_id:  # an event with entries but no row
+            return _row_gone(pending)
+        own = None
+        if pending is not None and pending[0] == event_id:
+            own, pending = pending, next(entries, None)
+            while pending is not None and pending[0] == event_id:
+                if pending[5] != "derived":
+                    return Broken(
+                        "events", f"event {event_id!r}",
+                        f"it is booked twice (seq {own[1]} and seq {pending[1]}): its row was deleted and it was "
+                        "sent again",
+                        pending[1],
+                    )  # fmt: skip
+                pending = next(entries, None)
+        decided = acts.get(event_id)
+        # The common case, checked with one prefix test: a booked event without decisions, whose
+        # payload starts with the member, kind, time and quantity of its award.
+        if (
+            own is not None and decided is None and values[5] == BOOKED and own[5] in full
+            and own[2] == values[1] and own[3] == values[2] and type(values[6]) is str
+            and values[6].startswith(f"{values[1]}\x1f{values[2]}\x1f{values[3]}\x1f{own[4]}\x1f")
+        ):  # fmt: skip
+            continue
+        if decided is not None:
+            with_decisions += 1
+        problem = _event_problem(values, own, decided or _NONE)
         if problem:
-            return Broken("events", f"event {row.event_id!r}", problem)
-    for event_id, (seq, *_rest) in facts.events.items():
+            return Broken("events", f"event {event_id!r}", problem)
+    if pending is not None:
+        return _row_gone(pending)
+    if with_decisions == len(acts):
+        return None
+    # A decision speaks of an event whose row is gone: read the ids again to name it.
+    seen = {values[0] for values in store.event_stream()}
+    for event_id, decided_about in acts.items():
         if event_id not in seen:
-            return Broken(
-                "events", f"event {event_id!r}",
-                f"the ledger books it (seq {seq}) but its row is gone: deleted, so it could be booked again", seq,
-            )  # fmt: skip
-    for event_id, decided in acts.items():
-        if event_id not in seen:
-            action, seq = min(decided.items(), key=lambda item: item[1])
+            action, seq = min(decided_about.items(), key=lambda item: item[1])
             return Broken(
                 "events", f"event {event_id!r}",
                 f"decision seq {seq} ({action}) is about it but its row is gone: deleted, so it could be sent again",
@@ -241,8 +262,19 @@ def _events(store: Store, by_action: dict[str, list[DecisionRow]], facts: EntryF
     return None
 
 
-def _event_problem(row: EventRow, own: tuple[Any, ...] | None, decided: dict[str, int]) -> str:
-    """What of an event row disagrees with its entries (``own``) and its decisions ("" if nothing)."""
+def _row_gone(own: tuple[Any, ...]) -> Broken:
+    event_id, seq = own[0], own[1]
+    return Broken(
+        "events", f"event {event_id!r}",
+        f"the ledger books it (seq {seq}) but its row is gone: deleted, so it could be booked again",
+        seq if type(seq) is int else None,
+    )  # fmt: skip
+
+
+def _event_problem(values: EventValues, own: tuple[Any, ...] | None, decided: dict[str, int]) -> str:
+    """What of an event row disagrees with its first own entry (``own``: event id, seq, member,
+    kind, quantity, reason) and its decisions ("" if nothing)."""
+    row = EventRow._make(values)
     status = row.status
     if status not in EVENT_STATUSES:
         return f"status {status!r} is not one an event can have"
@@ -257,7 +289,7 @@ def _event_problem(row: EventRow, own: tuple[Any, ...] | None, decided: dict[str
     if (parts[0], parts[1], parts[2]) != (row.member_id, row.kind, str(row.occurred_us)):
         return "its member, kind or time differs from its payload"
     if own is not None:
-        seq, member, kind, quantity, reason = own
+        _, seq, member, kind, quantity, reason = own
         if (member, kind) != (row.member_id, row.kind):
             return f"its member or kind differs from its entry at seq {seq}"
         if reason in _FULL_QUANTITY and quantity != parts[3]:

@@ -255,6 +255,15 @@ class Store(Protocol):
     def settled_periods(self) -> set[str]:
         """Months already settled (their period awards booked)."""
 
+    def event_stream(self) -> Iterator[EventValues]:
+        """Every event row ordered by event id in code-point order (``sorted`` order; SQL
+        ``COLLATE "C"``), streamed; plain tuples in ``EVENT_COLUMNS`` order will do."""
+
+    def own_entries(self) -> Iterator[tuple[str, int, str, str, str, str]]:
+        """``(event_id, seq, member_id, kind, quantity, reason)`` of every entry whose reason is
+        in ``EVENT_REASONS``, ordered by event id (as ``event_stream``) then seq, streamed:
+        ``verify()`` merges the two to match each event row with its own entries."""
+
     def settlements(self) -> dict[str, int]:
         """``month → head_seq`` of every settled month: the chain head after its awards
         (what ``verify()`` compares with the month's ``settle`` decision)."""

@@ -286,6 +286,15 @@ class MemoryStore:
     def settled_periods(self) -> set[str]:
         return set(self._settled)
 
+    def event_stream(self) -> Iterator[EventValues]:
+        return iter([self._events[event_id] for event_id in sorted(self._events)])
+
+    def own_entries(self) -> Iterator[tuple[str, int, str, str, str, str]]:
+        own = [
+            (row[2], row[0], row[1], row[3], row[8], row[13]) for row in self._entries if row[13] in EVENT_REASONS
+        ]
+        return iter(sorted(own, key=lambda item: (item[0], item[1])))
+
     def settlements(self) -> dict[str, int]:
         return dict(self._settled)
 

@@ -89,6 +89,9 @@ class Dialect(abc.ABC):
     mark: ClassVar[str] = "?"
     #: Most values one statement binds in a list filter (look-ups are split into chunks of it).
     max_list: ClassVar[int | None] = None
+    #: What follows a text column in ORDER BY to sort it by code points, as Python's ``sorted``
+    #: does (SQLite's default collation already does).
+    code_point_order: ClassVar[str] = ""
 
     def sql(self, text: str) -> str:
         """``text``, written with ``?`` marks, in this dialect's marks."""
@@ -461,6 +464,15 @@ class SQLStore(abc.ABC, Generic[C, T]):
     def settled_periods(self) -> set[str]:
         with self._read() as conn:
             return {period for (period,) in conn.execute("SELECT period FROM settlements", ())}
+
+    def event_stream(self) -> Iterator[EventValues]:
+        return self._stream(f"{EVENT_SELECT} ORDER BY event_id{self.dialect.code_point_order}", [])
+
+    def own_entries(self) -> Iterator[tuple[str, int, str, str, str, str]]:
+        clause, params = self.dialect.where([("reason", EVENT_REASON_LIST)])
+        order = f"ORDER BY event_id{self.dialect.code_point_order}, seq"
+        query = f"SELECT event_id, seq, member_id, kind, quantity, reason FROM entries{clause} {order}"
+        return self._stream(query, params)
 
     def settlements(self) -> dict[str, int]:
         with self._read() as conn:
