@@ -14,9 +14,10 @@ comparing, both ways (docs/ledger.md, "Tables bound to the chain"):
 - ``ruleset_versions``: every rule-set version entries were booked under has its row, with the
   digest the entries carry (a deleted version could be changed in place).
 
-``EntryFacts.tap`` learns what these checks need while ``verify`` streams the entries, so the
-entries are read once. Every value is compared as it comes: a column of the wrong type is a
-broken row, never an exception.
+``EntryFacts.tap`` notes the rule-set versions while ``verify`` streams the entries; the events
+are matched with their own entries by merging two reads ordered by event id, so nothing is held
+per event. Every value is compared as it comes: a column of the wrong type is a broken row,
+never an exception.
 """
 
 from __future__ import annotations
