@@ -14,8 +14,8 @@ comparing, both ways (docs/ledger.md, "Tables bound to the chain"):
 - ``ruleset_versions``: every rule-set version entries were booked under has its row, with the
   digest the entries carry (a deleted version could be changed in place).
 
-``EntryFacts.tap`` notes the rule-set versions while ``verify`` streams the entries; the events
-are matched with their own entries by merging two reads ordered by event id, so nothing is held
+``EntryFacts.tap`` notes the rule-set versions while ``verify`` streams the entries; each event
+row comes beside its own entries from one read (``Store.event_bindings``), so nothing is held
 per event. Every value is compared as it comes: a column of the wrong type is a broken row,
 never an exception.
 """
@@ -37,8 +37,7 @@ from gridpoints.schema import (
     REJECTED,
     DecisionRow,
     EntryValues,
-    EventRow,
-    EventValues,
+    EventBinding,
     PeriodCloseRow,
 )
 
@@ -71,8 +70,7 @@ class Broken:
 class EntryFacts:
     """What the bindings checks need from the chain pass of ``verify``: ``versions``, (rule set,
     version) → (digest, first seq) of the entries booked under it, and ``version_clash``, the
-    first entry whose digest differs. (Events are matched with their own entries in a separate,
-    ordered read: ``Store.own_entries``.)"""
+    first entry whose digest differs. (Events meet their own entries in ``Store.event_bindings``.)"""
 
     def __init__(self) -> None:
         self.versions: dict[tuple[object, object], tuple[object, object]] = {}
@@ -199,59 +197,38 @@ def _settlements(store: Store, decisions: list[DecisionRow], notes: list[str]) -
 
 
 def _events(store: Store, by_action: dict[str, list[DecisionRow]]) -> Broken | None:
-    """Each event row against its own entries and its decisions; no entry or decision without its row.
-
-    The event rows and the events' own entries are both read ordered by event id and merged, so
-    nothing is held per event (a ledger has about as many events as entries).
-    """
+    """Each event row against its own entries and its decisions; no entry or decision without its
+    row. The store reads rows and entries together (``Store.event_bindings``, one snapshot), and
+    nothing is held per event."""
     acts: dict[str, dict[str, int]] = {}
     for action in _EVENT_ACTIONS:
         for decision in by_action.get(action, []):
             subject = str(decision.subject)
             if subject.startswith("event:"):
                 acts.setdefault(subject.removeprefix("event:"), {})[action] = decision.seq
-    entries = iter(store.own_entries())
-    pending = next(entries, None)
     with_decisions = 0
     full = _FULL_QUANTITY
-    for values in store.event_stream():
-        event_id = values[0]
-        if type(event_id) is not str:
-            return Broken("events", f"event {event_id!r}", "its event_id is not text")
-        if pending is not None and pending[0] < event_id:  # an event with entries but no row
-            return _row_gone(pending)
-        own = None
-        if pending is not None and pending[0] == event_id:
-            own, pending = pending, next(entries, None)
-            while pending is not None and pending[0] == event_id:
-                if pending[5] != "derived":
-                    return Broken(
-                        "events", f"event {event_id!r}",
-                        f"it is booked twice (seq {own[1]} and seq {pending[1]}): its row was deleted and it was "
-                        "sent again",
-                        pending[1],
-                    )  # fmt: skip
-                pending = next(entries, None)
+    for binding in store.event_bindings():
+        (event_id, member_id, kind, occurred_us, status, payload,
+         seq, entry_member, entry_kind, quantity, reason, awards) = binding  # fmt: skip
         decided = acts.get(event_id)
         # The common case, checked with one prefix test: a booked event without decisions, whose
-        # payload starts with the member, kind, time and quantity of its award.
+        # payload starts with the member, kind, time and quantity of its one award.
         if (
-            own is not None and decided is None and values[5] == BOOKED and own[5] in full
-            and own[2] == values[1] and own[3] == values[2] and type(values[6]) is str
-            and values[6].startswith(f"{values[1]}\x1f{values[2]}\x1f{values[3]}\x1f{own[4]}\x1f")
+            decided is None and status == BOOKED and awards == 1 and reason in full
+            and entry_member == member_id and entry_kind == kind and type(payload) is str
+            and payload.startswith(f"{member_id}\x1f{kind}\x1f{occurred_us}\x1f{quantity}\x1f")
         ):  # fmt: skip
             continue
-        if decided is not None:
+        if decided is not None and status is not None:
             with_decisions += 1
-        problem = _event_problem(values, own, decided or _NONE)
+        problem = _event_problem(binding, decided or _NONE)
         if problem:
-            return Broken("events", f"event {event_id!r}", problem)
-    if pending is not None:
-        return _row_gone(pending)
+            return Broken("events", f"event {event_id!r}", problem, seq if type(seq) is int else None)
     if with_decisions == len(acts):
         return None
     # A decision speaks of an event whose row is gone: read the ids again to name it.
-    seen = {values[0] for values in store.event_stream()}
+    seen = {binding.event_id for binding in store.event_bindings() if binding.status is not None}
     for event_id, decided_about in acts.items():
         if event_id not in seen:
             action, seq = min(decided_about.items(), key=lambda item: item[1])
@@ -263,46 +240,42 @@ def _events(store: Store, by_action: dict[str, list[DecisionRow]]) -> Broken | N
     return None
 
 
-def _row_gone(own: tuple[Any, ...]) -> Broken:
-    event_id, seq = own[0], own[1]
-    return Broken(
-        "events", f"event {event_id!r}",
-        f"the ledger books it (seq {seq}) but its row is gone: deleted, so it could be booked again",
-        seq if type(seq) is int else None,
-    )  # fmt: skip
-
-
-def _event_problem(values: EventValues, own: tuple[Any, ...] | None, decided: dict[str, int]) -> str:
-    """What of an event row disagrees with its first own entry (``own``: event id, seq, member,
-    kind, quantity, reason) and its decisions ("" if nothing)."""
-    row = EventRow._make(values)
-    status = row.status
+def _event_problem(binding: EventBinding, decided: dict[str, int]) -> str:
+    """What of an event row disagrees with its own entries and its decisions ("" if nothing)."""
+    status, seq = binding.status, binding.entry_seq
+    if status is None:
+        return f"the ledger books it (seq {seq}) but its row is gone: deleted, so it could be booked again"
+    if binding.awards > 1:
+        return f"it is booked {binding.awards} times (first at seq {seq}): its row was deleted and it was sent again"
     if status not in EVENT_STATUSES:
         return f"status {status!r} is not one an event can have"
-    expected = _expected_status(own, decided)
+    expected = _expected_status(seq is not None, decided)
     if status != expected:
-        if own is None and not decided:
+        if seq is None and not decided:
             return f"status is {status!r}, but it has no entries and no decision: it must be {expected!r}"
         return f"status is {status!r}, but its entries and decisions make it {expected!r}"
-    parts = row.payload.split("\x1f", 5) if isinstance(row.payload, str) else []
+    payload = binding.payload
+    parts = payload.split("\x1f", 5) if isinstance(payload, str) else []
     if len(parts) != 6:
         return "its payload is not a stored event's payload"
-    if (parts[0], parts[1], parts[2]) != (row.member_id, row.kind, str(row.occurred_us)):
+    if (parts[0], parts[1], parts[2]) != (binding.member_id, binding.kind, str(binding.occurred_us)):
         return "its member, kind or time differs from its payload"
-    if own is not None:
-        _, seq, member, kind, quantity, reason = own
-        if (member, kind) != (row.member_id, row.kind):
+    if seq is not None:
+        if (binding.entry_member_id, binding.entry_kind) != (binding.member_id, binding.kind):
             return f"its member or kind differs from its entry at seq {seq}"
-        if reason in _FULL_QUANTITY and quantity != parts[3]:
-            return f"the quantity of its payload ({parts[3]}) differs from its entry at seq {seq} ({quantity})"
+        if binding.entry_reason in _FULL_QUANTITY and binding.entry_quantity != parts[3]:
+            return (
+                f"the quantity of its payload ({parts[3]}) differs from its entry at seq {seq} "
+                f"({binding.entry_quantity})"
+            )
     return ""
 
 
-def _expected_status(own: tuple[Any, ...] | None, decided: dict[str, int]) -> str:
-    """The status an event's own entries and its decisions leave it in."""
+def _expected_status(booked: bool, decided: dict[str, int]) -> str:
+    """The status an event's own entries (``booked``: it has some) and its decisions leave it in."""
     if "correct" in decided:
         return CORRECTED
-    if own is not None:
+    if booked:
         return BOOKED
     if "reject" in decided:
         return REJECTED

@@ -18,6 +18,7 @@ from gridpoints.schema import (
     DecisionRow,
     EntryRow,
     EntryValues,
+    EventBinding,
     EventRow,
     EventValues,
     PeriodCloseRow,
@@ -255,14 +256,12 @@ class Store(Protocol):
     def settled_periods(self) -> set[str]:
         """Months already settled (their period awards booked)."""
 
-    def event_stream(self) -> Iterator[EventValues]:
-        """Every event row ordered by event id in code-point order (``sorted`` order; SQL
-        ``COLLATE "C"``), streamed; plain tuples in ``EVENT_COLUMNS`` order will do."""
-
-    def own_entries(self) -> Iterator[tuple[str, int, str, str, str, str]]:
-        """``(event_id, seq, member_id, kind, quantity, reason)`` of every entry whose reason is
-        in ``EVENT_REASONS``, ordered by event id (as ``event_stream``) then seq, streamed:
-        ``verify()`` merges the two to match each event row with its own entries."""
+    def event_bindings(self) -> Iterator[EventBinding]:
+        """Every event row beside its own entries, in one read (one snapshot), streamed — what
+        ``verify()`` matches: per event id that has a row or an entry of its own (reasons in
+        ``EVENT_REASONS``), ``EventBinding`` (row columns None when there is no row; the first
+        own entry's seq, member, kind, quantity and reason, and how many own entries other than
+        ``derived`` it has — None and 0 when it has none), in no particular order."""
 
     def settlements(self) -> dict[str, int]:
         """``month → head_seq`` of every settled month: the chain head after its awards

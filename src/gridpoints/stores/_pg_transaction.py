@@ -25,7 +25,6 @@ class PostgresDialect(Dialect):
     (one statement whatever its length); ``ON CONFLICT`` for insert-or-ignore and upsert."""
 
     mark = "%s"
-    code_point_order = ' COLLATE "C"'
 
     def any_of(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
         return f"{column} = ANY(%s)", [values]

@@ -21,6 +21,7 @@ from gridpoints.schema import (
     DecisionRow,
     EntryRow,
     EntryValues,
+    EventBinding,
     EventRow,
     EventValues,
     PeriodCloseRow,
@@ -286,14 +287,37 @@ class MemoryStore:
     def settled_periods(self) -> set[str]:
         return set(self._settled)
 
-    def event_stream(self) -> Iterator[EventValues]:
-        return iter([self._events[event_id] for event_id in sorted(self._events)])
-
-    def own_entries(self) -> Iterator[tuple[str, int, str, str, str, str]]:
-        own = [
-            (row[2], row[0], row[1], row[3], row[8], row[13]) for row in self._entries if row[13] in EVENT_REASONS
-        ]
-        return iter(sorted(own, key=lambda item: (item[0], item[1])))
+    def event_bindings(self) -> Iterator[EventBinding]:
+        own: dict[str, tuple[EntryRow, int]] = {}
+        for entry in named(EntryRow, self._entries):
+            if entry.reason in EVENT_REASONS:
+                earliest, count = own.get(entry.event_id, (entry, 0))
+                own[entry.event_id] = (earliest, count + (entry.reason != "derived"))
+        found: list[EventBinding] = []
+        for event_id in [*self._events, *(i for i in own if i not in self._events)]:
+            stored = self._events.get(event_id)
+            row = None if stored is None else EventRow._make(stored)
+            first: EntryRow | None = None
+            awards = 0
+            if event_id in own:
+                first, awards = own[event_id]
+            found.append(
+                EventBinding(
+                    event_id,
+                    None if row is None else row.member_id,
+                    None if row is None else row.kind,
+                    None if row is None else row.occurred_us,
+                    None if row is None else row.status,
+                    None if row is None else row.payload,
+                    None if first is None else first.seq,
+                    None if first is None else first.member_id,
+                    None if first is None else first.kind,
+                    None if first is None else first.quantity,
+                    None if first is None else first.reason,
+                    awards,
+                )
+            )
+        return iter(found)
 
     def settlements(self) -> dict[str, int]:
         return dict(self._settled)

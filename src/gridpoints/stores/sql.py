@@ -36,6 +36,7 @@ from gridpoints.schema import (
     DecisionRow,
     EntryRow,
     EntryValues,
+    EventBinding,
     EventRow,
     EventValues,
     PeriodCloseRow,
@@ -89,9 +90,6 @@ class Dialect(abc.ABC):
     mark: ClassVar[str] = "?"
     #: Most values one statement binds in a list filter (look-ups are split into chunks of it).
     max_list: ClassVar[int | None] = None
-    #: What follows a text column in ORDER BY to sort it by code points, as Python's ``sorted``
-    #: does (SQLite's default collation already does).
-    code_point_order: ClassVar[str] = ""
 
     def sql(self, text: str) -> str:
         """``text``, written with ``?`` marks, in this dialect's marks."""
@@ -465,14 +463,25 @@ class SQLStore(abc.ABC, Generic[C, T]):
         with self._read() as conn:
             return {period for (period,) in conn.execute("SELECT period FROM settlements", ())}
 
-    def event_stream(self) -> Iterator[EventValues]:
-        return self._stream(f"{EVENT_SELECT} ORDER BY event_id{self.dialect.code_point_order}", [])
-
-    def own_entries(self) -> Iterator[tuple[str, int, str, str, str, str]]:
-        clause, params = self.dialect.where([("reason", EVENT_REASON_LIST)])
-        order = f"ORDER BY event_id{self.dialect.code_point_order}, seq"
-        query = f"SELECT event_id, seq, member_id, kind, quantity, reason FROM entries{clause} {order}"
-        return self._stream(query, params)
+    def event_bindings(self) -> Iterator[EventBinding]:
+        # One statement, so the rows and the entries come from one snapshot even while others
+        # write: events with their first own entry, then own entries whose event has no row.
+        reasons = ", ".join(f"'{reason}'" for reason in EVENT_REASON_LIST)
+        query = f"""
+            WITH own AS (
+                SELECT event_id, MIN(seq) AS first_seq,
+                       SUM(CASE WHEN reason = 'derived' THEN 0 ELSE 1 END) AS awards
+                FROM entries WHERE reason IN ({reasons}) GROUP BY event_id)
+            SELECT ev.event_id, ev.member_id, ev.kind, ev.occurred_us, ev.status, ev.payload,
+                   own.first_seq, en.member_id, en.kind, en.quantity, en.reason, COALESCE(own.awards, 0)
+            FROM events ev LEFT JOIN own ON own.event_id = ev.event_id
+                 LEFT JOIN entries en ON en.seq = own.first_seq
+            UNION ALL
+            SELECT own.event_id, NULL, NULL, NULL, NULL, NULL,
+                   own.first_seq, en.member_id, en.kind, en.quantity, en.reason, own.awards
+            FROM own JOIN entries en ON en.seq = own.first_seq
+            WHERE NOT EXISTS (SELECT 1 FROM events ev WHERE ev.event_id = own.event_id)"""
+        return named(EventBinding, self._stream(query, []))
 
     def settlements(self) -> dict[str, int]:
         with self._read() as conn:
