@@ -359,3 +359,10 @@ def test_deleting_any_bound_row_is_caught(
     del rows[table][key]
     result = engine.ledger.verify()
     assert not result and result.table == table and key in result.row, (table, key, result)
+
+
+def test_an_entry_problem_names_its_row_too(ledger: tuple[Path, gp.Checkpoint]) -> None:
+    path, _ = ledger
+    attack(path, "UPDATE entries SET points_cents = points_cents + 500 WHERE seq = 7")
+    result = verify(path)
+    assert not result and (result.table, result.row, result.first_bad_seq) == ("entries", "seq 7", 7)

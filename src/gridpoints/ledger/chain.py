@@ -299,6 +299,8 @@ class Ledger:
         facts = EntryFacts()
         result = verify_rows(facts.tap(self._store.chain_rows()), decisions, anchors)
         if not result:
+            if not result.row and result.first_bad_seq is not None:
+                result = attrs.evolve(result, row=f"seq {result.first_bad_seq}")
             return result
         broken_binding, notes = check_bindings(self._store, decisions.values(), facts)
         if broken_binding is not None:
