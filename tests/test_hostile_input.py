@@ -259,6 +259,31 @@ def test_ids_are_nfc_so_one_accent_written_two_ways_is_one_event(engine: gp.Engi
     assert (member.id, member.region, member.grid) == ("Zé", "rúral", "ǵ")
 
 
+def test_lookups_find_an_id_written_in_another_normal_form(engine: gp.Engine) -> None:
+    """Ids are stored in NFC, so a lookup typed decomposed (as some keyboards and files do)
+    must find the same member and event, not answer "unknown"."""
+    engine.add_members([gp.Member("Zé", "urban")])
+    result = engine.ingest([
+        {"id": "mé-1", "member_id": "Zé", "kind": "mediation", "occurred_at": at(3)},  # no evidence: held
+        {"id": "mé-2", "member_id": "Zé", "kind": "mediation", "occurred_at": at(4)},
+        {"id": "pé-1", "member_id": "Zé", "kind": "patrol", "occurred_at": at(5)},
+    ])
+    assert result.held == ("mé-1", "mé-2") and result.accepted == ("pé-1",)
+    decomposed = lambda text: text.replace("é", "e\u0301")  # noqa: E731
+    assert engine.member(decomposed("Zé")).id == "Zé"
+    assert engine.score(decomposed("Zé"), "2026-11") == Decimal("5.00")  # one patrol
+    assert engine.explain(decomposed("Zé"), "2026-11").member_id == "Zé"
+    assert engine.review.approve(decomposed("mé-1"), by="审核员") == 1
+    assert engine.review.reject(decomposed("mé-2"), by="审核员", reason="无证据").subject == "event:mé-2"
+    replacement = {"id": "pé-2", "member_id": "Zé", "kind": "patrol", "occurred_at": at(6)}
+    assert engine.correct(decomposed("pé-1"), replacement, by="审核员", reason="更正").subject == "event:pé-1"
+    approved = [e for e in engine.explain("Zé", "2026-11").entries if e.event_id == "mé-1"]
+    appeal = engine.appeal(approved[0].seq, by="Zé", reason="复核")
+    assert [a.id for a in engine.appeals(member=decomposed("Zé"))] == [appeal.id]
+    with pytest.raises(ValueError, match="format character"):
+        engine.member("Zé\u200b")
+
+
 @pytest.mark.parametrize(
     "build",
     [
