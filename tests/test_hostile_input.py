@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from collections.abc import Callable
 from decimal import Decimal, localcontext
@@ -184,6 +185,23 @@ def test_member_names_have_the_text_limits_too() -> None:
     with pytest.raises(ValueError, match="name: contains a lone surrogate"):
         gp.Member("M2", "urban", name="张\udc00")
     assert gp.Member("M2", "urban", name="张" * 65_536).name == "张" * 65_536
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("张三\u202e", "U+202E"), ("\u2067张三", "U+2067"), ("张\n三", "U+000A"), ("张\t三", "U+0009"),
+     ("\x1b[2J张三", "U+001B"), ("张\u2028三", "U+2028")],
+)
+def test_a_name_that_would_redraw_a_terminal_or_reverse_its_text_is_refused(name: str, code: str) -> None:
+    """Attack: a member named with a right-to-left override or an escape sequence displays as
+    someone else (or clears the screen) in every listing the CLI prints."""
+    with pytest.raises(ValueError, match=f"name: .* contains {re.escape(code)}.*, which a name may not hold"):
+        gp.Member("M2", "urban", name=name)
+
+
+def test_names_in_any_script_keep_their_joiners() -> None:
+    for name in ("艾合买提", "ئەخمەت", "क्\u200dष", "Zoë"):
+        assert gp.Member("M2", "urban", name=name).name == name
 
 
 # -- defect 4: spreadsheet formulas in exports -------------------------------------------------
