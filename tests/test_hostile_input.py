@@ -212,7 +212,10 @@ FORMULAS = ['=HYPERLINK("http://evil","点我")', "+cmd|' /C calc'!A0", "@SUM(A1
 @pytest.fixture
 def formula_engine(make_engine: Make) -> gp.Engine:
     engine = make_engine(checks=False)
-    engine.add_members([gp.Member(f"M{i}", "urban", name=name) for i, name in enumerate(FORMULAS)])
+    # A name cannot start with a tab or CR any more (names are one line): those two are refused
+    # before they reach an export (test_a_name_that_would_redraw_a_terminal...).
+    names = [name for name in FORMULAS if name[0] not in "\t\r"]
+    engine.add_members([gp.Member(f"M{i}", "urban", name=name) for i, name in enumerate(names)])
     engine.add_members([gp.Member("=1+1", "urban", name="正常")])
     engine.ingest([gp.Event("c1", "=1+1", "complaint", at(4)), gp.Event("p1", "M0", "patrol", at(4))])
     return engine
