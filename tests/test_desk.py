@@ -87,6 +87,34 @@ def test_decide_flushes_on_success_and_writes_nothing_when_the_block_raises() ->
     assert b.store.head()[0] == 1 and len(b.store.decision_rows()) == 1
 
 
+def test_decide_on_acts_on_what_it_read_and_reads_again_when_the_ledger_moved() -> None:
+    b = bench()
+    reads: list[int] = []
+
+    def read_while_another_writer_books() -> int:
+        head = b.store.head()[0]
+        reads.append(head)
+        if len(reads) == 1:  # a booking lands between this read and the write transaction
+            b.ingest(gp.Event("p1", "M1", "patrol", at(3)))
+        return head
+
+    acted = b.desk.decide_on(read_while_another_writer_books, lambda sitting, seen: (sitting.tx.head[0], seen))
+    assert reads == [0, 1] and acted == (1, 1)  # acted once, on the second read, at its head
+
+
+def test_decide_on_gives_up_with_store_busy_when_the_ledger_never_stops_moving() -> None:
+    b = bench()
+    count = iter(range(100))
+    acted: list[object] = []
+
+    def always_moving() -> None:
+        b.ingest(gp.Event(f"p{next(count)}", "M1", "patrol", at(3)))
+
+    with pytest.raises(gp.StoreBusyError, match="the ledger moved while it was read, 5 times"):
+        b.desk.decide_on(always_moving, lambda sitting, _value: acted.append(sitting))
+    assert acted == [] and next(count) == 5
+
+
 def test_a_desk_refuses_what_is_not_a_store_or_a_zone() -> None:
     b = bench()
     with pytest.raises(TypeError, match=r"store: 'x\.db' is not a Store"):

@@ -268,6 +268,20 @@ def test_appeals_open_and_are_decided_on_a_pool_of_one_connection(pg_url: str) -
         assert engine.appeal(second, by="M001", reason="nor this").id == "A-2"
 
 
+def test_every_desk_operation_works_on_a_pool_of_one_connection(pg_url: str) -> None:
+    # Closing froze the month's report through the store while its transaction held the only
+    # pooled connection: it waited lock_timeout and failed with StoreBusyError.
+    with engine_on(with_query(pg_url, lock_timeout=2, pool_size=1)) as engine:
+        engine.ingest([gp.Event("m1", "M001", "mediation", at(3)), gp.Event("p1", "M001", "patrol", at(4)),
+                       gp.Event("p2", "M001", "patrol", at(5))])
+        assert engine.review.approve("m1", by="审核员") == 1
+        engine.correct("p2", gp.Event("p3", "M001", "patrol", at(6)), by="审核员", reason="更正")
+        engine.settle("2026-11")
+        closed = engine.close_period("2026-11", by="考核办")
+        assert closed.report.rows[0].score == engine.score("M001", "2026-11")
+        assert engine.ledger.verify().ok
+
+
 def _raised(call: Any) -> list[BaseException]:
     try:
         call()

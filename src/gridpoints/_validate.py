@@ -15,6 +15,7 @@ __all__ = [
     "MAX_FIELD_CHARS",
     "MAX_ID_LENGTH",
     "check_id",
+    "check_name",
     "check_text",
     "freeze_attributes",
     "localize",
@@ -72,6 +73,25 @@ def check_id(field: str, value: object) -> str:
     value = unicodedata.normalize("NFC", value)
     if len(value) > MAX_ID_LENGTH:
         raise ValueError(f"{field}: {value[:20]!r}… is longer than {MAX_ID_LENGTH} characters")
+    return value
+
+
+#: Characters a one-line name may not hold: controls (line breaks, tabs, escape sequences that
+#: drive a terminal) and the bidirectional embeddings, overrides and isolates that make a name
+#: display as another (``U+202E`` turns ``Zhang`` into ``gnahZ`` on screen). Other format
+#: characters (zero-width joiners, which some scripts need) stay allowed.
+_NOT_IN_A_NAME = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029))
+
+
+def check_name(field: str, value: str) -> str:
+    """A person's name: free text on one line, without controls or bidirectional overrides."""
+    value = check_text(field, value)
+    if not value.isprintable():
+        for char in value:
+            if char in _NOT_IN_A_NAME or unicodedata.category(char) == "Cc":
+                name = unicodedata.name(char, "")
+                code = f"U+{ord(char):04X}" + (f" {name}" if name else "")
+                raise ValueError(f"{field}: {value!r} contains {code}, which a name may not hold")
     return value
 
 

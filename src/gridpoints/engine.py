@@ -14,6 +14,7 @@ import pluggy
 
 from gridpoints._decimal import cents_to_points
 from gridpoints._manager import PluginFacade
+from gridpoints._validate import check_id
 from gridpoints._versions import collect_versions
 from gridpoints.checks import Check
 from gridpoints.desk.appeals import Appeal, AppealDesk
@@ -219,7 +220,8 @@ class Engine:
         return [self._members[k] for k in sorted(self._members)]
 
     def member(self, member_id: str) -> Member:
-        """One member; NotFoundError if unknown."""
+        """One member; NotFoundError if unknown. The id is looked up in NFC, as ids are stored."""
+        member_id = check_id("member_id", member_id)
         try:
             return self._members[member_id]
         except KeyError:
@@ -241,6 +243,7 @@ class Engine:
         """A member's score for a month, quarter, half-year or year: the sum of its entries, or
         under an assessment scheme the scheme's score (a running score for a shorter period)."""
         member = self.member(member_id)
+        member_id = member.id
         parsed = Period.parse(period)
         if self._scheme(parsed) is not None:
             found = self._assess(parsed, [member]).get(member_id)
@@ -349,7 +352,7 @@ class Engine:
         """The entries behind a member's score, in ledger order, each with its event, rule,
         rule-set version, coefficient, reason and a sentence (``.sentence("zh" | "en")``);
         ``.lines()`` adds them up per rule, ``.text(lang)`` prints them."""
-        self.member(member_id)
+        member_id = self.member(member_id).id
         parsed = Period.parse(period)
         scheme = self._scheme(parsed)
         assessment = self._assess(parsed, [self.member(member_id)]).get(member_id) if scheme is not None else None

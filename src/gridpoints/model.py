@@ -15,7 +15,7 @@ import attrs
 from gridpoints._decimal import MAX_POINTS, bounded, canonical, to_decimal
 from gridpoints._validate import (
     check_id,
-    check_text,
+    check_name,
     freeze_attributes,
     to_aware_datetime,
     to_date,
@@ -76,7 +76,7 @@ def _name(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"name: {value!r} is a {type(value).__name__}, not a string")
-    return check_text("name", value)
+    return check_name("name", value)
 
 
 def _json_default(value: object) -> str:

@@ -19,6 +19,7 @@ from typing import Literal
 
 import attrs
 
+from gridpoints._validate import check_id
 from gridpoints.desk.desk import Desk
 from gridpoints.desk.parties import Party, member_parties, same_person
 from gridpoints.desk.review import require_text
@@ -183,6 +184,7 @@ class AppealDesk:
         decided = store.decision_rows(actions=["appeal_review", "uphold", "dismiss"])
         appeals = self._fold(None, [row for _, _, row in opened], {seq: i for i, seq, _ in opened}, decided)
         if member is not None:
+            member = check_id("member", member)
             appeals = [a for a in appeals if a.member_id == member]
         if status == "open":
             return [a for a in appeals if a.is_open]

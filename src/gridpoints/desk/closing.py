@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gridpoints.desk.desk import Desk
+from gridpoints.desk.desk import Desk, Sitting
 from gridpoints.desk.review import require_text
 from gridpoints.errors import LedgerError
 from gridpoints.ledger.decisions import Decision, report_digest
@@ -49,19 +49,21 @@ def close_period(
     _refuse_if_closed(desk.store, label)
     if settle is not None:
         settle(label)
-    with desk.decide() as sitting:
+
+    def record_close(sitting: Sitting, frozen: str) -> tuple[PeriodCloseRow, Decision]:
         tx = sitting.tx
         if label in tx.closed_periods():
             _refuse_if_closed(desk.store, label)
-        head_seq, head_hash = tx.head
-        frozen = freeze(month)
+        head_seq, head_hash = tx.head  # what the report was frozen at (Desk.decide_on)
         recorded = sitting.record(
             "close", f"period:{label}", by=by, note=note, month=label,
             detail={"head_seq": head_seq, "head_hash": head_hash, "report_digest": report_digest(frozen)},
         )  # fmt: skip
         close = PeriodCloseRow(label, recorded.seq, head_seq, head_hash, frozen)
         tx.add_period_close(close)
-    return close, Decision.from_row(recorded)
+        return close, Decision.from_row(recorded)
+
+    return desk.decide_on(lambda: freeze(month), record_close)
 
 
 def _refuse_if_closed(store: Store, label: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gridpoints._validate import check_id
 from gridpoints.desk.desk import Desk
 from gridpoints.desk.parties import member_parties
 from gridpoints.desk.review import require_text
@@ -50,6 +51,7 @@ def correct(
     """
     by = require_text(by, "by")
     reason = require_text(reason, "reason")
+    event_id = check_id("event_id", event_id)
     new = _replacement(replacement)
     if new.id == event_id:
         raise ValueError(f"replacement.id: the replacement needs a new event id, not {event_id!r}")

@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from gridpoints.desk.parties import Party, refuse_own_case
+from gridpoints.errors import StoreBusyError
 from gridpoints.ingest.booking import Booking
 from gridpoints.ingest.pipeline import Pipeline
 from gridpoints.model import Event
@@ -30,6 +31,11 @@ from gridpoints.schema import DecisionRow
 from gridpoints.stores import Store, Transaction
 
 __all__ = ["Desk", "Sitting"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+#: How often ``Desk.decide_on`` reads again when other writers keep moving the ledger.
+_READ_ATTEMPTS = 5
 
 
 def _is_store(_desk: object, _field: object, value: Any) -> None:
@@ -66,6 +72,27 @@ class Desk:
             sitting = Sitting(self, tx, self.pipeline.booking(tx))
             yield sitting
             sitting.booking.flush()
+
+    def decide_on(self, read: Callable[[], T], act: Callable[[Sitting, T], R]) -> R:
+        """``read()`` through the store, then ``act(sitting, value)`` in ``decide()`` — only if
+        the ledger did not move in between, so ``act`` sees what ``read`` saw; else read again.
+
+        For decisions that need the store's aggregate reads (a report to freeze, a month's
+        totals to settle), which the transaction does not offer: read inside it, they would wait
+        for the connection it holds (a PostgreSQL pool of one). StoreBusyError when the ledger
+        moved under every one of ``_READ_ATTEMPTS`` reads.
+        """
+        for _ in range(_READ_ATTEMPTS):
+            seen = self.store.head()
+            value = read()
+            with self.decide() as sitting:
+                if sitting.tx.head != seen:
+                    continue  # booked meanwhile by another writer: nothing written, read again
+                return act(sitting, value)
+        raise StoreBusyError(
+            f"the ledger moved while it was read, {_READ_ATTEMPTS} times in a row; retry when the "
+            "imports running now have finished"
+        )
 
     def refuse_own_case(self, by: str, case: str, parties: Iterable[Party]) -> None:
         """ReviewError when ``by`` is one of ``case``'s parties (``gridpoints.desk.parties``),

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from gridpoints._validate import check_id
 from gridpoints.desk.desk import Desk
 from gridpoints.desk.parties import member_parties
 from gridpoints.errors import NotFoundError, ReviewError
@@ -86,6 +87,7 @@ class ReviewQueue:
         another engine a moment ago) or can no longer be booked.
         """
         by = require_text(by, "by")
+        event_id = check_id("event_id", event_id)
         if not isinstance(note, str):
             raise TypeError(f"note: {note!r} is not a string")
         with self._desk.decide() as sitting:
@@ -107,6 +109,7 @@ class ReviewQueue:
         recorded decision. Same errors as ``approve``."""
         by = require_text(by, "by")
         reason = require_text(reason, "reason")
+        event_id = check_id("event_id", event_id)
         with self._desk.decide() as sitting:
             event, month = self._held(sitting.tx.lookup([event_id]).get(event_id), event_id, by)
             recorded = sitting.record(

@@ -16,7 +16,7 @@ from datetime import timedelta
 import attrs
 
 from gridpoints._decimal import cents_to_points, quantize, to_cents
-from gridpoints.desk.desk import Desk
+from gridpoints.desk.desk import Desk, Sitting
 from gridpoints.ledger.bindings import SETTLE_ACTION
 from gridpoints.model import Award, Event, Member, PeriodSummary
 from gridpoints.periods import Period
@@ -90,12 +90,11 @@ def settle_month(
     label = str(month)
     active = [m for m in members if m.active_between(month.first_day, month.last_day)]
     version = rulebook.version_at(month.end(tz) - timedelta(microseconds=1)) or rulebook.versions[0]
-    with desk.decide() as sitting:
+    def book_awards(sitting: Sitting, summaries: dict[str, PeriodSummary]) -> SettleResult:
         decided = sitting.tx.decision_rows(subjects=[f"period:{label}"])
         if sitting.tx.is_settled(label) or any(row.action == SETTLE_ACTION for row in decided):
             # A settle decision settles the month even if its row went missing: never pay twice.
             return SettleResult(label, already_settled=True)
-        summaries = _summaries(desk.store, label, active)
         booking = sitting.booking
         booked: list[tuple[str, Award]] = []
         for member in active:
@@ -135,4 +134,7 @@ def settle_month(
         )  # fmt: skip
         booking.flush()  # the awards first: the settlement records the head after them
         sitting.tx.mark_settled(label, head_seq)
-    return SettleResult(label, already_settled=False, awards=tuple(booked), entries=entries)
+        return SettleResult(label, already_settled=False, awards=tuple(booked), entries=entries)
+
+    # The month's aggregates are read through the store, as of the head the awards are booked on.
+    return desk.decide_on(lambda: _summaries(desk.store, label, active), book_awards)
