@@ -19,6 +19,7 @@ def test_closing_freezes_the_report_with_the_ledger_head(make_engine: Callable[.
     engine = make_engine()
     october(engine)
     before = engine.report("2026-10")
+    engine.settle("2026-10")  # closing settles first; the settle decision is then already on the chain
     head = engine.ledger.head()
     closed = engine.close_period("2026-10", by="考核办", note="October assessment")
     assert (closed.period, closed.by, closed.head_seq, closed.head_hash) == ("2026-10", "考核办", *head)

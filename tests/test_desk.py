@@ -163,7 +163,8 @@ def test_settling_and_closing_on_a_desk() -> None:
         return [(gp.Award("satisfaction", Decimal(10), "5 ratings"), "test")] if summary.ratings else []
 
     settled = settle_month(b.desk, five_stars, list(b.members.values()), b.rulebook, "2026-11")
-    assert (settled.entries, b.store.totals(["2026-11"])) == (1, {"M1": 1000})
+    # The settle decision is a zero-point entry with no member.
+    assert (settled.entries, b.store.totals(["2026-11"])) == (1, {"M1": 1000, "": 0})
     assert settle_month(b.desk, five_stars, list(b.members.values()), b.rulebook, "2026-11").already_settled
     def freeze(month: gp.Period) -> str:
         return report_to_json(b.report(month))

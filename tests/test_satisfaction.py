@@ -198,4 +198,5 @@ def test_processes_settling_at_once_book_the_awards_once(tmp_path: Path) -> None
     booked = sorted(int(run.communicate(timeout=120)[0]) for run in runs)
     assert booked == [0, 0, 20]
     with gp.Engine(path, load_entrypoints=False, checks=False, clock=lambda: NOW) as engine:
-        assert engine.ledger.verify() and engine.ledger.head()[0] == 100 + 20
+        assert engine.ledger.verify() and engine.ledger.head()[0] == 100 + 20 + 1  # the awards, one settle decision
+        assert [d.action for d in engine.decisions()] == ["settle"]

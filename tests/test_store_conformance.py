@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import gridpoints as gp
-from gridpoints.schema import EntryRow
+from gridpoints.schema import EntryRow, EventRow
 from gridpoints.testing.stores import StoreConformance
 from tests.conftest import PG_URL
 
@@ -24,10 +24,33 @@ class TestMemoryStore(StoreConformance):
         row = EntryRow._make(store._entries[seq - 1])
         store._replace_entry(seq - 1, row._replace(**{column: value}))
 
+    def tamper_row(self, store: gp.Store, table: str, key: str, column: str | None, value: object = None) -> None:
+        assert isinstance(store, gp.MemoryStore)
+        rows: dict[str, Any] = {"period_closes": store._closes, "settlements": store._settled,
+                                "events": store._events}[table]  # fmt: skip
+        if column is None:
+            del rows[key]
+        else:
+            assert table == "events"
+            rows[key] = EventRow._make(rows[key])._replace(**{column: value})
+
 
 def _tamper_sqlite(conn: sqlite3.Connection, seq: int, column: str, value: object) -> None:
     conn.execute("DROP TRIGGER IF EXISTS entries_no_update")
     conn.execute(f"UPDATE entries SET {column} = ? WHERE seq = ?", (value, seq))
+    conn.commit()
+
+
+#: The column that keys each table beside the chain, for tamper_row.
+KEYS = {"period_closes": "period", "settlements": "period", "events": "event_id"}
+
+
+def _tamper_sqlite_row(conn: sqlite3.Connection, table: str, key: str, column: str | None, value: object) -> None:
+    conn.execute("DROP TRIGGER IF EXISTS period_closes_no_delete")
+    if column is None:
+        conn.execute(f"DELETE FROM {table} WHERE {KEYS[table]} = ?", (key,))
+    else:
+        conn.execute(f"UPDATE {table} SET {column} = ? WHERE {KEYS[table]} = ?", (value, key))
     conn.commit()
 
 
@@ -40,6 +63,11 @@ class TestSQLiteFileStore(StoreConformance):
         _tamper_sqlite(conn, seq, column, value)
         conn.close()
 
+    def tamper_row(self, store: gp.Store, table: str, key: str, column: str | None, value: object = None) -> None:
+        conn = sqlite3.connect(self.tmp_path / "points.db")
+        _tamper_sqlite_row(conn, table, key, column, value)
+        conn.close()
+
 
 class TestSQLiteMemoryStore(StoreConformance):
     durable = False
@@ -50,6 +78,10 @@ class TestSQLiteMemoryStore(StoreConformance):
     def tamper(self, store: gp.Store, seq: int, column: str, value: object) -> None:
         assert isinstance(store, gp.SQLiteStore)
         _tamper_sqlite(store._conn, seq, column, value)
+
+    def tamper_row(self, store: gp.Store, table: str, key: str, column: str | None, value: object = None) -> None:
+        assert isinstance(store, gp.SQLiteStore)
+        _tamper_sqlite_row(store._conn, table, key, column, value)
 
 
 @pytest.mark.postgres
@@ -73,3 +105,17 @@ class TestPostgresStore(StoreConformance):
             conn.execute("ALTER TABLE entries DISABLE TRIGGER entries_no_update")
             update = sql.SQL("UPDATE entries SET {} = %s WHERE seq = %s").format(sql.Identifier(column))
             conn.execute(update, (value, seq))
+
+    def tamper_row(self, store: gp.Store, table: str, key: str, column: str | None, value: Any = None) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+            conn.execute("ALTER TABLE period_closes DISABLE TRIGGER period_closes_no_update")
+            where = sql.SQL("{} = %s").format(sql.Identifier(KEYS[table]))
+            if column is None:
+                conn.execute(sql.SQL("DELETE FROM {} WHERE ").format(sql.Identifier(table)) + where, (key,))
+            else:
+                update = sql.SQL("UPDATE {} SET {} = %s WHERE ").format(sql.Identifier(table), sql.Identifier(column))
+                conn.execute(update + where, (value, key))

@@ -167,6 +167,12 @@ def test_cutting_the_tail_is_caught_by_the_checkpoint(ledger: tuple[Path, gp.Che
         # Cut back to before the last correction (its decision row goes too).
         conn.execute("DELETE FROM entries WHERE seq > ?", (head - 4,))
         conn.execute("DELETE FROM decisions WHERE seq > ?", (head - 4,))
+    result = verify(path)
+    # The events table remembers: the replacement's row and the original's status outlive the cut.
+    assert not result and result.table == "events" and result.row in ("event 'p3'", "event 'p3b'")
+    with open_raw(path) as conn:  # a careful attacker undoes the correction in the events table too
+        conn.execute("DELETE FROM events WHERE event_id = 'p3b'")
+        conn.execute("UPDATE events SET status = 'booked' WHERE event_id = 'p3'")
     assert verify(path)
     result = verify(path, checkpoint)
     assert not result and f"ends at seq {head - 4}" in result.problem and result.first_bad_seq == head - 3

@@ -36,6 +36,7 @@ __all__ = [
     "DecisionRow",
     "EntryRow",
     "EntryValues",
+    "EventBinding",
     "EventRow",
     "EventValues",
     "PeriodCloseRow",
@@ -95,6 +96,26 @@ class EventRow(NamedTuple):
 
 #: An event row as a plain tuple in ``EVENT_COLUMNS`` order (what writers hand ``append``).
 EventValues = tuple[str, str, str, int, str, str, str, str, str, str]
+
+
+class EventBinding(NamedTuple):
+    """An event row beside its own entries (``Store.event_bindings``, what ``verify()`` checks):
+    the row's columns (None when the row is missing), then the event's first own entry (reasons
+    in ``EVENT_REASONS``: seq, member, kind, quantity, reason; None when it has none) and
+    ``awards``, how many own entries other than ``derived`` it has (one, unless booked twice)."""
+
+    event_id: str
+    member_id: str | None
+    kind: str | None
+    occurred_us: int | None
+    status: str | None
+    payload: str | None
+    entry_seq: int | None
+    entry_member_id: str | None
+    entry_kind: str | None
+    entry_quantity: str | None
+    entry_reason: str | None
+    awards: int
 
 
 class DecisionRow(NamedTuple):

@@ -17,6 +17,7 @@ import attrs
 
 from gridpoints._decimal import cents_to_points, quantize, to_cents
 from gridpoints.desk.desk import Desk, Sitting
+from gridpoints.ledger.bindings import SETTLE_ACTION
 from gridpoints.model import Award, Event, Member, PeriodSummary
 from gridpoints.periods import Period
 from gridpoints.ratings import RATING_KIND, stars_of
@@ -30,6 +31,9 @@ __all__ = ["PERIOD_AWARD", "PeriodAwards", "SettleResult", "settle_month"]
 PeriodAwards = Callable[[Member, Period, PeriodSummary], Sequence[tuple[Award, str]]]
 
 PERIOD_AWARD = "period_award"
+#: Who a ``settle`` decision names: settling is done by the engine (before a close, or asked
+#: for), not decided by a person.
+SETTLED_BY = "gridpoints"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -87,7 +91,9 @@ def settle_month(
     active = [m for m in members if m.active_between(month.first_day, month.last_day)]
     version = rulebook.version_at(month.end(tz) - timedelta(microseconds=1)) or rulebook.versions[0]
     def book_awards(sitting: Sitting, summaries: dict[str, PeriodSummary]) -> SettleResult:
-        if sitting.tx.is_settled(label):
+        decided = sitting.tx.decision_rows(subjects=[f"period:{label}"])
+        if sitting.tx.is_settled(label) or any(row.action == SETTLE_ACTION for row in decided):
+            # A settle decision settles the month even if its row went missing: never pay twice.
             return SettleResult(label, already_settled=True)
         booking = sitting.booking
         booked: list[tuple[str, Award]] = []
@@ -119,8 +125,15 @@ def settle_month(
                 )
                 booked.append((member.id, award))
         entries = len(booking.entries)
+        # A zero-point decision commits the chain to the settlement (verify() matches it with the
+        # settlements row), so a deleted settlement row is noticed and cannot pay twice.
+        head_seq = booking.seq
+        sitting.record(
+            SETTLE_ACTION, f"period:{label}", by=SETTLED_BY, detail={"head_seq": head_seq, "awards": entries},
+            month=booking.open_month(label),
+        )  # fmt: skip
         booking.flush()  # the awards first: the settlement records the head after them
-        sitting.tx.mark_settled(label, booking.seq)
+        sitting.tx.mark_settled(label, head_seq)
         return SettleResult(label, already_settled=False, awards=tuple(booked), entries=entries)
 
     # The month's aggregates are read through the store, as of the head the awards are booked on.

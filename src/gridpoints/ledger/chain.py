@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
 
+from gridpoints.ledger.bindings import EntryFacts, check_bindings, close_mismatch
 from gridpoints.ledger.checkpoints import Checkpoint
-from gridpoints.ledger.decisions import decision_digest, report_digest
+from gridpoints.ledger.decisions import decision_digest
 from gridpoints.model import Entry
 from gridpoints.schema import ENTRY_COLUMNS, GENESIS, DecisionRow, EntryRow, EntryValues
 
@@ -97,15 +97,44 @@ def entry_from_row(row: EntryRow) -> Entry:
 
 @attrs.frozen
 class Verification:
-    """The result of ``verify()``: truthy when the chain is intact."""
+    """The result of ``verify()``: truthy when the chain and every table bound to it are intact.
+
+    When not, ``problem`` says what is wrong, ``table`` in which table (``entries``,
+    ``decisions``, ``period_closes``, ``settlements``, ``events``, ``ruleset_versions``) and
+    ``row`` which row (``seq 7``, ``2026-10``, ``event 'p3'``…); ``first_bad_seq`` is the ledger
+    position involved, when there is one. ``notes`` are information, never a failure: rows an
+    older version wrote without binding them (docs/ledger.md, "Tables bound to the chain").
+    """
 
     ok: bool
     entries: int
     first_bad_seq: int | None = None
     problem: str = ""
+    table: str = "entries"
+    row: str = ""
+    notes: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return self.ok
+
+
+#: The Python type each entry column must come back as (what a tampered column is checked against).
+_COLUMN_TYPES = (int, *[str] * 5, int, *[str] * 10)
+
+
+def wrong_types(row: tuple[object, ...]) -> str:
+    """``column = value`` for each column of an entry row whose value has the wrong type."""
+    return ", ".join(
+        f"{column} = {value!r}"
+        for column, value, wanted in zip(ENTRY_COLUMNS, row, _COLUMN_TYPES, strict=False)
+        if type(value) is not wanted
+    )
+
+
+def _broken_row(seq: int, row: object, error: Exception) -> Verification:
+    columns = wrong_types(row) if isinstance(row, tuple) else ""
+    what = f"a column holds a value of the wrong type ({columns or error})"
+    return Verification(False, seq - 1, seq, f"the entry is broken: {what}", row=f"seq {seq}")
 
 
 def verify_rows(
@@ -122,7 +151,8 @@ def verify_rows(
 
     Each entry's text is rebuilt from its columns with ``entry_text``/``entry_tail`` (what
     ``entry_bytes`` uses); the tail (points … rule digest) repeats across entries, so its text is
-    cached by the column values it is made of.
+    cached by the column values it is made of. A column of the wrong type (SQLite keeps any type
+    in any column) makes its row broken, never an exception.
     """
     anchors = dict(anchors or {})
     genesis = anchors.pop(0, None)
@@ -135,47 +165,58 @@ def verify_rows(
     unmatched = dict(decisions) if decisions is not None else None
     # The next anchored seq, so a row costs an int comparison rather than a dict look-up.
     next_anchor = min(anchors, default=0)
-    for row in rows:
-        (
-            seq, member, event, kind, period, day,
-            cents, coefficient, quantity, rule, ruleset, version, rule_digest,
-            reason, ref, linked, stored,
-        ) = row
-        if seq != expected_seq:
-            bad = min(expected_seq, seq)
-            return Verification(False, expected_seq - 1, bad, f"seq {expected_seq} missing or out of order")
-        if linked != prev:
-            return Verification(False, expected_seq - 1, expected_seq, "prev_hash does not link to the entry before")
-        key = (cents, coefficient, quantity, rule, ruleset, version, rule_digest)
-        tail = tails.get(key)
-        if tail is None:
-            if len(tails) >= _TAIL_CACHE:
-                tails.clear()
-            tail = tails[key] = entry_tail(*key)
-        text = entry_text(seq, member, event, kind, period, day, tail, reason, ref)
-        digest = sha(f"{prev}\x1e{text}".encode()).hexdigest()
-        if digest != stored:
-            return Verification(False, expected_seq - 1, expected_seq, "hash does not match the entry's fields")
-        if unmatched is not None and reason == "decision":
-            decision = unmatched.pop(expected_seq, None)
-            if decision is None:
+    row: object = None
+    # The loop sits in a try, which costs nothing until something raises: a value of the wrong
+    # type raises in the formatting or hashing of its row, which is then reported as broken.
+    try:
+        for row in rows:
+            (
+                seq, member, event, kind, period, day,
+                cents, coefficient, quantity, rule, ruleset, version, rule_digest,
+                reason, ref, linked, stored,
+            ) = row
+            if seq != expected_seq:
+                if type(seq) is not int:
+                    return _broken_row(expected_seq, row, TypeError(f"seq {seq!r}"))
+                bad = min(expected_seq, seq)
+                return Verification(False, expected_seq - 1, bad, f"seq {expected_seq} missing or out of order")
+            if linked != prev:
                 return Verification(
-                    False, expected_seq - 1, expected_seq, "the decision record of this entry is missing"
+                    False, expected_seq - 1, expected_seq, "prev_hash does not link to the entry before"
                 )
-            if decision_digest(decision) != rule_digest:
-                return Verification(
-                    False, expected_seq - 1, expected_seq, "the decision record was changed after the fact"
-                )
-        if expected_seq == next_anchor:
-            expected, what = anchors.pop(next_anchor)
-            if expected != digest:
-                return Verification(
-                    False, expected_seq - 1, expected_seq,
-                    f"the chain differs from {what} at seq {expected_seq}: it was rewritten or replaced",
-                )
-            next_anchor = min(anchors, default=0)
-        prev = digest
-        expected_seq += 1
+            key = (cents, coefficient, quantity, rule, ruleset, version, rule_digest)
+            tail = tails.get(key)
+            if tail is None:
+                if len(tails) >= _TAIL_CACHE:
+                    tails.clear()
+                tail = tails[key] = entry_tail(*key)
+            text = entry_text(seq, member, event, kind, period, day, tail, reason, ref)
+            digest = sha(f"{prev}\x1e{text}".encode()).hexdigest()
+            if digest != stored:
+                return Verification(False, expected_seq - 1, expected_seq, "hash does not match the entry's fields")
+            if unmatched is not None and reason == "decision":
+                decision = unmatched.pop(expected_seq, None)
+                if decision is None:
+                    return Verification(
+                        False, expected_seq - 1, expected_seq, "the decision record of this entry is missing"
+                    )
+                if _decision_digest(decision) != rule_digest:
+                    return Verification(
+                        False, expected_seq - 1, expected_seq, "the decision record was changed after the fact",
+                        table="decisions", row=f"seq {expected_seq}",
+                    )  # fmt: skip
+            if expected_seq == next_anchor:
+                expected, what = anchors.pop(next_anchor)
+                if expected != digest:
+                    return Verification(
+                        False, expected_seq - 1, expected_seq,
+                        f"the chain differs from {what} at seq {expected_seq}: it was rewritten or replaced",
+                    )
+                next_anchor = min(anchors, default=0)
+            prev = digest
+            expected_seq += 1
+    except (TypeError, ValueError) as error:
+        return _broken_row(expected_seq, row, error)
     count = expected_seq - 1
     if anchors:
         far = max(anchors)
@@ -186,8 +227,19 @@ def verify_rows(
         )
     if unmatched:
         stray = min(unmatched)
-        return Verification(False, count, stray, f"decision record {stray} has no decision entry in the chain")
+        return Verification(
+            False, count, stray, f"decision record {stray} has no decision entry in the chain",
+            table="decisions", row=f"seq {stray}",
+        )  # fmt: skip
     return Verification(True, count)
+
+
+def _decision_digest(row: DecisionRow) -> str | None:
+    """The decision row's digest, or None when a column holds what JSON cannot (a tampered blob)."""
+    try:
+        return decision_digest(row)
+    except (TypeError, ValueError):
+        return None
 
 
 class Ledger:
@@ -214,8 +266,10 @@ class Ledger:
 
     def verify(self, *, checkpoint: Checkpoint | str | None = None, key: bytes | str | None = None) -> Verification:
         """Rebuild every entry's bytes from its stored columns and recompute the chain; match
-        every decision record against the digest its entry committed to, and every closed month's
-        frozen report and ledger head against the chain.
+        every decision record against the digest its entry committed to, every closed month's
+        frozen report and ledger head against the chain, and the other tables bound to the chain
+        (closes, settlements, events, rule-set versions: ``gridpoints.ledger.bindings``) against
+        what the chain says they must hold.
 
         With ``checkpoint`` (a Checkpoint or its text), the chain must also reach its seq with its
         hash — catching a rewritten chain, a cut tail or a restored older copy. A sealed
@@ -234,17 +288,27 @@ class Ledger:
             anchors[checkpoint.seq] = (checkpoint.hash, f"the checkpoint {checkpoint}")
         decisions = {row.seq: row for row in self._store.decision_rows()}
         for close in self._store.period_closes():
-            decision = decisions.get(close.decision_seq)
-            detail = json.loads(decision.detail) if decision is not None and decision.detail else {}
-            committed = (detail.get("head_seq"), detail.get("head_hash"), detail.get("report_digest"))
-            actual = (close.head_seq, close.head_hash, report_digest(close.report))
-            if committed != actual:
+            broken = close_mismatch(close, decisions.get(close.decision_seq))
+            if broken:
                 return Verification(
-                    False, 0, close.decision_seq, f"the close of {close.period} does not match its decision: "
-                    "its frozen report or head was changed",
-                )
+                    False, 0, close.decision_seq if type(close.decision_seq) is int else None,
+                    f"the close of {close.period} does not match its decision: {broken}",
+                    table="period_closes", row=str(close.period),
+                )  # fmt: skip
             anchors.setdefault(close.head_seq, (close.head_hash, f"the close of {close.period}"))
-        return verify_rows(self._store.chain_rows(), decisions, anchors)
+        facts = EntryFacts()
+        result = verify_rows(facts.tap(self._store.chain_rows()), decisions, anchors)
+        if not result:
+            if not result.row and result.first_bad_seq is not None:
+                result = attrs.evolve(result, row=f"seq {result.first_bad_seq}")
+            return result
+        broken_binding, notes = check_bindings(self._store, decisions.values(), facts)
+        if broken_binding is not None:
+            return Verification(
+                False, result.entries, broken_binding.seq, broken_binding.problem,
+                table=broken_binding.table, row=broken_binding.row, notes=notes,
+            )  # fmt: skip
+        return attrs.evolve(result, notes=notes)
 
     def __len__(self) -> int:
         return self._store.head()[0]

@@ -38,6 +38,7 @@ ACTIONS = {
     "dismiss": "an appeal was dismissed; the entry stands",
     "correct": "an operator replaced a booked event; reversals and the replacement's entries follow",
     "close": "a month was closed; its report is frozen",
+    "settle": "a month was settled: its period awards are booked just before this entry (head_seq in detail)",
 }
 
 
@@ -59,7 +60,7 @@ class Decision:
 
     Subjects: ``event:<id>`` (approve, reject, correct), ``entry:<seq>`` (appeal),
     ``appeal:A-12`` (appeal_review, uphold, dismiss; ``appeal:<seq>`` for appeals opened before
-    appeals were numbered), ``period:<month>`` (close).
+    appeals were numbered), ``period:<month>`` (close, settle).
     """
 
     seq: int

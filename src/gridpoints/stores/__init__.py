@@ -18,6 +18,7 @@ from gridpoints.schema import (
     DecisionRow,
     EntryRow,
     EntryValues,
+    EventBinding,
     EventRow,
     EventValues,
     PeriodCloseRow,
@@ -254,6 +255,20 @@ class Store(Protocol):
 
     def settled_periods(self) -> set[str]:
         """Months already settled (their period awards booked)."""
+
+    def event_bindings(self) -> Iterator[EventBinding]:
+        """Every event row beside its own entries, in one read (one snapshot), streamed — what
+        ``verify()`` matches: per event id that has a row or an entry of its own (reasons in
+        ``EVENT_REASONS``), ``EventBinding`` (row columns None when there is no row; the first
+        own entry's seq, member, kind, quantity and reason, and how many own entries other than
+        ``derived`` it has — None and 0 when it has none), in no particular order."""
+
+    def settlements(self) -> dict[str, int]:
+        """``month → head_seq`` of every settled month: the chain head after its awards
+        (what ``verify()`` compares with the month's ``settle`` decision)."""
+
+    def ruleset_versions(self) -> dict[tuple[str, str], str]:
+        """``(ruleset, version) → digest`` of every registered rule-set version."""
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         """Stored events, filtered by status or ids, ordered by occurred time then id."""

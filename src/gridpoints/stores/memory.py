@@ -21,6 +21,7 @@ from gridpoints.schema import (
     DecisionRow,
     EntryRow,
     EntryValues,
+    EventBinding,
     EventRow,
     EventValues,
     PeriodCloseRow,
@@ -285,6 +286,44 @@ class MemoryStore:
 
     def settled_periods(self) -> set[str]:
         return set(self._settled)
+
+    def event_bindings(self) -> Iterator[EventBinding]:
+        own: dict[str, tuple[EntryRow, int]] = {}
+        for entry in named(EntryRow, self._entries):
+            if entry.reason in EVENT_REASONS:
+                earliest, count = own.get(entry.event_id, (entry, 0))
+                own[entry.event_id] = (earliest, count + (entry.reason != "derived"))
+        found: list[EventBinding] = []
+        for event_id in [*self._events, *(i for i in own if i not in self._events)]:
+            stored = self._events.get(event_id)
+            row = None if stored is None else EventRow._make(stored)
+            first: EntryRow | None = None
+            awards = 0
+            if event_id in own:
+                first, awards = own[event_id]
+            found.append(
+                EventBinding(
+                    event_id,
+                    None if row is None else row.member_id,
+                    None if row is None else row.kind,
+                    None if row is None else row.occurred_us,
+                    None if row is None else row.status,
+                    None if row is None else row.payload,
+                    None if first is None else first.seq,
+                    None if first is None else first.member_id,
+                    None if first is None else first.kind,
+                    None if first is None else first.quantity,
+                    None if first is None else first.reason,
+                    awards,
+                )
+            )
+        return iter(found)
+
+    def settlements(self) -> dict[str, int]:
+        return dict(self._settled)
+
+    def ruleset_versions(self) -> dict[tuple[str, str], str]:
+        return dict(self._versions)
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         if event_ids is not None:

@@ -36,6 +36,7 @@ from gridpoints.schema import (
     DecisionRow,
     EntryRow,
     EntryValues,
+    EventBinding,
     EventRow,
     EventValues,
     PeriodCloseRow,
@@ -461,6 +462,35 @@ class SQLStore(abc.ABC, Generic[C, T]):
     def settled_periods(self) -> set[str]:
         with self._read() as conn:
             return {period for (period,) in conn.execute("SELECT period FROM settlements", ())}
+
+    def event_bindings(self) -> Iterator[EventBinding]:
+        # One statement, so the rows and the entries come from one snapshot even while others
+        # write: events with their first own entry, then own entries whose event has no row.
+        reasons = ", ".join(f"'{reason}'" for reason in EVENT_REASON_LIST)
+        query = f"""
+            WITH own AS (
+                SELECT event_id, MIN(seq) AS first_seq,
+                       SUM(CASE WHEN reason = 'derived' THEN 0 ELSE 1 END) AS awards
+                FROM entries WHERE reason IN ({reasons}) GROUP BY event_id)
+            SELECT ev.event_id, ev.member_id, ev.kind, ev.occurred_us, ev.status, ev.payload,
+                   own.first_seq, en.member_id, en.kind, en.quantity, en.reason, COALESCE(own.awards, 0)
+            FROM events ev LEFT JOIN own ON own.event_id = ev.event_id
+                 LEFT JOIN entries en ON en.seq = own.first_seq
+            UNION ALL
+            SELECT own.event_id, NULL, NULL, NULL, NULL, NULL,
+                   own.first_seq, en.member_id, en.kind, en.quantity, en.reason, own.awards
+            FROM own JOIN entries en ON en.seq = own.first_seq
+            WHERE NOT EXISTS (SELECT 1 FROM events ev WHERE ev.event_id = own.event_id)"""
+        return named(EventBinding, self._stream(query, []))
+
+    def settlements(self) -> dict[str, int]:
+        with self._read() as conn:
+            return dict(conn.execute("SELECT period, head_seq FROM settlements", ()).fetchall())
+
+    def ruleset_versions(self) -> dict[tuple[str, str], str]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT ruleset, version, digest FROM ruleset_versions", ()).fetchall()
+        return {(ruleset, version): digest for ruleset, version, digest in rows}
 
     def event_rows(self, *, status: str | None = None, event_ids: Iterable[str] | None = None) -> list[EventRow]:
         clause, params = self.dialect.where([("status", None if status is None else [status]), ("event_id", event_ids)])

@@ -12,6 +12,11 @@ tamper with a stored entry; pytest then runs every test of the suite against it:
         def tamper(self, store: gp.Store, seq: int, column: str, value: object) -> None:
             ...  # overwrite one column of entry ``seq``, bypassing every guard
 
+        def tamper_row(self, store, table, key, column, value) -> None:
+            ...  # the attacks on the tables beside the chain: overwrite one column of a row of
+                 # period_closes, settlements or events (``key``: its period or event id), or
+                 # delete that row when ``column`` is None
+
 gridpoints runs it for memory, SQLite file, SQLite ``:memory:`` and PostgreSQL
 (tests/test_store_conformance.py). The memory store is the reference: where results are
 compared, they are compared with it. Only the public API, pytest and Hypothesis are used; the
@@ -235,6 +240,13 @@ class StoreConformance(abc.ABC):
     @abc.abstractmethod
     def tamper(self, store: gp.Store, seq: int, column: str, value: object) -> None:
         """Overwrite one column of the stored entry ``seq``, bypassing every guard."""
+
+    def tamper_row(self, store: gp.Store, table: str, key: str, column: str | None, value: object = None) -> None:
+        """Overwrite one column of a row of ``table`` (``period_closes`` or ``settlements``:
+        ``key`` is its month; ``events``: its event id), bypassing every guard; delete the row
+        when ``column`` is None. A store implements it to run the attacks on the tables beside
+        the chain (every built-in store does)."""
+        raise NotImplementedError(f"{type(self).__name__}.tamper_row: needed for the attacks on {table}")
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -751,6 +763,69 @@ class StoreConformance(abc.ABC):
         self.tamper(engine.store, seq, column, value)
         result = self.reopen(engine).ledger.verify()
         assert not result and result.first_bad_seq == seq
+
+    def bound_ledger(self) -> gp.Engine:
+        """October closed (so settled) with a rejected event; November with a held one."""
+        engine = self.engine(members=False, plugins=[ChecksPlugin(HoldFlagged())])
+        october(engine)  # p1, s1, p2 booked; m1 held (no evidence)
+        engine.ingest([gp.Event("f1", "M1", "service", at(7, month=OCT), attributes={"flag": "yes"})])
+        engine.review.reject("f1", by="auditor", reason="not done")
+        engine.close_period("2026-10", by="office")
+        engine.ingest([gp.Event("n1", "M2", "patrol", at(2)), gp.Event("n2", "M2", "mediation", at(3))])
+        assert [h.event.id for h in engine.review.pending()] == ["m1", "n2"]
+        assert engine.ledger.verify()
+        return engine
+
+    @pytest.mark.parametrize(
+        ("attack", "table", "row", "words"),
+        [
+            ("delete the close of a month", "period_closes", "2026-10", "has no row: it was deleted"),
+            ("delete a settlement", "settlements", "2026-10", "has no row: it was deleted"),
+            ("delete a booked event", "events", "event 'p2'", "its row is gone"),
+            ("delete a rejected event", "events", "event 'f1'", "its row is gone"),
+            ("make a held event rejected", "events", "event 'n2'", "status is 'rejected'"),
+            ("edit a payload", "events", "event 'n1'", "differs from its payload"),
+        ],
+    )
+    def test_verify_catches_rows_deleted_or_changed_beside_the_chain(
+        self, attack: str, table: str, row: str, words: str
+    ) -> None:
+        engine = self.bound_ledger()
+        checkpoint = engine.ledger.checkpoint(key="kept elsewhere")
+        store = engine.store
+        if attack == "make a held event rejected":
+            self.tamper_row(store, "events", "n2", "status", "rejected")
+        elif attack == "edit a payload":
+            (n1,) = store.event_rows(event_ids=["n1"])
+            self.tamper_row(store, "events", "n1", "payload", n1.payload.replace("M2", "M1", 1))
+        else:
+            self.tamper_row(store, table, row.removeprefix("event '").removesuffix("'"), None)
+        engine = self.reopen(engine, plugins=[ChecksPlugin(HoldFlagged())])
+        for result in (engine.ledger.verify(), engine.ledger.verify(checkpoint=checkpoint, key="kept elsewhere")):
+            assert not result and (result.table, result.row) == (table, row), result
+            assert words in result.problem, result.problem
+
+    def test_a_deleted_settlement_does_not_pay_twice(self) -> None:
+        engine = self.engine(members=False, checks=False)
+        engine.add_members([gp.Member(id="A", region="urban")])
+        rate(engine, "A", [5] * 5)
+        assert engine.settle("2026-11").entries == 1
+        self.tamper_row(engine.store, "settlements", "2026-11", None)
+        engine = self.reopen(engine, checks=False)
+        assert engine.settle("2026-11").already_settled and engine.score("A", "2026-11") == 10
+        result = engine.ledger.verify()
+        assert not result and (result.table, result.row) == ("settlements", "2026-11")
+
+    def test_settlements_and_rule_set_versions_read_back(self) -> None:
+        engine = self.engine(checks=False)
+        engine.ingest([gp.Event("p", "M001", "patrol", at(3))])
+        engine.settle("2026-11")
+        (settle,) = engine.decisions(action="settle")
+        assert engine.store.settlements() == {"2026-11": settle.detail["head_seq"]} == {"2026-11": 1}
+        assert settle.subject == "period:2026-11" and settle.detail["awards"] == 0
+        versions = engine.store.ruleset_versions()
+        entry = next(iter(engine.store.entry_rows()))
+        assert versions[(entry.ruleset, entry.version)] == entry.digest
 
     # -- reopening -----------------------------------------------------------------------
 

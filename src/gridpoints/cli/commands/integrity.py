@@ -43,6 +43,10 @@ def run_verify(ctx: Context) -> int:
     if result:
         against = " (checkpoint matches)" if ctx.args.checkpoint else ""
         ctx.out.write(f"ledger intact: {result.entries:,} entries{against}\n")
-        return 0
-    ctx.out.write(f"ledger BROKEN at seq {result.first_bad_seq}: {result.problem}\n")
-    return 1
+    elif result.table in ("entries", "decisions"):
+        ctx.out.write(f"ledger BROKEN at seq {result.first_bad_seq}: {result.problem}\n")
+    else:
+        ctx.out.write(f"ledger BROKEN in table {result.table}, row {result.row}: {result.problem}\n")
+    for note in result.notes:
+        ctx.out.write(f"note: {note}\n")
+    return 0 if result else 1
