@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 import gridpoints as gp
 from gridpoints._time import micros
-from gridpoints.timeline import Fact, Timeline
 from gridpoints.plugins.checks import BUILTIN_CHECKS, Outlier
 from gridpoints.plugins.checks.outlier import robust_z_scores
+from gridpoints.timeline import Fact, Timeline
 from tests.conftest import NOW, SHANGHAI, at
 
 

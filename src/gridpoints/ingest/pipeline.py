@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from heapq import merge
 from itertools import islice
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from gridpoints._decimal import ZERO, award_cents, canonical, quantize, to_cents
@@ -27,7 +27,7 @@ from gridpoints.errors import PluginError
 from gridpoints.ingest._ready import Ready
 from gridpoints.ingest._running import RunningState, is_legacy, warn_legacy
 from gridpoints.ingest.admission import Admission, Refusal
-from gridpoints.ingest.booking import Booking
+from gridpoints.ingest.booking import Booking, EntryFields
 from gridpoints.ingest.outcomes import IngestResult, Rejection
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
@@ -113,6 +113,26 @@ class _Call(Booking):
         self.seen: dict[str, tuple[str, str]] = {}
         self.cap_used: dict[CapKey, int] = {}
         self.limit_used: dict[CapKey, Decimal] = {}  # units counted per count-limit key
+        # While events are judged in time order, their entries wait here with their input
+        # index, to be chained in input order: the chain (and its hashes) of an import stays
+        # what it always was, while verdicts and caps follow occurred_at.
+        self.deferred: list[tuple[int, EntryFields, str | None]] | None = None
+        self.index = 0  # the input index of the event being booked
+
+    def chain(self, fields: EntryFields, tail: str | None = None) -> int:
+        """Chain an entry now, or, while deferring, stage it under the current input index."""
+        if self.deferred is None:
+            return super().chain(fields, tail)
+        self.deferred.append((self.index, fields, tail))
+        return 0  # no seq yet: the pipeline's entries are never referred to by seq
+
+    def chain_deferred(self) -> None:
+        """Chain the staged entries in input order (an event's own entries in their order)."""
+        deferred, self.deferred = self.deferred or [], None
+        deferred.sort(key=itemgetter(0))  # stable
+        chain = super().chain
+        for _, fields, tail in deferred:
+            chain(fields, tail)
 
 
 class Pipeline:
@@ -318,8 +338,9 @@ class Pipeline:
         indexes, events, members, versions, rules, instants, payloads = (
             ready.indexes, ready.events, ready.members, ready.versions, ready.rules, ready.occurred, ready.payloads
         )
-        flush_every = self.chunk_size
-        for done, position in enumerate(order, 1):
+        if self._order_matters:
+            call.deferred = []
+        for position in order:
             event, occurred, payload = events[position], instants[position], payloads[position]
             index = indexes[position]
             # An id repeated within the call is judged against what its first copy became.
@@ -342,12 +363,13 @@ class Pipeline:
                         state.record(timeline, event, occurred)
                         continue
                 state.record(timeline, event, occurred)
+            call.index = index
             self._book(call, event, members[position], versions[position], rules[position], occurred, labels=labels)
             call.accepted.append((index, event.id))
             call.seen[event.id] = (payload, "booked")
             call.events.append(_event_row(event, occurred, labels[1], "booked", payload))
-            if done % flush_every == 0:
-                call.flush()  # staged rows go to the store in chunks, not all at the end
+        if call.deferred is not None:
+            call.chain_deferred()
 
     @staticmethod
     def _hold(call: _Call, verdict: Verdict, event: Event, occurred: int, month: str, payload: str, index: int) -> None:
