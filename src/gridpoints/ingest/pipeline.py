@@ -126,6 +126,14 @@ class _Call(Booking):
         self.deferred.append((self.index, fields, tail))
         return 0  # no seq yet: the pipeline's entries are never referred to by seq
 
+    def flush_chunks(self, size: int) -> None:
+        """Hand the staged rows to the transaction ``size`` entries and events at a time."""
+        entries, events = self.entries, self.events
+        for start in range(0, max(len(entries), len(events)), size):
+            self.tx.append(entries[start : start + size], events[start : start + size])
+        self.entry_count += len(entries)
+        self.entries, self.events = [], []
+
     def chain_deferred(self) -> None:
         """Chain the staged entries in input order (an event's own entries in their order)."""
         deferred, self.deferred = self.deferred or [], None
@@ -204,8 +212,7 @@ class Pipeline:
                 self._judge_and_book(call, ready)
         if self._order_matters:
             self._judge_and_book(call, gathered)
-        call.flush()
-        call.rejected.sort(key=attrgetter("index"))
+        call.flush_chunks(self.chunk_size)
         return IngestResult(
             accepted=_in_input_order(call.accepted),
             held=_in_input_order(call.held),
@@ -340,6 +347,8 @@ class Pipeline:
         )
         if self._order_matters:
             call.deferred = []
+        # Rejections of this stage (verdicts, repeated ids) follow the earlier stages' in input order.
+        earlier, call.rejected = call.rejected, []
         for position in order:
             event, occurred, payload = events[position], instants[position], payloads[position]
             index = indexes[position]
@@ -370,6 +379,8 @@ class Pipeline:
             call.events.append(_event_row(event, occurred, labels[1], "booked", payload))
         if call.deferred is not None:
             call.chain_deferred()
+        call.rejected.sort(key=attrgetter("index"))
+        call.rejected[:0] = earlier
 
     @staticmethod
     def _hold(call: _Call, verdict: Verdict, event: Event, occurred: int, month: str, payload: str, index: int) -> None:
