@@ -52,11 +52,13 @@ _MICROSECOND = timedelta(microseconds=1)
 
 @attrs.define
 class CheckContext:
-    """What a check sees beside the event: the member, the event's month, and its history.
+    """What a check on the deprecated ``inspect`` interface sees beside the event: the member,
+    the event's month, and its history.
 
-    ``history`` holds the member's booked and held events (earlier in this ingest call too)
-    whose ``occurred_at`` lies within the largest ``window`` any check asked for, sorted by
-    ``occurred_at`` (the pipeline keeps it sorted as it adds the events of the call).
+    ``history`` holds the member's booked and held events (earlier in this ingest call too —
+    events are judged by ``occurred_at``, then id) whose ``occurred_at`` lies within the check's
+    ``window`` of the event, sorted by ``occurred_at``; the pipeline rebuilds it from the
+    member's ``Timeline`` for each call of ``inspect``.
 
     ``times`` and ``current`` are what the pipeline already knows, passed so look-ups need no
     datetime arithmetic: the history's instants in microseconds since the epoch (same order),
