@@ -210,6 +210,7 @@ class Pipeline:
                 gathered.extend(ready)
             else:
                 self._judge_and_book(call, ready)
+                call.flush_chunks(self.chunk_size)  # nothing waits for later chunks: write now
         if self._order_matters:
             self._judge_and_book(call, gathered)
         call.flush_chunks(self.chunk_size)
