@@ -215,3 +215,47 @@ def test_stored_history_is_read_as_compact_fields_not_events(monkeypatch: pytest
     five_past = at(2, 12) + timedelta(minutes=5)
     engine.ingest([gp.Event("n1", "M1", "patrol", at(2, 12)), gp.Event("n2", "M1", "service", five_past)])
     assert built == []
+
+
+def test_stored_events_carry_only_the_attributes_checks_need() -> None:
+    seen: list[dict[str, object]] = []
+
+    class Peek(gp.Check):
+        name = "peek"
+        kinds = frozenset({"service"})
+        window = timedelta(hours=2)
+        needs = frozenset({"location"})
+
+        def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
+            seen.extend(dict(f.attributes) for f in timeline.between(at_us - 7_200_000_000, at_us))
+            return None
+
+    class Plugin:
+        @gp.hookimpl
+        def gridpoints_checks(self) -> list[gp.Check]:
+            return [Peek()]
+
+    engine = gp.Engine(None, clock=lambda: NOW, load_entrypoints=False, plugins=[Plugin()], checks=True)
+    engine.add_members([gp.Member(id="M1", region="urban")])
+    stored = {"location": "东门", "note": "kept in the payload, not loaded"}
+    engine.ingest([gp.Event("s1", "M1", "service", at(2, 9), attributes=stored)])
+    engine.ingest([gp.Event("s2", "M1", "service", at(2, 10))])
+    assert seen == [{"location": "东门"}]
+
+
+@given(st.integers(0, 400 * 24 * 60), st.sampled_from(["Asia/Shanghai", "America/New_York", "Asia/Kathmandu"]))
+def test_day_bounds_are_the_local_day_whatever_the_zone(minutes: int, zone_name: str) -> None:
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from gridpoints._time import instant, micros
+
+    zone = ZoneInfo(zone_name)
+    timeline = gp.Timeline(gp.Member(id="M1", region="urban"), zone)
+    at_us = micros(datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))) + minutes * 60_000_000
+    for _ in range(2):  # computed, then from the cache
+        start, end = timeline.day_bounds(at_us)
+        day = instant(at_us).astimezone(zone).date()
+        assert start == micros(datetime.combine(day, time(), tzinfo=zone))
+        assert end == micros(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)) - 1
+        assert start <= at_us <= end

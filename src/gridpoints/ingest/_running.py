@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterable, Mapping
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 
 from gridpoints.checks import Check, CheckContext, Verdict
 from gridpoints.model import Event, Member, payload_fields
@@ -22,6 +22,8 @@ from gridpoints.timeline import NO_ATTRIBUTES, Fact, Timeline
 
 __all__ = ["RunningState", "is_legacy", "warn_legacy"]
 
+_MICROSECOND = timedelta(microseconds=1)
+#: Check classes already warned about (once per class and process).
 _warned: set[type] = set()
 
 
@@ -97,7 +99,7 @@ class RunningState:
     def inspect(self, check: Check, event: Event, at_us: int, timeline: Timeline, month: str) -> Verdict | None:
         """Run a legacy ``inspect`` check on a CheckContext rebuilt from the timeline: the
         member's events within the check's ``window`` of ``event``."""
-        span = check.window.days * 86_400_000_000 + check.window.seconds * 1_000_000 + check.window.microseconds
+        span = check.window // _MICROSECOND
         facts = timeline.between(at_us - span, at_us + span)
         history = [self._event(fact.id) for fact in facts]
         context = CheckContext(

@@ -8,7 +8,8 @@ the checks' running state (``_running.RunningState``) is loaded once for the cal
 
 A ``Pipeline`` is compiled once when an engine is built; ``ingest`` then runs plain Python per
 event: dict look-ups, a first-match over the kind's compiled rules, cached coefficients, and
-one SHA-256 per entry. Store queries are made once per chunk of events, never per event.
+one SHA-256 per entry. Store queries are made once per chunk (ids) or once per call (the
+checks' history, cap totals), never per event.
 """
 
 from __future__ import annotations
