@@ -259,3 +259,25 @@ def test_day_bounds_are_the_local_day_whatever_the_zone(minutes: int, zone_name:
         assert start == micros(datetime.combine(day, time(), tzinfo=zone))
         assert end == micros(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)) - 1
         assert start <= at_us <= end
+
+
+_NAMES = st.sampled_from(["location", "loc", "a", 'x"location', "location\\", "地点", ",", ":"])
+_VALUES = st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.text(max_size=12) | _NAMES.map(
+    lambda name: f'{name}":"{name}'
+)
+
+
+@given(st.dictionaries(_NAMES, _VALUES, max_size=6), st.sets(_NAMES, max_size=4))
+def test_needed_attributes_are_read_from_the_payload_as_json_would(
+    attributes: dict[str, object], needs: set[str]
+) -> None:
+    import json
+    from zoneinfo import ZoneInfo
+
+    from gridpoints.ingest._running import RunningState
+    from gridpoints.model import canonical_attributes
+
+    text = canonical_attributes(attributes)
+    state = RunningState(ZoneInfo("UTC"), frozenset(needs), legacy=False)
+    parsed = json.loads(text) if text else {}
+    assert dict(state._attributes(text)) == {name: parsed[name] for name in needs if name in parsed}

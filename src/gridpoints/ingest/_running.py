@@ -23,6 +23,7 @@ from gridpoints.timeline import NO_ATTRIBUTES, Fact, Timeline
 __all__ = ["RunningState", "is_legacy", "warn_legacy"]
 
 _MICROSECOND = timedelta(microseconds=1)
+_DECODER = json.JSONDecoder()
 #: Check classes already warned about (once per class and process).
 _warned: set[type] = set()
 
@@ -51,11 +52,13 @@ def warn_legacy(check: object) -> None:
 class RunningState:
     """Each member's Timeline during one ingest call, and what legacy checks need besides."""
 
-    __slots__ = ("_days", "_sources", "needs", "timelines", "tz")
+    __slots__ = ("_days", "_keys", "_sources", "needs", "timelines", "tz")
 
     def __init__(self, tz: tzinfo, needs: frozenset[str], *, legacy: bool) -> None:
         self.tz = tz
         self.needs = needs
+        # Each needed attribute's key as canonical JSON spells it, colon included.
+        self._keys = [(name, json.dumps(name, ensure_ascii=False) + ":") for name in sorted(needs)]
         self.timelines: dict[str, Timeline] = {}
         self._days: dict[int, tuple[int, int]] = {}  # shared day-bounds cache of the timelines
         # Event id → its Event or stored payload, for building legacy checks' contexts only.
@@ -83,12 +86,23 @@ class RunningState:
             timelines[member_id].record(fact)
 
     def _attributes(self, text: str) -> Mapping[str, object]:
-        """The attributes some check needs, parsed only when the JSON text mentions one."""
-        needs = self.needs
-        if not needs or not any(f'"{name}"' in text for name in needs):
-            return NO_ATTRIBUTES
-        parsed = json.loads(text)
-        return {name: parsed[name] for name in needs if name in parsed}
+        """The attributes some check needs, each value decoded where its key stands; the rest
+        of the JSON is never parsed.
+
+        The text is canonical compact JSON of flat attributes (``canonical_attributes``): a key
+        follows ``{`` or ``,``, and inside a string a quote is always escaped, so ``,"name":``
+        or ``{"name":`` can only be the key itself.
+        """
+        found: dict[str, object] | None = None
+        for name, key in self._keys:
+            at = text.find(key)
+            while at > 0 and text[at - 1] not in "{,":
+                at = text.find(key, at + 1)
+            if at > 0:
+                if found is None:
+                    found = {}
+                found[name] = _DECODER.raw_decode(text, at + len(key))[0]
+        return NO_ATTRIBUTES if found is None else found
 
     def record(self, timeline: Timeline, event: Event, at_us: int) -> None:
         """Add a booked or held event of this call to its member's timeline."""
