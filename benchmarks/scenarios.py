@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import gridpoints as gp
 from benchmarks.baselines import article_scores, ledger_shaped_rows, naive_scores, peer_scorers, raw_sqlite_insert
+from benchmarks.dense import DENSE_SCENARIOS, ORDERS
 from benchmarks.workload import LAST_MONTH, SHANGHAI, Workload, make_engine
 from gridpoints._decimal import ZERO
 from gridpoints.cli.demo import write_demo_csv
@@ -282,6 +283,19 @@ SCENARIOS: dict[str, Callable[[Workload, argparse.Namespace], Result]] = {
 }
 
 
+def _dense(name: str) -> Callable[[Workload, argparse.Namespace], Result]:
+    """A dense-workload scenario (``--events``, ``--order``): the workload is its own."""
+
+    def scenario(w: Workload, opts: argparse.Namespace) -> Result:
+        return {**DENSE_SCENARIOS[name](opts, _timed), "order": opts.order, "events": opts.events}
+
+    scenario.__doc__ = DENSE_SCENARIOS[name].__doc__
+    return scenario
+
+
+SCENARIOS.update({name: _dense(name) for name in DENSE_SCENARIOS})
+
+
 def run(name: str, w: Workload, opts: argparse.Namespace) -> Result:
     """Run one scenario in this process; add the peak RSS."""
     result = SCENARIOS[name](w, opts)
@@ -297,6 +311,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--peer-limit", type=int, default=0)
     parser.add_argument("--scorecard", action="store_true", help="stream/report: under the benchmark scorecard")
+    parser.add_argument("--events", type=int, default=10_000, help="dense-*: events in the dense workload")
+    parser.add_argument("--order", choices=ORDERS, default="random", help="dense-*: the order events arrive in")
     opts = parser.parse_args(argv)
     print(json.dumps(run(opts.scenario, Workload(opts.members, opts.months), opts)))
 

@@ -42,6 +42,9 @@ def test_the_package_keeps_every_contract(tmp_path: Path) -> None:
         ("desk/review.py", "import gridpoints.results.reports\n", "cli > engine > results > desk"),
         ("ingest/booking.py", "from gridpoints import engine\n", "nothing below the engine imports it"),
         ("stores/sql.py", "import gridpoints.testing.stores\n", "the core never imports the testing kit"),
+        ("checks.py", "import gridpoints.ingest.pipeline\n", "the public check interface never imports the pipeline"),
+        ("timeline.py", "import gridpoints.stores\n", "the public check interface never imports the pipeline"),
+        ("hookspecs.py", "import gridpoints.ledger\n", "the hook specifications never import the pipeline"),
     ],
 )
 def test_crossing_a_layer_breaks_a_contract(tmp_path: Path, module: str, added: str, broken: str) -> None:

@@ -23,6 +23,12 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
 
 
+DENSE = [
+    "dense-naive", "dense-peer", "dense-random", "dense-time", "dense-member", "dense-random-n4", "dense-random-4n",
+    "dense-raw-sqlite", "dense-sqlite", "dense-verify", "dense-raw-postgres", "dense-postgres",
+]  # fmt: skip
+
+
 AGREEMENT = """
 import json
 from decimal import Decimal
@@ -62,7 +68,8 @@ def test_naive_and_peer_baselines_agree_with_the_engine() -> None:
 @pytest.mark.slow
 def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    done = _python("-m", "benchmarks", "--members", "12", "--peer-limit", "50", "--batch", "100", "--json", str(out))
+    done = _python("-m", "benchmarks", "--members", "12", "--events", "400", "--peer-limit", "50", "--batch", "100",
+                   "--json", str(out))  # fmt: skip
     results = json.loads(out.read_text())["results"]
     expected = {
         "generate",
@@ -81,6 +88,7 @@ def test_the_harness_runs_every_scenario_and_names_every_target(tmp_path: Path) 
         "report-scorecard",
         "stream",
         "csv",
+        *DENSE,
     }
     assert set(results) == expected
     for name, result in results.items():
@@ -125,3 +133,24 @@ def test_a_scenario_refuses_to_time_a_missing_ledger(tmp_path: Path) -> None:
             [sys.executable, *command], capture_output=True, text=True, cwd=ROOT, env=env, check=False
         )
         assert done.returncode != 0 and "no ledger" in done.stderr, scenario
+
+
+
+def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = _python("-m", "benchmarks", "--members", "12", "--events", "400", "--peer-limit", "50",
+                   "--only", *DENSE, "--json", str(out))  # fmt: skip
+    results = json.loads(out.read_text())["results"]
+    assert set(results) == set(DENSE)
+    for name, result in results.items():
+        assert "skipped" in result or (result["count"] > 0 and result["seconds"] > 0), name
+    # The same events in three orders: the same verdicts (judged by occurred_at, then id).
+    outcomes = {
+        order: tuple(results[f"dense-{order}"][k] for k in ("accepted", "held", "rejected", "entries"))
+        for order in ("random", "time", "member")
+    }
+    assert len(set(outcomes.values())) == 1 and outcomes["random"][1] > 0, outcomes
+    assert results["dense-random-n4"]["count"] == 100 and results["dense-random-4n"]["count"] == 1600
+    assert results["dense-verify"]["count"] == results["dense-sqlite"]["entries"]
+    for target in ("random order ÷ sorted by time", "µs/event at 4N ÷ at N", "raw COPY into a plain table"):
+        assert target in done.stdout

@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gridpoints as gp
-from gridpoints.ingest._history import History, micros
+from gridpoints._time import micros
 from gridpoints.plugins.checks import BUILTIN_CHECKS, Outlier
 from gridpoints.plugins.checks.outlier import robust_z_scores
+from gridpoints.timeline import Fact, Timeline
 from tests.conftest import NOW, SHANGHAI, at
 
 
@@ -336,7 +337,7 @@ def test_outlier_never_inspects_events() -> None:
     assert Outlier().kinds == frozenset()
 
 
-def test_history_is_loaded_once_per_chunk_not_per_event(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_is_loaded_once_per_call_whatever_the_chunk_size(monkeypatch: pytest.MonkeyPatch) -> None:
     from gridpoints.stores import memory
 
     calls: list[int] = []
@@ -353,7 +354,8 @@ def test_history_is_loaded_once_per_chunk_not_per_event(monkeypatch: pytest.Monk
     events = [gp.Event(f"p{n}", f"X{n % 50}", "patrol", at(1 + n % 28, 6 + n % 12)) for n in range(300)]
     result = engine.ingest(events)
     assert len(result.accepted) + len(result.held) == 300
-    assert calls == [50, 50, 50]
+    # Once for the call (the old design read it again for every chunk: quadratic in random order).
+    assert calls == [50]
 
 
 def test_a_locality_check_can_flag_months_and_its_errors_name_it() -> None:
@@ -415,14 +417,21 @@ def _history_and_bounds(draw: st.DrawFn) -> tuple[list[gp.Event], datetime, date
     return events, start, end, kind
 
 
+class _History:
+    """Events sorted by instant with their µs instants alongside, as a legacy context takes them."""
+
+    def __init__(self, events: list[gp.Event]) -> None:
+        ordered = sorted(events, key=lambda e: micros(e.occurred_at))
+        self.events = ordered
+        self.times = [micros(e.occurred_at) for e in ordered]
+
+
 @given(_history_and_bounds())
 def test_between_finds_exactly_the_events_in_the_window_whatever_their_zones(
     case: tuple[list[gp.Event], datetime, datetime, str | None],
 ) -> None:
     events, start, end, kind = case
-    history = History()
-    for event in events:
-        history.add(event, micros(event.occurred_at))
+    history = _History(events)
     # The oracle compares instants in UTC: comparing aware datetimes of one zone ignores `fold`,
     # so two readings of 01:30 on a DST fall-back night would compare equal.
     utc = ZoneInfo("UTC")
@@ -449,14 +458,21 @@ def test_between_finds_exactly_the_events_in_the_window_whatever_their_zones(
         near = [e for e in events if abs(instant(e.occurred_at) - instant(probe.occurred_at)) <= window]
         assert fast.recent_at_most(probe, window) == plain.recent_at_most(probe, window) == len(near)
         assert len(fast.recent(probe, window)) == len(near) - 1
+    # The running state the checks now read answers the same, in µs.
+    timeline = Timeline(member, SHANGHAI)
+    for event in sorted(events, key=lambda e: (micros(e.occurred_at), e.id)):
+        timeline.record(Fact(event.id, event.kind, micros(event.occurred_at), event.quantity, event.attributes))
+    found_facts = timeline.between(micros(start), micros(end), kind=kind)
+    assert [f.at_us for f in found_facts] == [micros(e.occurred_at) for e in expected]
+    assert {f.id for f in found_facts} == {e.id for e in expected}
+    assert timeline.count(micros(start), micros(end), kind=kind) == len(expected)
+    assert timeline.instants(micros(start), micros(end), kind=kind) == [micros(e.occurred_at) for e in expected]
 
 
 def test_recent_uses_the_inspected_events_own_time_and_leaves_it_out() -> None:
     member = gp.Member(id="M1", region="urban")
     events = [gp.Event(f"e{n}", "M1", "patrol", at(3, 9) + timedelta(minutes=5 * n)) for n in range(5)]
-    history = History()
-    for event in events:
-        history.add(event, micros(event.occurred_at))
+    history = _History(events)
     inspected = events[2]
     nine_ten = micros(at(3, 9)) + 600_000_000
     context = gp.CheckContext(

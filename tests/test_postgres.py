@@ -126,6 +126,7 @@ def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(pg_url: str,
             (2, "review and appeal decisions, closed periods"),
             (3, "settled months"),
             (4, "report sums read one covering index (period, member, kind)"),
+            (5, "no second unique index on entries.hash (prev_hash and seq make the chain)"),
         ]
         conn.execute("INSERT INTO schema_migrations (version, description) VALUES (99, 'from the future')")
     with pytest.raises(gp.StoreError, match="is at version 99, newer than this gridpoints"):
@@ -148,10 +149,11 @@ def test_a_version_1_schema_is_migrated_to_the_current_version(pg_url: str, pg_s
         # Closing settles first: the settle decision is the entry after the old head.
         assert engine.close_period("2026-11", by="考核办").head_seq == head[0] + 1
     with admin(pg_schema) as conn:
-        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4]
+        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5]
         listed = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         indexes = {name for (name,) in listed}
         assert "entries_period_member_kind" in indexes and "entries_period_member" not in indexes
+        assert "entries_hash_key" not in indexes and "entries_prev_hash_key" in indexes
         for statement in ("UPDATE period_closes SET report = '{}'", "DELETE FROM decisions"):
             with pytest.raises(psycopg.errors.RaiseException, match=r"cannot be reopened|append-only"):
                 conn.execute(statement)

@@ -67,6 +67,7 @@ from gridpoints.rules.toml_file import load_rules, parse_rules
 from gridpoints.stores import Store
 from gridpoints.stores.memory import MemoryStore
 from gridpoints.stores.sqlite import SQLiteStore
+from gridpoints.timeline import Fact, Timeline
 
 __all__ = [
     "Appeal",
@@ -86,6 +87,7 @@ __all__ = [
     "ExplainLine",
     "ExplainedEntry",
     "Explanation",
+    "Fact",
     "Grade",
     "GradeBand",
     "GradeThresholds",
@@ -125,6 +127,7 @@ __all__ = [
     "StoreUnavailableError",
     "Table",
     "Tally",
+    "Timeline",
     "Verdict",
     "Verification",
     "WhatIf",

@@ -97,8 +97,9 @@ class PluginFacade:
         """Every contributed check with its plugin's name."""
         found = self._all("gridpoints_checks", {})
         for item, plugin in found:
-            if not (isinstance(getattr(item, "name", None), str) and callable(getattr(item, "inspect", None))):
-                raise PluginError(plugin, f"gridpoints_checks returned {item!r}, which has no name and inspect()")
+            judges = callable(getattr(item, "judge", None)) or callable(getattr(item, "inspect", None))
+            if not (isinstance(getattr(item, "name", None), str) and judges):
+                raise PluginError(plugin, f"gridpoints_checks returned {item!r}, which has no name and judge()")
         return found
 
     def coefficient(self, member: Member, kind: str, period: Period, ruleset: RuleSet) -> Decimal:

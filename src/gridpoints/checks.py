@@ -1,4 +1,9 @@
-"""The anti-gaming check interface: what a check sees and the verdicts it may return."""
+"""The anti-gaming check interface: what a check sees and the verdicts it may return.
+
+A check implements ``judge(event, at_us, timeline)`` over the member's running state (see
+``gridpoints.timeline``). The older ``inspect(event, context)`` still works through an adapter
+in the pipeline, with a DeprecationWarning; ``CheckContext`` is what it is given.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from typing import Literal
 
 import attrs
 
-from gridpoints.ingest._history import micros
+from gridpoints._time import micros
 from gridpoints.model import Event, Member
 from gridpoints.periods import Period
+from gridpoints.timeline import Timeline
 
 __all__ = ["Check", "CheckContext", "Verdict"]
 
@@ -46,11 +52,13 @@ _MICROSECOND = timedelta(microseconds=1)
 
 @attrs.define
 class CheckContext:
-    """What a check sees beside the event: the member, the event's month, and its history.
+    """What a check on the deprecated ``inspect`` interface sees beside the event: the member,
+    the event's month, and its history.
 
-    ``history`` holds the member's booked and held events (earlier in this ingest call too)
-    whose ``occurred_at`` lies within the largest ``window`` any check asked for, sorted by
-    ``occurred_at`` (the pipeline keeps it sorted as it adds the events of the call).
+    ``history`` holds the member's booked and held events (earlier in this ingest call too —
+    events are judged by ``occurred_at``, then id) whose ``occurred_at`` lies within the check's
+    ``window`` of the event, sorted by ``occurred_at``; the pipeline rebuilds it from the
+    member's ``Timeline`` for each call of ``inspect``.
 
     ``times`` and ``current`` are what the pipeline already knows, passed so look-ups need no
     datetime arithmetic: the history's instants in microseconds since the epoch (same order),
@@ -126,11 +134,16 @@ class Check:
     """Base class for anti-gaming checks returned by ``gridpoints_checks``.
 
     Subclasses set ``name`` (the code shown on held events), optionally ``kinds`` (the event
-    kinds the check looks at; None means every kind, an empty set none), ``window`` (how much
-    history around an event it needs) and ``label`` / ``label_en`` (what listings call it),
-    and implement ``inspect``; ``options()`` says how an instance is configured. The engine
-    compiles checks into a per-kind list when it is built; ``inspect`` runs once per event of a
-    matching kind.
+    kinds the check looks at; None means every kind, an empty set none), ``window`` (how far
+    around an event it looks), ``needs`` (the attributes of *other* events it reads: only those
+    are loaded from the store) and ``label`` / ``label_en`` (what listings call it), and
+    implement ``judge``; ``options()`` says how an instance is configured. The engine compiles
+    checks into a per-kind list when it is built; ``judge`` runs once per event of a matching
+    kind.
+
+    Within one ``ingest`` call events are judged in ``occurred_at`` order, then by id — not in
+    the order they arrived — so which of two copies is the duplicate, or which patrol is over
+    the day's limit, does not depend on how an export was sorted or split.
 
     A check may also look at whole months: ``period_flags`` gets a month's scores and returns
     flags for the report (audit marks; points never change). It runs once per month report.
@@ -139,6 +152,8 @@ class Check:
     name: str = "check"
     kinds: frozenset[str] | None = None
     window: timedelta = timedelta(0)
+    #: Attributes of the member's other events the check reads (``Fact.attributes``).
+    needs: frozenset[str] = frozenset()
     #: What listings (``gridpoints plugins``) call the check, in Chinese and in English; the name when None.
     label: str | None = None
     label_en: str | None = None
@@ -151,8 +166,19 @@ class Check:
         """
         return {}
 
+    def judge(self, event: Event, at_us: int, timeline: Timeline) -> Verdict | None:
+        """Return None to let ``event`` pass, or a Verdict to hold or reject it.
+
+        ``at_us`` is the event's ``occurred_at`` in µs since the epoch; ``timeline`` holds the
+        member's booked and held events around it (earlier ones of this call included, the
+        event itself not), within at least ``window`` either side.
+        """
+        raise NotImplementedError
+
     def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
-        """Return None to let ``event`` pass, or a Verdict to hold or reject it."""
+        """Deprecated: implement ``judge``. A check that overrides only ``inspect`` still runs
+        (its context's history is rebuilt from the timeline, within the check's ``window``),
+        with a DeprecationWarning when an engine is built with it."""
         raise NotImplementedError
 
     def period_flags(

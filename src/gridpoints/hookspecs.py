@@ -88,14 +88,16 @@ def gridpoints_checks() -> Iterable[Check]:
     """Contribute anti-gaming checks (``gridpoints.Check`` objects).
 
     *All results*: collected once, when the engine is built, and compiled into a per-kind list;
-    each check's ``inspect`` then runs once per event of the kinds it names, and a check that
+    each check's ``judge`` then runs once per event of the kinds it names (in ``occurred_at``
+    order, then id, within an ingest call), and a check that
     overrides ``period_flags`` is asked once per month report for audit flags. The built-in
     checks (``gridpoints.plugins.checks``, configured by ``Engine(check_config=…)``) answer this
     hook too, each as its own plugin named ``gridpoints.builtin.<Class>``.
 
     :returns: the checks this plugin contributes; an empty iterable (or None) for none.
 
-    An item without a string ``name`` and a callable ``inspect`` is a ``PluginError`` naming the
+    An item without a string ``name`` and a callable ``judge`` (or the deprecated ``inspect``)
+    is a ``PluginError`` naming the
     plugin, and so is a check that raises or returns something other than a ``Verdict``.
     """
     raise NotImplementedError

@@ -130,6 +130,13 @@ def payload_of(event: Event) -> tuple[int, str]:
     return occurred, f"{event.member_id}\x1f{event.kind}\x1f{occurred}\x1f{qty}\x1f{reported}\x1f{attributes}"
 
 
+def payload_fields(payload: str) -> tuple[str, str, int, int | Decimal, str]:
+    """``(member id, kind, occurred µs, quantity, attributes JSON or "")`` of a canonical
+    payload, without building an Event: what the checks' running state reads per stored event."""
+    member, kind, occurred, quantity, _, attributes = payload.split("\x1f", 5)
+    return member, kind, int(occurred), int(quantity) if quantity.isdigit() else Decimal(quantity), attributes
+
+
 _GRADE_CODE = re.compile(r"^[a-z_]+$")
 
 

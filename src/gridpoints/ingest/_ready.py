@@ -1,4 +1,4 @@
-"""The validated events of one ingest chunk, kept in a GC-friendly shape."""
+"""The validated events of an ingest chunk (or of a whole call), kept in a GC-friendly shape."""
 
 from __future__ import annotations
 
@@ -48,6 +48,18 @@ class Ready:
         self.rules.append(rule)
         self.occurred.append(occurred)
         self.payloads.append(payload)
+
+    def extend(self, other: Ready) -> None:
+        """Append ``other``'s events (the next chunk of a call) after these."""
+        for name in self.__slots__:
+            getattr(self, name).extend(getattr(other, name))
+
+    def time_order(self) -> list[int]:
+        """Positions ordered by instant, then event id, then position (for a repeated id, the
+        copy that came first): the order events are judged in."""
+        keys = list(zip(self.occurred, [e.id for e in self.events], range(len(self.events)), strict=True))
+        keys.sort()
+        return [position for _, _, position in keys]
 
     def __iter__(self) -> Iterator[tuple[int, Event, Member, CompiledVersion, CompiledRule, int, str]]:
         return zip(

@@ -1,9 +1,15 @@
-"""Ingest, in stages per chunk: parse → dedupe → admit, then check → book per event (rules,
-coefficients, chained entries).
+"""Ingest, in stages: parse → dedupe → admit per chunk, then judge → book per event (checks,
+rules, coefficients, chained entries) in ``occurred_at`` order, then id.
+
+Judging in time order makes every verdict and every capped entry independent of the order the
+events arrived in and of the chunk size: the admitted events of the whole call are gathered
+first (when checks or caps make order matter; otherwise each chunk is booked as it comes), and
+the checks' running state (``_running.RunningState``) is loaded once for the call.
 
 A ``Pipeline`` is compiled once when an engine is built; ``ingest`` then runs plain Python per
 event: dict look-ups, a first-match over the kind's compiled rules, cached coefficients, and
-one SHA-256 per entry. Store queries are made once per chunk of events, never per event.
+one SHA-256 per entry. Store queries are made once per chunk (ids) or once per call (the
+checks' history, cap totals), never per event.
 """
 
 from __future__ import annotations
@@ -13,16 +19,16 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from heapq import merge
 from itertools import islice
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from gridpoints._decimal import ZERO, award_cents, canonical, quantize, to_cents
-from gridpoints.checks import Check, CheckContext, Verdict
+from gridpoints.checks import Check, Verdict
 from gridpoints.errors import PluginError
-from gridpoints.ingest._history import History, micros
 from gridpoints.ingest._ready import Ready
+from gridpoints.ingest._running import RunningState, is_legacy, warn_legacy
 from gridpoints.ingest.admission import Admission, Refusal
-from gridpoints.ingest.booking import Booking
+from gridpoints.ingest.booking import Booking, EntryFields
 from gridpoints.ingest.outcomes import IngestResult, Rejection
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
@@ -30,6 +36,7 @@ from gridpoints.periods import Period
 from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
 from gridpoints.schema import CapKey, EntryValues, EventValues
 from gridpoints.stores import Transaction, limit_rows, limit_units
+from gridpoints.timeline import Timeline
 
 __all__ = ["Pipeline"]
 
@@ -42,13 +49,18 @@ CoefficientLookup = Callable[[Member, str, str, CompiledVersion], Decimal]
 
 
 def _repeat(
-    duplicates: list[str], rejected: list[Rejection], event: Event, payload: str, known: tuple[str, str], index: int
+    duplicates: list[tuple[int, str]],
+    rejected: list[Rejection],
+    event: Event,
+    payload: str,
+    known: tuple[str, str],
+    index: int,
 ) -> None:
     """An id the store or this call already knows (``known``: its payload and status): a
     duplicate, or a conflict if changed."""
     known_payload, status = known
     if known_payload == payload:
-        duplicates.append(event.id)
+        duplicates.append((index, event.id))
         return
     message = f"id: event {event.id!r} is already {status} with a different payload"
     rejected.append(Rejection(event.id, "conflict", message, index))
@@ -64,6 +76,12 @@ def _staged_cap_totals(entries: list[EntryValues], keys: list[CapKey]) -> dict[C
             if key in wanted:
                 totals[key] = totals.get(key, 0) + cents
     return totals
+
+
+def _in_input_order(outcomes: list[tuple[int, str]]) -> tuple[str, ...]:
+    """Event ids by input index (judging runs in time order; results read in input order)."""
+    outcomes.sort()
+    return tuple(event_id for _, event_id in outcomes)
 
 
 def _event_row(
@@ -87,14 +105,43 @@ class _Call(Booking):
 
     def __init__(self, tx: Transaction) -> None:
         super().__init__(tx)
-        self.accepted: list[str] = []
-        self.held: list[str] = []
+        # Outcomes as (input index, event id): reported in input order whatever the judging order.
+        self.accepted: list[tuple[int, str]] = []
+        self.held: list[tuple[int, str]] = []
         self.rejected: list[Rejection] = []
-        self.duplicates: list[str] = []
-        # Ids of the current chunk only: earlier chunks are already in the transaction.
+        self.duplicates: list[tuple[int, str]] = []
+        # Ids judged in this call (booked or held), with their payload and status.
         self.seen: dict[str, tuple[str, str]] = {}
         self.cap_used: dict[CapKey, int] = {}
         self.limit_used: dict[CapKey, Decimal] = {}  # units counted per count-limit key
+        # While events are judged in time order, their entries wait here with their input
+        # index, to be chained in input order: the chain (and its hashes) of an import stays
+        # what it always was, while verdicts and caps follow occurred_at.
+        self.deferred: list[tuple[int, EntryFields, str | None]] | None = None
+        self.index = 0  # the input index of the event being booked
+
+    def chain(self, fields: EntryFields, tail: str | None = None) -> int:
+        """Chain an entry now, or, while deferring, stage it under the current input index."""
+        if self.deferred is None:
+            return super().chain(fields, tail)
+        self.deferred.append((self.index, fields, tail))
+        return 0  # no seq yet: the pipeline's entries are never referred to by seq
+
+    def flush_chunks(self, size: int) -> None:
+        """Hand the staged rows to the transaction ``size`` entries and events at a time."""
+        entries, events = self.entries, self.events
+        for start in range(0, max(len(entries), len(events)), size):
+            self.tx.append(entries[start : start + size], events[start : start + size])
+        self.entry_count += len(entries)
+        self.entries, self.events = [], []
+
+    def chain_deferred(self) -> None:
+        """Chain the staged entries in input order (an event's own entries in their order)."""
+        deferred, self.deferred = self.deferred or [], None
+        deferred.sort(key=itemgetter(0))  # stable
+        chain = super().chain
+        for _, fields, tail in deferred:
+            chain(fields, tail)
 
 
 class Pipeline:
@@ -119,10 +166,20 @@ class Pipeline:
         self.chunk_size = chunk_size
         checks = list(checks)
         self.check_window = max((c.window for c, _ in checks), default=timedelta(0))
-        # Per-kind check lists, compiled once: a kind no check names costs one dict miss.
-        self.checks_by_kind: dict[str, tuple[tuple[Check, str], ...]] = {}
+        #: The attributes of stored events any check reads (``Check.needs``): all that is parsed.
+        self.needs: frozenset[str] = frozenset().union(*(getattr(c, "needs", frozenset()) for c, _ in checks))
+        # Per-kind check lists, compiled once: a kind no check names costs one dict miss. The
+        # flag marks a check written to the old ``inspect`` interface (run through an adapter).
+        self.checks_by_kind: dict[str, tuple[tuple[Check, str, bool], ...]] = {}
+        self._legacy = False
+        for check, _ in checks:
+            if is_legacy(check):
+                warn_legacy(check)
+                self._legacy = True
         for kind in rulebook.kinds:
-            applicable = tuple((c, p) for c, p in checks if c.kinds is None or kind in c.kinds)
+            applicable = tuple(
+                (c, p, is_legacy(c)) for c, p in checks if c.kinds is None or kind in c.kinds
+            )
             if applicable:
                 self.checks_by_kind[kind] = applicable
         # (rule id, quantity, coefficient) → (hundredths, coefficient text, quantity text, entry tail).
@@ -136,6 +193,8 @@ class Pipeline:
             for rule in group
         )
         self._periods: dict[tuple[str, str], str] = {}  # (month, kind) → the period label
+        # Checks and caps see earlier events: then the whole call is judged in time order.
+        self._order_matters = bool(self.checks_by_kind) or self._has_caps
 
     # -- public entry points -------------------------------------------------------------
 
@@ -144,16 +203,23 @@ class Pipeline:
         call = _Call(tx)
         iterator = iter(items)
         index = 0
+        gathered = Ready()
         while chunk := list(islice(iterator, self.chunk_size)):
-            call.seen = {}
-            self._chunk(call, chunk, index)
+            ready = self._chunk(call, chunk, index)
             index += len(chunk)
-            call.flush()
+            if self._order_matters:
+                gathered.extend(ready)
+            else:
+                self._judge_and_book(call, ready)
+                call.flush_chunks(self.chunk_size)  # nothing waits for later chunks: write now
+        if self._order_matters:
+            self._judge_and_book(call, gathered)
+        call.flush_chunks(self.chunk_size)
         return IngestResult(
-            accepted=tuple(call.accepted),
-            held=tuple(call.held),
+            accepted=_in_input_order(call.accepted),
+            held=_in_input_order(call.held),
             rejected=tuple(call.rejected),
-            duplicates=tuple(call.duplicates),
+            duplicates=_in_input_order(call.duplicates),
             entries=call.entry_count,
         )
 
@@ -187,14 +253,13 @@ class Pipeline:
 
     # -- stages --------------------------------------------------------------------------
 
-    def _chunk(self, call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> None:
-        """One chunk through the stages: parse → dedupe → admit, then check → book per event."""
+    def _chunk(self, call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> Ready:
+        """One chunk through the first stages, parse → dedupe → admit: return the admitted."""
         indexes, events = self._parse(call, chunk, base)
         conflicts, fresh = self._dedupe(call, indexes, events)
         refused, ready = self._admit(*fresh)
-        # Rejections in input order, as one pass over the chunk would have made them.
         call.rejected.extend(merge(conflicts, refused, key=attrgetter("index")))
-        self._check_and_book(call, ready)
+        return ready
 
     @staticmethod
     def _parse(call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> tuple[list[int], list[Event]]:
@@ -231,7 +296,7 @@ class Pipeline:
         a changed payload is a conflict (returned). Return the conflicts, and the other events
         (input index, event, instant, canonical payload). Ids repeated within the chunk are judged
         later, against what their first copy became."""
-        # call.seen is empty at the start of a chunk: earlier chunks are found through the store.
+        # Ids repeated within the call are found later, in call.seen, when they are judged.
         ids = list({e.id for e in events})
         stored = call.tx.lookup(ids) if ids else {}
         conflicts: list[Rejection] = []
@@ -269,71 +334,81 @@ class Pipeline:
             ready.add(index, event, member, version, rule, occurred, payload)
         return refused, ready
 
-    def _check_and_book(self, call: _Call, ready: Ready) -> None:
-        """Run each admitted event's checks, then hold, reject or book it, in chunk order: a
-        booked or held event is history for the checks of the events after it."""
-        history = self._load_history(call, ready) if self.checks_by_kind else {}
+    def _judge_and_book(self, call: _Call, ready: Ready) -> None:
+        """Judge each admitted event by its checks, then hold, reject or book it, in order of
+        ``occurred_at`` then id: a booked or held event is history for the events after it."""
+        if not ready.events:
+            return
+        state = self._load_state(call, ready) if self.checks_by_kind else None
         if self._has_caps:
             self._load_caps(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready])
+        order = ready.time_order() if self._order_matters else range(len(ready.events))
         checks_by_kind = self.checks_by_kind
-        for index, event, member, version, rule, occurred, payload in ready:
-            # An id repeated within the chunk is judged against what its first copy became.
+        indexes, events, members, versions, rules, instants, payloads = (
+            ready.indexes, ready.events, ready.members, ready.versions, ready.rules, ready.occurred, ready.payloads
+        )
+        if self._order_matters:
+            call.deferred = []
+        # Rejections of this stage (verdicts, repeated ids) follow the earlier stages' in input order.
+        earlier, call.rejected = call.rejected, []
+        for position in order:
+            event, occurred, payload = events[position], instants[position], payloads[position]
+            index = indexes[position]
+            # An id repeated within the call is judged against what its first copy became.
             known = call.seen.get(event.id)
             if known is not None:
                 _repeat(call.duplicates, call.rejected, event, payload, known, index)
                 continue
             labels = self._day_and_month(event.occurred_at)
-            # With checks on, _load_history made a History for every member of the chunk.
-            member_history = history[member.id] if history else None
-            checks = checks_by_kind.get(event.kind)
-            if checks and member_history is not None:
-                verdict = self._run_checks(checks, event, occurred, member, labels[1], member_history)
-                if verdict is not None:
-                    self._hold_or_reject(call, verdict, event, occurred, labels[1], payload, index, member_history)
-                    continue
-            if member_history is not None:
-                member_history.add(event, occurred)
-            self._book(call, event, member, version, rule, occurred, labels=labels)
-            call.accepted.append(event.id)
+            if state is not None:
+                timeline = state.timelines[event.member_id]
+                checks = checks_by_kind.get(event.kind)
+                if checks:
+                    verdict = self._run_checks(checks, event, occurred, labels[1], timeline, state)
+                    if verdict is not None:
+                        if verdict.action == "reject":
+                            message = f"{verdict.check}: {verdict.reason}"
+                            call.rejected.append(Rejection(event.id, "gaming", message, index))
+                            continue
+                        self._hold(call, verdict, event, occurred, labels[1], payload, index)
+                        state.record(timeline, event, occurred)
+                        continue
+                state.record(timeline, event, occurred)
+            call.index = index
+            self._book(call, event, members[position], versions[position], rules[position], occurred, labels=labels)
+            call.accepted.append((index, event.id))
             call.seen[event.id] = (payload, "booked")
             call.events.append(_event_row(event, occurred, labels[1], "booked", payload))
+        if call.deferred is not None:
+            call.chain_deferred()
+        call.rejected.sort(key=attrgetter("index"))
+        call.rejected[:0] = earlier
 
     @staticmethod
-    def _hold_or_reject(
-        call: _Call,
-        verdict: Verdict,
-        event: Event,
-        occurred: int,
-        month: str,
-        payload: str,
-        index: int,
-        history: History,
-    ) -> None:
-        """Act on a check's verdict: a ``gaming`` rejection, or a held event waiting for review
-        (stored, and history for the checks of later events)."""
-        if verdict.action == "reject":
-            call.rejected.append(Rejection(event.id, "gaming", f"{verdict.check}: {verdict.reason}", index))
-            return
-        call.held.append(event.id)
+    def _hold(call: _Call, verdict: Verdict, event: Event, occurred: int, month: str, payload: str, index: int) -> None:
+        """Hold an event for review: stored with the check's reason (and history for the
+        checks of later events)."""
+        call.held.append((index, event.id))
         call.seen[event.id] = (payload, "held")
         call.events.append(
             _event_row(event, occurred, month, "held", payload, verdict.check, verdict.reason, verdict.ref or "")
         )
-        history.add(event, occurred)
 
     def _run_checks(
         self,
-        checks: tuple[tuple[Check, str], ...],
+        checks: tuple[tuple[Check, str, bool], ...],
         event: Event,
         occurred: int,
-        member: Member,
         month: str,
-        history: History,
+        timeline: Timeline,
+        state: RunningState,
     ) -> Verdict | None:
-        context = CheckContext(member, month, self.tz, history.events, times=history.times, current=(event, occurred))
-        for check, plugin in checks:
+        for check, plugin, legacy in checks:
             try:
-                verdict = check.inspect(event, context)
+                if legacy:
+                    verdict = state.inspect(check, event, occurred, timeline, month)
+                else:
+                    verdict = check.judge(event, occurred, timeline)
             except Exception as error:
                 raise PluginError(plugin, f"check {check.name!r} raised {error!r} on event {event.id!r}") from error
             if verdict is not None:
@@ -342,19 +417,14 @@ class Pipeline:
                 return verdict
         return None
 
-    def _load_history(self, call: _Call, ready: Ready) -> dict[str, History]:
-        """Each member's booked and held events around this chunk, in one query per chunk."""
-        if not ready.events:
-            return {}
+    def _load_state(self, call: _Call, ready: Ready) -> RunningState:
+        """The running state of the events to judge: their members' booked and held events
+        from the earliest event − the widest check window to the latest + it, in one query."""
         window = self.check_window // _MICROSECOND
-        start = min(ready.occurred) - window
-        end = max(ready.occurred) + window
-        members = sorted({m.id for m in ready.members})
-        history = {m: History() for m in members}
-        for event_id, payload in call.tx.history(members, start, end):
-            event = Event.from_payload(event_id, payload)
-            history[event.member_id].add(event, micros(event.occurred_at))
-        return history
+        state = RunningState(self.tz, self.needs, legacy=self._legacy)
+        members = {m.id: m for m in ready.members}
+        state.load(call.tx, members.values(), min(ready.occurred) - window, max(ready.occurred) + window)
+        return state
 
     def _load_caps(self, call: _Call, ready: list[tuple[Event, Member, CompiledVersion, CompiledRule]]) -> None:
         """Running totals for every cap and count limit this chunk may touch, fetched once."""

@@ -91,10 +91,15 @@ _REPORT_INDEX = (
     "DROP INDEX entries_period_member",
 )
 
+# Each entry's hash is unique already: seq is the primary key and prev_hash (the hash before it)
+# is unique, so the second unique B-tree over random 64-hex keys only cost every append.
+_NO_HASH_INDEX = ("ALTER TABLE entries DROP CONSTRAINT IF EXISTS entries_hash_key",)
+
 #: Every migration, in order. ``stores.SCHEMA_VERSION`` is the last one's number.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ledger, events, members, rule-set versions", _INITIAL),
     Migration(2, "review and appeal decisions, closed periods", _DECISIONS_AND_CLOSES),
     Migration(3, "settled months", _SETTLEMENTS),
     Migration(4, "report sums read one covering index (period, member, kind)", _REPORT_INDEX),
+    Migration(5, "no second unique index on entries.hash (prev_hash and seq make the chain)", _NO_HASH_INDEX),
 )

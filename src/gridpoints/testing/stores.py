@@ -145,7 +145,7 @@ class HoldFlagged(gp.Check):
 
     name = "flagged"
 
-    def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+    def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
         if event.attributes.get("flag") == "yes":
             return gp.Verdict.hold(self.name, "flagged for review")
         return None
@@ -157,10 +157,12 @@ class HoldRepeatsAtOneLocation(gp.Check):
     name = "repeat"
     kinds = frozenset({"patrol"})
     window = timedelta(hours=1)
+    needs = frozenset({"location"})
 
-    def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+    def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
         place = event.attributes.get("location")
-        for other in context.recent(event, self.window, kind="patrol"):
+        hour = 3_600_000_000
+        for other in timeline.between(at_us - hour, at_us + hour, kind="patrol"):
             if place is not None and other.attributes.get("location") == place:
                 return gp.Verdict.hold(self.name, "same place within an hour", ref=other.id)
         return None
@@ -184,7 +186,7 @@ class RaiseOnNth(gp.Check):
         self.n = n
         self.seen = 0
 
-    def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+    def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
         self.seen += 1
         if self.seen == self.n:
             raise RuntimeError(f"fault at event {self.n}")

@@ -32,9 +32,9 @@ class NightPatrolCheck(gp.Check):
         """The night window, as ``gridpoints plugins`` lists it."""
         return {"start_hour": self.start_hour, "end_hour": self.end_hour}
 
-    def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
-        """Hold the patrol when its local hour falls in the night window."""
-        hour = event.occurred_at.astimezone(context.tz).hour
+    def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
+        """Hold the patrol when its local hour (in the engine's zone) falls in the night window."""
+        hour = timeline.local(at_us).hour
         if self.start_hour <= hour < self.end_hour:
             return gp.Verdict.hold(self.name, f"patrol logged at {hour:02d}h local time, outside patrol hours")
         return None

@@ -6,9 +6,10 @@ import bisect
 from collections.abc import Iterable
 from datetime import timedelta
 
-from gridpoints.checks import CheckContext, Verdict
+from gridpoints.checks import Verdict
 from gridpoints.model import Event
 from gridpoints.plugins.checks._base import BuiltinCheck, kinds_option, positive_int, sorted_kinds
+from gridpoints.timeline import Timeline
 
 __all__ = ["Burst"]
 
@@ -30,31 +31,35 @@ class Burst(BuiltinCheck):
         self.count = positive_int(count, "count")
         self.minutes = positive_int(minutes, "minutes")
         self.window = timedelta(minutes=self.minutes)
+        self._span_us = self.minutes * 60_000_000
         self.kinds = kinds_option(kinds)
 
     def options(self) -> dict[str, object]:
         """``count``, ``minutes`` and ``kinds`` (None: every kind)."""
         return {"count": self.count, "minutes": self.minutes, "kinds": sorted_kinds(self.kinds)}
 
-    def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
+    def judge(self, event: Event, at_us: int, timeline: Timeline) -> Verdict | None:
         """Hold ``event`` if some span of the window around it holds more than ``count`` events."""
-        if context.recent_at_most(event, self.window) < self.count:
+        span = self._span_us
+        if timeline.count(at_us - span, at_us + span) < self.count:
             return None  # too few events nearby for any span to hold more than count with this one
         kinds = self.kinds
-        nearby = [e.occurred_at for e in context.recent(event, self.window) if kinds is None or e.kind in kinds]
+        if kinds is None:
+            nearby = timeline.instants(at_us - span, at_us + span)
+        else:
+            nearby = [f.at_us for f in timeline.between(at_us - span, at_us + span) if f.kind in kinds]
         if len(nearby) < self.count:
             return None
-        moment = event.occurred_at
-        times = sorted([*nearby, moment])
-        window = self.window
+        times = nearby
+        bisect.insort(times, at_us)
         for first, start in enumerate(times):
-            if start > moment:
+            if start > at_us:
                 break
-            if start + window < moment:
+            if start + span < at_us:
                 continue
-            last = bisect.bisect_right(times, start + window)
+            last = bisect.bisect_right(times, start + span)
             if last - first > self.count:
-                local = start.astimezone(context.tz)
+                local = timeline.local(start)
                 return Verdict.hold(
                     self.name,
                     f"burst: {last - first} events of member {event.member_id} from "

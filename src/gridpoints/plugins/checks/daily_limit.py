@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import timedelta
 from decimal import Decimal
 
-from gridpoints.checks import CheckContext, Verdict
+from gridpoints.checks import Verdict
 from gridpoints.model import Event
 from gridpoints.plugins.checks._base import BuiltinCheck, positive_decimal
+from gridpoints.timeline import Timeline
 
 __all__ = ["DEFAULT_DAILY_LIMITS", "DailyLimit"]
 
@@ -38,37 +39,24 @@ class DailyLimit(BuiltinCheck):
             str(kind): positive_decimal(units, f"limits[{kind!r}]") for kind, units in limits.items()
         }
         self.kinds = frozenset(self.limits)
-        self._bounds: dict[tuple[date, tzinfo], tuple[int, int]] = {}
 
     def options(self) -> dict[str, object]:
         """``limits``: kind → units per member per day."""
         return {"limits": dict(self.limits)}
 
-    def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
+    def judge(self, event: Event, at_us: int, timeline: Timeline) -> Verdict | None:
         """Hold ``event`` if the day's units of its kind, with it, exceed the limit."""
         limit = self.limits.get(event.kind)
         if limit is None:
             return None
-        local = event.occurred_at.astimezone(context.tz)
-        start_us, end_us = self._day_bounds(local.date(), context.tz)
-        earlier = context.between_us(start_us, end_us, kind=event.kind, exclude=event.id)
-        # Quantities are ints or Decimals; int + Decimal is exact, so no Decimal per event.
-        used: int | Decimal = sum(e.quantity for e in earlier)
+        start_us, end_us = timeline.day_bounds(at_us)
+        used = timeline.units(start_us, end_us, kind=event.kind)
         total = used + event.quantity
         if total <= limit:
             return None
+        day = timeline.local(at_us).date()
         return Verdict.hold(
             self.name,
-            f"daily limit: {used} {event.kind} units already recorded on {local.date()}; this event's "
+            f"daily limit: {used} {event.kind} units already recorded on {day}; this event's "
             f"{event.quantity} would make {total}, over the limit of {limit} per day",
         )
-
-    def _day_bounds(self, day: date, tz: tzinfo) -> tuple[int, int]:
-        """The first and last microsecond of local ``day`` in ``tz``, cached per (day, zone)."""
-        key = (day, tz)
-        bounds = self._bounds.get(key)
-        if bounds is None:
-            start = datetime.combine(day, time(), tzinfo=tz)
-            end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
-            bounds = self._bounds[key] = (CheckContext.micros(start), CheckContext.micros(end) - 1)
-        return bounds

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from gridpoints.checks import CheckContext, Verdict
+from gridpoints.checks import Verdict
 from gridpoints.model import Event
 from gridpoints.plugins.checks._base import BuiltinCheck, kinds_option, positive_int, sorted_kinds
+from gridpoints.timeline import Timeline
 
 __all__ = ["DuplicateSubmission"]
 
@@ -28,24 +29,26 @@ class DuplicateSubmission(BuiltinCheck):
     def __init__(self, *, minutes: int = 30, attribute: str = "location", kinds: Iterable[str] | None = None) -> None:
         self.minutes = positive_int(minutes, "minutes")
         self.window = timedelta(minutes=self.minutes)
+        self._span_us = self.minutes * 60_000_000
         if not isinstance(attribute, str) or not attribute:
             raise TypeError(f"attribute: {attribute!r} is not an attribute name")
         self.attribute = attribute
+        self.needs = frozenset({attribute})
         self.kinds = kinds_option(kinds)
 
     def options(self) -> dict[str, object]:
         """``minutes``, ``attribute`` and ``kinds`` (None: every kind)."""
         return {"minutes": self.minutes, "attribute": self.attribute, "kinds": sorted_kinds(self.kinds)}
 
-    def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
-        """Hold ``event`` if an earlier-stored event matches it within the window."""
+    def judge(self, event: Event, at_us: int, timeline: Timeline) -> Verdict | None:
+        """Hold ``event`` if an event judged before it matches it within the window."""
         place = event.attributes.get(self.attribute)
         if place is None or place == "":
             return None
-        for other in context.recent(event, self.window, kind=event.kind):
+        span = self._span_us
+        for other in timeline.between(at_us - span, at_us + span, kind=event.kind):
             if other.attributes.get(self.attribute) == place:
-                apart = abs(event.occurred_at - other.occurred_at)
-                minutes = int(apart.total_seconds() // 60)
+                minutes = abs(at_us - other.at_us) // 60_000_000
                 return Verdict.hold(
                     self.name,
                     f"possible duplicate: {event.kind} at {self.attribute} {place!r} {minutes} min from event "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gridpoints.checks import CheckContext, Verdict
+from gridpoints.checks import Verdict
 from gridpoints.model import Event
 from gridpoints.plugins.checks._base import BuiltinCheck
+from gridpoints.timeline import Timeline
 
 __all__ = ["DEFAULT_EVIDENCE_KINDS", "Evidence"]
 
@@ -78,7 +79,7 @@ class Evidence(BuiltinCheck):
             "verified_attribute": self.verified_attribute,
         }
 
-    def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
+    def judge(self, event: Event, at_us: int, timeline: Timeline) -> Verdict | None:
         """Hold ``event`` if its kind (and conditions) need evidence and it has none."""
         if event.kind not in self.conditions:
             return None

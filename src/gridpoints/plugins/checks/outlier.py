@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from statistics import median
 
-from gridpoints.checks import CheckContext, Verdict
+from gridpoints.checks import Verdict
 from gridpoints.model import Event, Member
 from gridpoints.periods import Period
 from gridpoints.plugins.checks._base import BuiltinCheck, positive_decimal, positive_int
+from gridpoints.timeline import Timeline
 
 __all__ = ["Outlier", "robust_z_scores"]
 
@@ -52,7 +53,7 @@ class Outlier(BuiltinCheck):
         """``threshold`` and ``min_peers``."""
         return {"threshold": self.threshold, "min_peers": self.min_peers}
 
-    def inspect(self, event: Event, context: CheckContext) -> Verdict | None:
+    def judge(self, event: Event, at_us: int, timeline: Timeline) -> Verdict | None:
         """Looks at months, not events: never holds."""
         return None
 

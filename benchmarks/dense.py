@@ -1,0 +1,250 @@
+"""The dense workload of issue 13 and its scenarios: a month's export in any order.
+
+``DenseWorkload(events)``: ``events // 200`` demo members, 200 events each over 29 days of
+November 2026 (patrols, services, hazards, activities, mediations with locations), in one of
+three orders — ``random`` (shuffled), ``time`` (by occurred_at, then id) or ``member`` (by
+member, then time), as district platforms export them. Deterministic for a seed.
+
+The floors are stricter than ``raw_sqlite_insert``: one row per event into a *plain* table with
+the entry's columns and only a unique index on the event id (WAL, synchronous=FULL), and for
+PostgreSQL a ``COPY`` of the same rows into the same plain table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+import gridpoints as gp
+from benchmarks.baselines import ledger_shaped_rows, naive_scores, peer_scorers
+from benchmarks.workload import SHANGHAI, make_engine
+from gridpoints.demo import demo_members
+
+__all__ = ["DENSE_EVENTS", "DENSE_SCENARIOS", "ORDERS", "PLAIN_TABLE", "DenseWorkload", "postgres_url"]
+
+Result = dict[str, Any]
+Timer = Callable[..., tuple[Result, Any]]
+
+#: Events of the dense workload per named size (the issue: 100,000 at medium, 1,000,000 at full).
+DENSE_EVENTS = {"quick": 10_000, "medium": 100_000, "full": 1_000_000}
+ORDERS = ("random", "time", "member")
+EVENTS_PER_MEMBER = 200
+DAYS = 29
+_KINDS = (("patrol", 60), ("service", 20), ("hazard", 10), ("activity", 6), ("mediation", 4))
+
+#: The floor's table: the entry's columns, no other index than the unique event id.
+PLAIN_TABLE = (
+    "CREATE TABLE plain (seq INTEGER, member_id TEXT, event_id TEXT, kind TEXT, period TEXT, day TEXT, "
+    "points_cents INTEGER, coefficient TEXT, quantity TEXT, rule TEXT, ruleset TEXT, version TEXT, "
+    "digest TEXT, reason TEXT, ref TEXT, prev_hash TEXT, hash TEXT)"
+)
+_PLAIN_INDEX = "CREATE UNIQUE INDEX plain_event ON plain (event_id)"
+
+
+@attrs.frozen
+class DenseWorkload:
+    """``events`` events of ``events // 200`` members over 29 days, in ``order``."""
+
+    events: int
+    order: str = "random"
+    seed: int = 2026
+
+    @property
+    def members(self) -> int:
+        return max(1, self.events // EVENTS_PER_MEMBER)
+
+    def member_list(self) -> list[gp.Member]:
+        return demo_members(self.members, seed=self.seed)
+
+    def build(self, members: list[gp.Member] | None = None) -> list[gp.Event]:
+        """The events, materialized, in the workload's order."""
+        members = self.member_list() if members is None else members
+        rng = random.Random(f"dense:{self.seed}")
+        kinds = [k for k, _ in _KINDS]
+        weights = [w for _, w in _KINDS]
+        first = datetime(2026, 11, 1, tzinfo=SHANGHAI)
+        events: list[gp.Event] = []
+        for n in range(self.events):
+            member = members[n % len(members)]
+            kind = rng.choices(kinds, weights)[0]
+            at = first + timedelta(days=rng.randrange(DAYS), hours=rng.randint(7, 20), minutes=rng.randrange(60))
+            attributes: dict[str, object] = {"location": f"{member.grid or member.region}-P{rng.randint(1, 12)}"}
+            if kind == "hazard":
+                attributes["severity"] = "major" if rng.random() < 0.2 else "general"
+            if kind in ("hazard", "mediation") and rng.random() < 0.9:
+                attributes["evidence"] = f"ev-{n}.jpg"
+            events.append(gp.Event(f"d{n:07d}", member.id, kind, at, attributes=attributes))
+        if self.order == "random":
+            rng.shuffle(events)
+        elif self.order == "time":
+            events.sort(key=lambda e: (e.occurred_at, e.id))
+        else:
+            events.sort(key=lambda e: (e.member_id, e.occurred_at, e.id))
+        return events
+
+
+def postgres_url(schema: str) -> str | None:
+    """The benchmark's PostgreSQL store URL (``GRIDPOINTS_BENCH_POSTGRES``, default the local
+    test server) on its own schema; None when the server does not answer."""
+    base = os.environ.get("GRIDPOINTS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        import psycopg
+
+        with psycopg.connect(base, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception:
+        return None
+    return f"{base}{'&' if '?' in base else '?'}schema={schema}"
+
+
+def _drop_schema(schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    base = os.environ.get("GRIDPOINTS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def _outcomes(result: gp.IngestResult) -> Result:
+    return {"accepted": len(result.accepted), "held": len(result.held), "rejected": len(result.rejected),
+            "duplicates": len(result.duplicates), "entries": result.entries}  # fmt: skip
+
+
+def _workload(opts: argparse.Namespace) -> DenseWorkload:
+    return DenseWorkload(opts.events, opts.order)
+
+
+def dense_naive(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The naive dict-lookup loop over the dense events."""
+    events = _workload(opts).build()
+    return timed("events", lambda: naive_scores(events), lambda _: len(events))[0]
+
+
+def dense_peer(opts: argparse.Namespace, timed: Timer) -> Result:
+    """business-rules evaluating the standard rule table per event (``--peer-limit`` events)."""
+    scorer = peer_scorers()["business-rules"]
+    if scorer is None:
+        return {"skipped": "business-rules is not installed (pip install -e '.[bench]')"}
+    events = _workload(opts).build()[: opts.peer_limit or None]
+    return timed("events", lambda: scorer(events), lambda _: len(events))[0]
+
+
+def dense_memory(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The pipeline on the in-memory store, one ingest call, built-in checks on."""
+    w = _workload(opts)
+    engine = make_engine()
+    members = w.member_list()
+    engine.add_members(members)
+    events = w.build(members)
+    result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
+    return {**result, **_outcomes(outcome)}
+
+
+def dense_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The pipeline on a new SQLite file, one ingest call (one transaction)."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(opts.db + suffix):
+            os.remove(opts.db + suffix)
+    w = _workload(opts)
+    engine = make_engine(opts.db)
+    members = w.member_list()
+    engine.add_members(members)
+    events = w.build(members)
+    result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
+    engine.close()
+    return {**result, **_outcomes(outcome)}
+
+
+def dense_postgres(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The pipeline on a new PostgreSQL schema, one ingest call (one transaction)."""
+    schema = f"gp_bench_{os.getpid()}"
+    url = postgres_url(schema)
+    if url is None:
+        return {"skipped": "no PostgreSQL server answers (GRIDPOINTS_BENCH_POSTGRES)"}
+    try:
+        w = _workload(opts)
+        engine = make_engine(url)
+        members = w.member_list()
+        engine.add_members(members)
+        events = w.build(members)
+        result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
+        engine.close()
+    finally:
+        _drop_schema(schema)
+    return {**result, **_outcomes(outcome)}
+
+
+def _plain_rows(opts: argparse.Namespace) -> list[tuple[object, ...]]:
+    return ledger_shaped_rows(_workload(opts).build())
+
+
+def dense_raw_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The floor: executemany of one entry-shaped row per event into a plain table with a unique
+    index on the event id, WAL, synchronous=FULL, one transaction."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(opts.db + suffix):
+            os.remove(opts.db + suffix)
+    rows = _plain_rows(opts)
+    conn = sqlite3.connect(opts.db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(PLAIN_TABLE)
+    conn.execute(_PLAIN_INDEX)
+
+    def insert() -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(f"INSERT INTO plain VALUES ({', '.join('?' * 17)})", rows)
+        conn.execute("COMMIT")
+
+    try:
+        return timed("rows", insert, lambda _: len(rows))[0]
+    finally:
+        conn.close()
+
+
+def dense_raw_postgres(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The floor: COPY of the same rows into the same plain table, one transaction."""
+    schema = f"gp_bench_raw_{os.getpid()}"
+    if postgres_url(schema) is None:
+        return {"skipped": "no PostgreSQL server answers (GRIDPOINTS_BENCH_POSTGRES)"}
+    import psycopg
+    from psycopg import sql
+
+    rows = _plain_rows(opts)
+    base = os.environ.get("GRIDPOINTS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        with psycopg.connect(base) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            conn.execute(PLAIN_TABLE.replace("INTEGER", "BIGINT"))
+            conn.execute(_PLAIN_INDEX)
+            conn.commit()
+
+            def copy() -> None:
+                with conn.cursor() as cursor, cursor.copy("COPY plain FROM STDIN") as writer:
+                    for row in rows:
+                        writer.write_row(row)
+                conn.commit()
+
+            return timed("rows", copy, lambda _: len(rows))[0]
+    finally:
+        _drop_schema(schema)
+
+
+DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
+    "dense-naive": dense_naive,
+    "dense-peer": dense_peer,
+    "dense-memory": dense_memory,
+    "dense-sqlite": dense_sqlite,
+    "dense-postgres": dense_postgres,
+    "dense-raw-sqlite": dense_raw_sqlite,
+    "dense-raw-postgres": dense_raw_postgres,
+}

@@ -1,0 +1,283 @@
+"""Within one ingest call the outcome depends on the events, not on their order or the chunk size.
+
+Events are judged by ``occurred_at``, then id — not by arrival — against running state loaded
+once per call. The property feeds the same events shuffled and cut into different chunks to two
+engines holding the same earlier history, with the built-in checks tightened so they fire
+often, a third-party check written against the public interface and one written against the
+deprecated ``inspect`` interface; verdicts and the multiset of entries must agree.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gridpoints as gp
+from gridpoints.ingest import _running
+from tests.conftest import NOW, at
+
+MEMBERS = ("M1", "M2", "M3")
+#: Built-in checks tightened so a few dozen events trip each of them.
+CHECK_CONFIG: dict[str, object] = {
+    "duplicate_submission": {"minutes": 30},
+    "daily_limit": {"limits": {"patrol": 3}},
+    "burst": {"count": 3, "minutes": 10},
+}
+
+
+class Elsewhere(gp.Check):
+    """A locality's check on the public interface: a service at another place than one the member
+    logged less than 20 minutes before or after is held (one cannot be in two places)."""
+
+    name = "elsewhere"
+    kinds = frozenset({"service"})
+    window = timedelta(minutes=20)
+    needs = frozenset({"location"})
+
+    def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
+        place = event.attributes.get("location")
+        span = 20 * 60_000_000
+        for other in timeline.between(at_us - span, at_us + span, kind="service"):
+            if other.attributes.get("location") not in (None, place):
+                return gp.Verdict.hold(self.name, "two places at once", ref=other.id)
+        return None
+
+
+class CrowdedHour(gp.Check):
+    """A locality's check still on the deprecated interface: a hazard with three or more other
+    events of the member within an hour is rejected outright."""
+
+    name = "crowded_hour"
+    kinds = frozenset({"hazard"})
+    window = timedelta(hours=1)
+
+    def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+        if len(context.recent(event, self.window)) >= 3:
+            return gp.Verdict.reject(self.name, "too busy an hour")
+        return None
+
+
+class Locality:
+    @gp.hookimpl
+    def gridpoints_checks(self) -> list[gp.Check]:
+        return [Elsewhere(), CrowdedHour()]
+
+
+def _engine() -> gp.Engine:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # CrowdedHour: tested below
+        engine = gp.Engine(None, clock=lambda: NOW, load_entrypoints=False, check_config=CHECK_CONFIG,
+                           plugins=[Locality()])
+    engine.add_members([gp.Member(id=m, region="urban") for m in MEMBERS])
+    return engine
+
+
+@st.composite
+def _events(draw: st.DrawFn, prefix: str, size: int) -> list[gp.Event]:
+    """Events of three members over two mornings, crowded enough to trip every check."""
+    events = []
+    for n in range(draw(st.integers(0, size))):
+        kind = draw(st.sampled_from(["patrol", "patrol", "service", "hazard"]))
+        moment = at(draw(st.integers(2, 3)), 8) + timedelta(minutes=draw(st.integers(0, 180)))
+        attributes: dict[str, Any] = {"location": draw(st.sampled_from(["东门", "西门", "南区"]))}
+        events.append(gp.Event(f"{prefix}{n}", draw(st.sampled_from(MEMBERS)), kind, moment, attributes=attributes))
+    # Some ids sent twice (the same event: a duplicate, whichever copy comes first).
+    repeats = draw(st.lists(st.sampled_from(events), max_size=3)) if events else []
+    return events + repeats
+
+
+def _outcome(engine: gp.Engine, result: gp.IngestResult) -> dict[str, object]:
+    """Everything the call decided, in forms that do not depend on order."""
+    rows = engine.store.event_rows(status="held")
+    held = {row.event_id: (row.hold_check, row.hold_reason, row.hold_ref) for row in rows}
+    return {
+        "accepted": set(result.accepted),
+        "held": held,
+        "rejected": {r.event_id: (r.code, r.message) for r in result.rejected},
+        "duplicates": Counter(result.duplicates),
+        # Entries apart from their place in the chain: seq, prev_hash and hash left out.
+        "entries": Counter(tuple(row)[1:-2] for row in engine.store.chain_rows()),
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=_events("b", 12),
+    batch=_events("e", 40),
+    data=st.data(),
+)
+def test_verdicts_and_entries_do_not_depend_on_order_or_chunk_size(
+    before: list[gp.Event], batch: list[gp.Event], data: st.DataObject
+) -> None:
+    one, two = _engine(), _engine()
+    for engine in (one, two):
+        engine.ingest(before)  # the same stored history for both, around the new events
+    shuffled = data.draw(st.permutations(batch))
+    one.pipeline.chunk_size = data.draw(st.integers(1, 50))
+    two.pipeline.chunk_size = data.draw(st.integers(1, 50))
+    first = _outcome(one, one.ingest(batch))
+    result = two.ingest(shuffled)
+    second = _outcome(two, result)
+    assert first == second
+    # Results list events in the order they were given, though they were judged in time order.
+    given_at: dict[str, int] = {}
+    for position, event in enumerate(shuffled):
+        given_at.setdefault(event.id, position)
+    for ids in (result.accepted, result.held):
+        assert list(ids) == sorted(ids, key=given_at.__getitem__)
+    assert one.ledger.verify() and two.ledger.verify()
+
+
+def test_the_earlier_event_is_the_original_whichever_arrives_first() -> None:
+    early = gp.Event("late-sent", "M1", "patrol", at(2, 9), attributes={"location": "东门"})
+    later = gp.Event("early-sent", "M1", "patrol", at(2, 9) + timedelta(minutes=10), attributes={"location": "东门"})
+    for order in ([early, later], [later, early]):
+        engine = _engine()
+        result = engine.ingest(order)
+        assert result.accepted == ("late-sent",) and result.held == ("early-sent",)
+        (row,) = engine.store.event_rows(status="held")
+        assert (row.hold_check, row.hold_ref) == ("duplicate_submission", "late-sent")
+
+
+def test_the_patrol_over_the_daily_limit_is_the_last_of_the_day_not_the_last_sent() -> None:
+    patrols = [gp.Event(f"p{n}", "M1", "patrol", at(2, 8 + 2 * n), attributes={"location": f"L{n}"}) for n in range(4)]
+    for order in (patrols, patrols[::-1]):
+        engine = _engine()
+        engine.pipeline.chunk_size = 1
+        assert engine.ingest(order).held == ("p3",)
+
+
+def test_equal_instants_are_judged_by_id() -> None:
+    same = at(2, 9)
+    a = gp.Event("a", "M1", "patrol", same, attributes={"location": "东门"})
+    b = gp.Event("b", "M1", "patrol", same, attributes={"location": "东门"})
+    for order in ([a, b], [b, a]):
+        engine = _engine()
+        assert engine.ingest(order).held == ("b",)
+
+
+def test_a_check_on_the_old_interface_runs_through_the_adapter_and_is_warned_about_once() -> None:
+    class Legacy(gp.Check):
+        name = "legacy"
+        kinds = frozenset({"patrol"})
+        window = timedelta(minutes=30)
+
+        def inspect(self, event: gp.Event, context: gp.CheckContext) -> gp.Verdict | None:
+            near = context.recent(event, self.window, kind="patrol")
+            return gp.Verdict.hold(self.name, f"after {near[0].id}") if near else None
+
+    class Plugin:
+        @gp.hookimpl
+        def gridpoints_checks(self) -> list[gp.Check]:
+            return [Legacy()]
+
+    def build() -> gp.Engine:
+        engine = gp.Engine(None, clock=lambda: NOW, load_entrypoints=False, plugins=[Plugin()],
+                           check_config={"duplicate_submission": False, "burst": False})
+        engine.add_members([gp.Member(id="M1", region="urban")])
+        return engine
+
+    with pytest.warns(DeprecationWarning, match=r"check 'legacy' .*implements inspect\(event, context\)"):
+        engine = build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        again = build()  # once per class, not per engine
+    stored = gp.Event("x0", "M1", "patrol", at(2, 9))
+    engine.ingest([stored])
+    again.ingest([stored])
+    # The context's history is rebuilt from the running state: the stored event is seen.
+    twenty_past = at(2, 9) + timedelta(minutes=20)
+    result = engine.ingest([gp.Event("x1", "M1", "patrol", twenty_past), gp.Event("x2", "M1", "patrol", at(2, 11))])
+    assert result.held == ("x1",) and result.accepted == ("x2",)
+    (row,) = engine.store.event_rows(status="held")
+    assert row.hold_reason == "after x0"
+    assert _running.is_legacy(Legacy()) and not _running.is_legacy(Elsewhere())
+
+
+def test_stored_history_is_read_as_compact_fields_not_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = _engine()
+    engine.ingest([gp.Event(f"s{n}", "M1", "patrol", at(2, 8 + n)) for n in range(3)])
+    built: list[str] = []
+    original = gp.Event.from_payload.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[gp.Event], event_id: str, payload: str) -> gp.Event:
+        built.append(event_id)
+        return original(cls, event_id, payload)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(gp.Event, "from_payload", classmethod(counting))
+    # Only the legacy check (hazards) needs Events; patrols and services are judged on facts.
+    five_past = at(2, 12) + timedelta(minutes=5)
+    engine.ingest([gp.Event("n1", "M1", "patrol", at(2, 12)), gp.Event("n2", "M1", "service", five_past)])
+    assert built == []
+
+
+def test_stored_events_carry_only_the_attributes_checks_need() -> None:
+    seen: list[dict[str, object]] = []
+
+    class Peek(gp.Check):
+        name = "peek"
+        kinds = frozenset({"service"})
+        window = timedelta(hours=2)
+        needs = frozenset({"location"})
+
+        def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
+            seen.extend(dict(f.attributes) for f in timeline.between(at_us - 7_200_000_000, at_us))
+            return None
+
+    class Plugin:
+        @gp.hookimpl
+        def gridpoints_checks(self) -> list[gp.Check]:
+            return [Peek()]
+
+    engine = gp.Engine(None, clock=lambda: NOW, load_entrypoints=False, plugins=[Plugin()], checks=True)
+    engine.add_members([gp.Member(id="M1", region="urban")])
+    stored = {"location": "东门", "note": "kept in the payload, not loaded"}
+    engine.ingest([gp.Event("s1", "M1", "service", at(2, 9), attributes=stored)])
+    engine.ingest([gp.Event("s2", "M1", "service", at(2, 10))])
+    assert seen == [{"location": "东门"}]
+
+
+@given(st.integers(0, 400 * 24 * 60), st.sampled_from(["Asia/Shanghai", "America/New_York", "Asia/Kathmandu"]))
+def test_day_bounds_are_the_local_day_whatever_the_zone(minutes: int, zone_name: str) -> None:
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from gridpoints._time import instant, micros
+
+    zone = ZoneInfo(zone_name)
+    timeline = gp.Timeline(gp.Member(id="M1", region="urban"), zone)
+    at_us = micros(datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))) + minutes * 60_000_000
+    for _ in range(2):  # computed, then from the cache
+        start, end = timeline.day_bounds(at_us)
+        day = instant(at_us).astimezone(zone).date()
+        assert start == micros(datetime.combine(day, time(), tzinfo=zone))
+        assert end == micros(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)) - 1
+        assert start <= at_us <= end
+
+
+_NAMES = st.sampled_from(["location", "loc", "a", 'x"location', "location\\", "地点", ",", ":"])
+_VALUES = st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.text(max_size=12) | _NAMES.map(
+    lambda name: f'{name}":"{name}'
+)
+
+
+@given(st.dictionaries(_NAMES, _VALUES, max_size=6), st.sets(_NAMES, max_size=4))
+def test_needed_attributes_are_read_from_the_payload_as_json_would(
+    attributes: dict[str, object], needs: set[str]
+) -> None:
+    import json
+    from zoneinfo import ZoneInfo
+
+    from gridpoints.ingest._running import RunningState
+    from gridpoints.model import canonical_attributes
+
+    text = canonical_attributes(attributes)
+    state = RunningState(ZoneInfo("UTC"), frozenset(needs), legacy=False)
+    parsed = json.loads(text) if text else {}
+    assert dict(state._attributes(text)) == {name: parsed[name] for name in needs if name in parsed}
