@@ -17,6 +17,11 @@ def explained(error: Exception) -> str:
         if error.files:
             text += f"; to use it instead, leave out --rules {' '.join(error.files)}"
         return text
-    if isinstance(error, StoreSettingsError):  # the store's recorded zone or rule set differs
-        return f"{error}; give the same --ruleset (and --rules, --tz) as when the file was created"
+    if isinstance(error, StoreSettingsError):  # the store's recorded zone, rule set or rule files differ
+        if error.key == "rule_files":
+            return f"{error.problem}; give the rule files it was created with, or add --migrate to record these"
+        return (
+            f"{error.problem}; leave out --{error.key} (the store's is used) or give the one it was created "
+            f"with, or add --migrate to change it"
+        )
     return str(error)

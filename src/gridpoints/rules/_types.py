@@ -18,6 +18,7 @@ from gridpoints._decimal import MAX_COEFFICIENT, MAX_POINTS, bounded, canonical,
 from gridpoints._validate import check_id
 from gridpoints.model import Grade
 from gridpoints.rules.bounds import Limit, QuantityBounds, to_limit, to_quantity_bounds
+from gridpoints.rules.check_tables import check_tables_key, to_check_tables
 from gridpoints.rules.scheme import (
     Assessment,
     GradeBand,
@@ -332,6 +333,10 @@ class RuleSet:
     assessment: Assessment = attrs.field(default=None, converter=_assessment, kw_only=True)
     sections: tuple[Section, ...] = attrs.field(default=(), converter=to_sections, kw_only=True)
     tallies: tuple[Tally, ...] = attrs.field(default=(), converter=to_tallies, kw_only=True)
+    #: Built-in check → options (``enabled`` among them): ``[checks.<name>]`` of a rule file.
+    checks: Mapping[str, Mapping[str, object]] = attrs.field(
+        default=None, converter=to_check_tables, kw_only=True, hash=False
+    )
     #: The grades this version gives, best first: its bands, or the built-in three.
     scale: tuple[Grade, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -410,5 +415,7 @@ class RuleSet:
             document["sections"] = [section.key() for section in self.sections]
         if self.tallies:
             document["tallies"] = [tally.key() for tally in self.tallies]
+        if self.checks:  # likewise: the checks' options are versioned with the rules that set them
+            document["checks"] = check_tables_key(self.checks)
         data = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
