@@ -280,7 +280,7 @@ def test_review_list_approve_and_reject(run: Run, tmp_path: Path) -> None:
     assert run("--by", "alice", "review", "approve", "h1") == (0, "approved h1 (by alice): 1 entries booked\n", "")
     assert run("--by", "bob", "review", "reject", "h2", "--reason", "no such patrol")[1] == (
         "rejected h2 (by bob): no such patrol\n")
-    assert run("review", "list")[1] == "no events waiting for review\n"
+    assert run("review", "list")[1] == "没有待审核的事件\n"
     assert "2026-09: 10.00" in run("explain", "M001", "2026-09")[1]
     code, _, err = run("review", "approve", "h2")
     assert code == 2 and "h2" in err and "not held" in err

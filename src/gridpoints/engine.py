@@ -79,6 +79,11 @@ def _rule_files(url: str, stored: Mapping[str, str], given: Iterable[RuleSource]
     return TomlRuleFiles(path for path, _ in recorded)
 
 
+def _place_labels(tables: Iterable[Mapping[str, tuple[str, str]]], lang: str) -> dict[str, str]:
+    """Id → name in ``lang`` from (zh, en) tables, later tables winning."""
+    return {key: zh if lang == "zh" else en for table in tables for key, (zh, en) in table.items()}
+
+
 def _zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
@@ -250,7 +255,10 @@ class Engine:
     # -- members -------------------------------------------------------------------------
 
     def add_members(self, members: Iterable[Member | Mapping[str, Any]]) -> int:
-        """Insert or update members (all or none); return how many were given."""
+        """Insert or update members (all or none); return how many were given.
+
+        A member whose region a rule file's coefficient table does not name (and the table has
+        no ``default``) is a ValueError listing the known regions (``region_problem``)."""
         parsed: list[Member] = []
         for index, item in enumerate(members):
             if isinstance(item, Member):
@@ -262,11 +270,22 @@ class Engine:
                 parsed.append(Member.from_mapping(item))
             except (TypeError, ValueError) as error:
                 raise type(error)(f"members[{index}] ({item.get('id')!r}): {error}") from None
+        for index, member in enumerate(parsed):
+            problem = self.region_problem(member.region)
+            if problem is not None:
+                raise ValueError(f"members[{index}] ({member.id!r}): region: {problem}")
         self.store.upsert_members(parsed)
         for member in parsed:
             self._members[member.id] = member
         self._coefficient_cache.clear()
         return len(parsed)
+
+    def region_problem(self, region: str) -> str | None:
+        """Why a member of ``region`` would be refused: the coefficient table of a rule file's
+        version names neither the region nor a ``default`` (nor does the engine's table name
+        it); None when it is fine. Tables given in Python keep their meaning: 1 for the rest."""
+        from_files = (v.ruleset for v in self.rulebook.versions if self.rule_files.origin(v.ruleset) is not None)
+        return self._builtin_coefficients.unnamed(region, from_files)
 
     @property
     def members(self) -> list[Member]:
@@ -375,6 +394,7 @@ class Engine:
             flagger,
             settled=all_settled,
             scale=version.ruleset.scale,
+            title=version.ruleset.title("gold"),
         )
 
     def _period_flags(
@@ -468,6 +488,19 @@ class Engine:
         """Event kind → label in ``lang`` (see ``gridpoints.results.explain.kind_labels``)."""
         return kind_labels(self.rulebook, lang)
 
+    def check_labels(self, lang: str = "zh") -> dict[str, str]:
+        """Check name → what listings call it in ``lang`` (``daily_limit`` → 每日上限)."""
+        return {name: zh if lang == "zh" else en for name, (zh, en) in self._check_labels.items()}
+
+    def region_labels(self, lang: str = "zh") -> dict[str, str]:
+        """Region id → display name in ``lang`` from the rule set's ``[regions]`` (the latest
+        version naming it wins); regions it does not name are left out (shown by id)."""
+        return _place_labels((v.ruleset.regions for v in self.rulebook.versions), lang)
+
+    def grid_labels(self, lang: str = "zh") -> dict[str, str]:
+        """Grid id → display name in ``lang`` from the rule set's ``[grids]``."""
+        return _place_labels((v.ruleset.grids for v in self.rulebook.versions), lang)
+
     def section_labels(self, lang: str = "zh") -> dict[str, str]:
         """Scheme section id → label in ``lang``, from every version (the latest wins)."""
         return {s.id: s.display(lang) for v in self.rulebook.versions for s in v.ruleset.sections}
@@ -549,7 +582,8 @@ class Engine:
             report = self.report(report)
         table = report_table(
             report, lang=lang, mask_names=mask_names, kind_labels=self.kind_labels(lang),
-            section_labels=self.section_labels(lang),
+            section_labels=self.section_labels(lang), region_labels=self.region_labels(lang),
+            grid_labels=self.grid_labels(lang),
         )  # fmt: skip
         export(table, target, format=format)
 

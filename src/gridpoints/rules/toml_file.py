@@ -32,7 +32,7 @@ _FILE_KEYS = frozenset({"id", "label", "versions"})
 _VERSION_KEYS = frozenset(
     {
         "version", "effective_from", "label", "rules", "coefficients", "grades", "reportable",
-        "report_deadline_hours", "checks",
+        "report_deadline_hours", "checks", "regions", "grids", "titles",
     }
 )
 _RULE_KEYS = frozenset({"kind", "points", "label", "label_en", "id", "when", "cap"})
@@ -398,9 +398,9 @@ class _Reader:
             if hours > MAX_REPORT_DEADLINE_HOURS:
                 raise self.fail(here, f"{hours} is beyond the bound of {MAX_REPORT_DEADLINE_HOURS:,} hours")
             options["report_deadline"] = timedelta(microseconds=int(hours * 3_600_000_000))
-        if "checks" in table:
-            here = (*path, "checks")
-            options["checks"] = self.table(table["checks"], here, frozenset(table["checks"]))
+        for key in ("checks", "regions", "grids", "titles"):  # checked by RuleSet; errors located
+            if key in table:
+                options[key] = self.table(table[key], (*path, key), frozenset(table[key]))
         try:
             return RuleSet(ruleset_id, version, starts, rules, **options)
         except (TypeError, ValueError) as error:
