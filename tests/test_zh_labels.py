@@ -122,3 +122,12 @@ def test_bad_label_tables_are_located(tmp_path: Path, table: str, message: str) 
                  + '[[rules]]\nkind = "patrol"\npoints = 1\n')
     with pytest.raises(gp.RuleFileError, match=r"r\.toml:\d+: " + message.replace("(", r"\(").replace(")", r"\)")):
         gp.load_rules(path)
+
+
+def test_the_public_notice_names_grids_as_the_rule_file_does(run: Run, tmp_path: Path) -> None:
+    pytest.importorskip("jinja2")
+    load(run, tmp_path)
+    code, _, err = run("report", "2026-09", "--public", "--format", "html", "-o", "notice.html")
+    assert (code, err) == (0, "")
+    page = (tmp_path / "notice.html").read_text(encoding="utf-8")
+    assert "城东一网格" in page and ">U01<" not in page

@@ -522,7 +522,12 @@ class Engine:
         history = tuple(report if m == parsed else self.report(m) for m in months)
         before = self.report(previous_period(parsed))
         english = self.kind_labels("en")
-        labels = Labels({k: (zh, english.get(k, k)) for k, zh in self.kind_labels("zh").items()}, self._check_labels)
+        labels = Labels(
+            {k: (zh, english.get(k, k)) for k, zh in self.kind_labels("zh").items()},
+            self._check_labels,
+            regions={k: v for version in self.rulebook.versions for k, v in version.ruleset.regions.items()},
+            grids={k: v for version in self.rulebook.versions for k, v in version.ruleset.grids.items()},
+        )
         return MonthPack(
             report=report,
             history=history,
