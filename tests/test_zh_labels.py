@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 import gridpoints as gp
+from gridpoints.results.check_reasons import reason_text
 from tests.conftest import NOW, Run, at
 from tests.test_cli import EVENT_HEADER, write
 
@@ -131,3 +132,26 @@ def test_the_public_notice_names_grids_as_the_rule_file_does(run: Run, tmp_path:
     assert (code, err) == (0, "")
     page = (tmp_path / "notice.html").read_text(encoding="utf-8")
     assert "城东一网格" in page and ">U01<" not in page
+
+
+def test_each_built_in_checks_reason_is_said_in_chinese() -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW,
+                       check_config={"daily_limit": {"limits": {"patrol": 1}}, "burst": {"count": 2, "minutes": 30}})
+    engine.add_members([gp.Member(id="M1", region="urban"), gp.Member(id="M2", region="urban")])
+    engine.ingest([
+        gp.Event("d1", "M1", "patrol", at(3, 8)), gp.Event("d2", "M1", "patrol", at(3, 20)),  # daily limit
+        gp.Event("m1", "M1", "mediation", at(4)),  # evidence
+        gp.Event("s1", "M2", "service", at(5, 9), attributes={"location": "A-1"}),
+        gp.Event("s2", "M2", "service", at(5, 9).replace(minute=10), attributes={"location": "A-1"}),  # duplicate
+        *(gp.Event(f"b{n}", "M2", "service", at(6, 9).replace(minute=n)) for n in range(3)),  # burst
+    ])
+    held = {h.check: h for h in engine.review.pending()}
+    assert set(held) == {"daily_limit", "evidence", "duplicate_submission", "burst"}
+    starts = {"daily_limit": "每日上限：", "evidence": "缺少佐证材料：", "duplicate_submission": "疑似重复提交：",
+              "burst": "集中突击录入："}
+    for check, event in held.items():
+        said = reason_text(check, event.reason, "zh")
+        assert said.startswith(starts[check]), (check, event.reason)
+        assert not any(word in said for word in ("units", "evidence:", "duplicate:", "events of")), said
+        assert reason_text(check, event.reason, "en") == event.reason
+    assert reason_text("burst", "worded otherwise", "zh") == "worded otherwise"  # shown as recorded

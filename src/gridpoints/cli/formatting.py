@@ -10,6 +10,7 @@ from typing import Any
 from gridpoints.desk.review import HeldEvent
 from gridpoints.engine import Engine
 from gridpoints.model import Entry
+from gridpoints.results.check_reasons import reason_text as check_reason
 from gridpoints.results.reports import ReportRow
 
 __all__ = [
@@ -214,7 +215,7 @@ def held_table(
 ) -> str:
     """Held events waiting for review; ``reason_width`` clips long reasons (the demo's summary).
     ``check_labels`` (check name → label in ``lang``) names the checks: 每日上限 rather than
-    daily_limit; the reason is shown as the check recorded it."""
+    daily_limit; a built-in check's reason is said in Chinese for ``zh`` (``check_reasons``)."""
     labels = check_labels or {}
     rows = [
         [
@@ -223,7 +224,7 @@ def held_table(
             h.event.kind,
             h.event.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
             labels.get(h.check, h.check),
-            _clip(h.reason + (f" → {h.ref}" if h.ref else ""), reason_width),
+            _clip(check_reason(h.check, h.reason, lang) + (f" → {h.ref}" if h.ref else ""), reason_width),
         ]
         for h in held
     ]
