@@ -102,6 +102,7 @@ def test_explain_and_review_speak_chinese(run: Run, tmp_path: Path) -> None:
     load(run, tmp_path)
     code, out, _ = run("explain", "M1", "2026-09")
     assert code == 0 and "规则计分" in out and "封顶" in out and " cap " not in out
+    assert out.splitlines()[0] == "M1 小李 (城区) 2026-09: 20.00"
     code, out, _ = run("--lang", "en", "explain", "M1", "2026-09")
     assert code == 0 and " cap " in out
     code, out, _ = run("review", "list")
