@@ -185,7 +185,7 @@ def test_a_rule_file_selects_its_rule_set(run: Run, tmp_path: Path) -> None:
     code, _, err = run("--ruleset", "standard", "report", "2026-09")
     assert code == 2
     assert "created with ruleset='jiangsu-file', not 'standard'" in err
-    assert err.endswith("leave out --ruleset (the store's is used) or give the one it was created with, "
+    assert err.endswith("leave out --ruleset (and --rules files of another rule set) to use the store's, "
                         "or add --migrate to change it\n")
     assert "migrate=True" not in err
 

@@ -20,8 +20,10 @@ def explained(error: Exception) -> str:
     if isinstance(error, StoreSettingsError):  # the store's recorded zone, rule set or rule files differ
         if error.key == "rule_files":
             return f"{error.problem}; give the rule files it was created with, or add --migrate to record these"
-        return (
-            f"{error.problem}; leave out --{error.key} (the store's is used) or give the one it was created "
-            f"with, or add --migrate to change it"
-        )
+        if error.key == "ruleset":
+            return (
+                f"{error.problem}; leave out --ruleset (and --rules files of another rule set) to use the "
+                "store's, or add --migrate to change it"
+            )
+        return f"{error.problem}; leave out --tz to use the store's, or add --migrate to change it"
     return str(error)
