@@ -179,11 +179,15 @@ def test_a_rule_file_selects_its_rule_set(run: Run, tmp_path: Path) -> None:
     assert run("--rules", jiangsu, "members", str(members))[0] == 0
     assert run("--rules", jiangsu, "ingest", str(events))[0] == 0
     assert "M001 小李 (urban) 2026-09: 117.00" in run("--rules", jiangsu, "explain", "M001", "2026-09")[1]
-    # The store remembers its rule set: opening it with another is refused.
-    code, _, err = run("report", "2026-09")
+    # The store remembers its rule set and file: without --rules they are used again...
+    assert "M001 小李 (urban) 2026-09: 117.00" in run("explain", "M001", "2026-09")[1]
+    # ... and opening it with another is refused, saying what to do in options.
+    code, _, err = run("--ruleset", "standard", "report", "2026-09")
     assert code == 2
     assert "created with ruleset='jiangsu-file', not 'standard'" in err
-    assert err.endswith("give the same --ruleset (and --rules, --tz) as when the file was created\n")
+    assert err.endswith("leave out --ruleset (and --rules files of another rule set) to use the store's, "
+                        "or add --migrate to change it\n")
+    assert "migrate=True" not in err
 
 
 def test_only_a_store_settings_error_gets_the_settings_hint(run: Run, tmp_path: Path) -> None:
@@ -191,7 +195,7 @@ def test_only_a_store_settings_error_gets_the_settings_hint(run: Run, tmp_path: 
     # (here an unknown rule-set id) gets no hint about how the file was created.
     code, _, err = run("--ruleset", "was created with", "report", "2026-09")
     assert code == 2 and "no rule set 'was created with'" in err
-    assert "give the same --ruleset" not in err
+    assert "leave out --ruleset" not in err
 
 
 @pytest.mark.parametrize("argv", [["report", "2026-13"], ["report", "Nov 2026"], ["explain", "M001", "2026/09"]])
@@ -276,7 +280,7 @@ def test_review_list_approve_and_reject(run: Run, tmp_path: Path) -> None:
     assert run("--by", "alice", "review", "approve", "h1") == (0, "approved h1 (by alice): 1 entries booked\n", "")
     assert run("--by", "bob", "review", "reject", "h2", "--reason", "no such patrol")[1] == (
         "rejected h2 (by bob): no such patrol\n")
-    assert run("review", "list")[1] == "no events waiting for review\n"
+    assert run("review", "list")[1] == "没有待审核的事件\n"
     assert "2026-09: 10.00" in run("explain", "M001", "2026-09")[1]
     code, _, err = run("review", "approve", "h2")
     assert code == 2 and "h2" in err and "not held" in err

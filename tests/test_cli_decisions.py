@@ -157,6 +157,6 @@ def test_review_list_filters(run: Run, tmp_path: Path) -> None:
     assert held() == ["m3", "m1", "m2"]
     assert held("--member", "M001") == ["m3", "m1"]
     assert held("--period", "2026-09", "--check", "evidence") == ["m1", "m2"]
-    assert run("review", "list", "--kind", "patrol")[1] == "no events waiting for review\n"
+    assert run("review", "list", "--kind", "patrol")[1] == "没有待审核的事件\n"
     code, _, err = run("review", "list", "--period", "Sept")
     assert code == 2 and "period: 'Sept'" in err

@@ -1,4 +1,4 @@
-"""The shell commands in README.md and docs/cli.md stay true: each document's commands run, in
+"""The shell commands in README.md, docs/cli.md and docs/quickstart.md stay true: each document's commands run, in
 order, in an empty temporary directory (so against the demo data the documents make themselves),
 and every one must exit 0.
 
@@ -7,7 +7,7 @@ What counts as a command:
 - every line of a ```sh block (``&&`` chains are split; ``# …`` comments dropped). Such a line
   must be runnable as written: a placeholder — a word in capitals (``FILE``, ``ID``, ``SEQ``),
   ``…`` or ``a|b`` — fails the test. Two kinds of line are recognised and not run, because the
-  test environment is them: ``python3 -m pip install …`` (gridpoints is installed) and
+  test environment is them: ``python3 -m pip install …`` or ``pip install …`` (gridpoints is installed) and
   ``python3 -m pytest …`` (this is that run). Any other program fails the test until it is taught here;
 - an inline code span in the prose that is a ``gridpoints`` command (``gridpoints`` then an option
   or a command name). One with a placeholder is a template and is skipped; the others run.
@@ -30,13 +30,16 @@ from gridpoints.cli import main
 from gridpoints.cli.args import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = ("README.md", "docs/cli.md")
+DOCUMENTS = ("README.md", "docs/cli.md", "docs/quickstart.md")
+#: ``<!-- file: NAME -->`` just above a fenced block: the document asks the reader to save the
+#: block as NAME; the test writes it, in order with the commands.
+_FILE = re.compile(r"^<!-- file: (?P<name>[^\s/]+) -->\n```[\w-]*\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 _FENCE = re.compile(r"^```(?P<lang>[\w-]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 #: An inline code span; it may wrap onto the next line, not across a paragraph.
 _INLINE = re.compile(r"(?<!`)`(?P<code>(?:[^`\n]|\n(?!\n))+)`(?!`)")
 _PLACEHOLDER = re.compile(r"\b[A-Z][A-Z_]+\b|…|\S\|\S")
 #: Programs a document may name that the test environment already is.
-_ENVIRONMENT = (("python3", "-m", "pip", "install"), ("python3", "-m", "pytest"))
+_ENVIRONMENT = (("python3", "-m", "pip", "install"), ("pip", "install"), ("python3", "-m", "pytest"))
 
 
 @attrs.frozen
@@ -48,6 +51,8 @@ class Command:
     text: str
     argv: tuple[str, ...]
     inline: bool
+    #: A file to write instead of a command to run (``<!-- file: NAME -->``): its text.
+    content: str | None = None
 
     def __str__(self) -> str:
         return f"{self.document}:{self.line}: {self.text}"
@@ -85,6 +90,11 @@ def commands_of(document: str, text: str) -> list[Command]:
             for argv in _split(raw):
                 found.append((position, Command(document, line, raw.strip(), tuple(argv), inline=False)))
             position += len(raw)
+    for block in _FILE.finditer(text):
+        line = text.count("\n", 0, block.start()) + 1
+        name = block["name"]
+        saved = Command(document, line, f"(save as {name})", ("save", name), inline=False, content=block["body"])
+        found.append((block.start(), saved))
     for span in _INLINE.finditer(text):
         if any(start <= span.start() < end for start, end in fenced):
             continue
@@ -125,6 +135,9 @@ def test_every_command_in_the_document_runs(
     commands = commands_of(document, (ROOT / document).read_text(encoding="utf-8"))
     ran = 0
     for command in commands:
+        if command.content is not None:
+            (tmp_path / command.argv[1]).write_text(command.content, encoding="utf-8")
+            continue
         templated = bool(_PLACEHOLDER.search(" ".join(command.argv[1:])))
         if templated:
             assert command.inline, f"{command}: a placeholder in a shell block; write a runnable command"

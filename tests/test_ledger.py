@@ -174,7 +174,8 @@ def test_auditors_read_the_chain_with_plain_sql(tmp_path: Path) -> None:
     assert total == 127
     names = [r[1] for r in conn.execute("PRAGMA table_info(entries)")]
     assert names == list(ENTRY_COLUMNS)
-    assert dict(conn.execute("SELECT key, value FROM meta")) == {"tz": "Asia/Shanghai", "ruleset": "standard"}
+    assert dict(conn.execute("SELECT key, value FROM meta")) == {
+        "tz": "Asia/Shanghai", "ruleset": "standard", "rule_files": "[]"}
 
 
 def test_store_remembers_zone_and_rule_set(tmp_path: Path) -> None:

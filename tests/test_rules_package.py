@@ -26,6 +26,7 @@ COUNTY = """
 
     [coefficients]
     rural = 1.5
+    default = 1  # urban and every other region (without it, a member in urban is refused)
 
     [[rules]]
     kind = "patrol"
@@ -113,7 +114,7 @@ def test_rules_check_lists_a_valid_file_and_touches_no_store(run: Run, tmp_path:
     assert lines[0] == "county.toml: rule set county 某县积分规则, 1 version: valid"
     assert lines[1].startswith("  version 2026.1  from 2000-01-01  3 rules  digest ")
     assert lines[2].split() == ["patrol", "巡查", "+4", "at", "most", "8", "a", "day"]
-    assert "    coefficients (positive awards only): rural ×1.5" in lines
+    assert "    coefficients (positive awards only): rural ×1.5, default ×1" in lines
     assert lines[-1] == ("    late reports: hazard, group_incident reported more than 24 h after they occur "
                          "also book late_report -2")
     assert not (tmp_path / "never.db").exists() and not (tmp_path / "gridpoints.db").exists()

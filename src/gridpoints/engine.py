@@ -30,9 +30,9 @@ from gridpoints.ledger.chain import Ledger
 from gridpoints.ledger.decisions import Decision
 from gridpoints.model import Event, Grade, Member
 from gridpoints.periods import Period
-from gridpoints.plugin_manager import make_plugin_manager, register_plugins
+from gridpoints.plugin_manager import make_plugin_manager, register_builtin, register_plugins
 from gridpoints.plugins import grades as builtin_grades
-from gridpoints.plugins.checks import configure_checks
+from gridpoints.plugins.checks import configure_checks, effective_check_config
 from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
 from gridpoints.results.explain import Explanation, explain_entries, kind_labels
@@ -55,10 +55,34 @@ from gridpoints.results.whatif import Proposal, WhatIf, simulate
 from gridpoints.rules import GradeThresholds, RuleSet
 from gridpoints.rules.compiled import CompiledVersion, RuleBook
 from gridpoints.rules.toml_file import RuleSource
-from gridpoints.stores import Store
+from gridpoints.stores import Store, decode_rule_files, encode_rule_files
 from gridpoints.stores.memory import MemoryStore
 
-__all__ = ["Engine"]
+__all__ = ["DEFAULT_RULESET", "DEFAULT_TZ", "Engine"]
+
+
+#: What an engine uses when neither the caller nor the store says otherwise.
+DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_RULESET = "standard"
+
+
+def _rule_files(url: str, stored: Mapping[str, str], given: Iterable[RuleSource] | None) -> TomlRuleFiles:
+    """The rule files given, else those the store recorded (read again from where they were)."""
+    if given is not None:
+        return TomlRuleFiles(given)
+    recorded = decode_rule_files(stored.get("rule_files"))
+    for path, digest in recorded:
+        if not os.path.isfile(path):
+            raise ConfigurationError(
+                f"store {url} was created with rule file {path} (digest {digest[:12]}), which is no longer "
+                "there; give its rule files again (on the command line: --rules FILE)"
+            )
+    return TomlRuleFiles(path for path, _ in recorded)
+
+
+def _place_labels(tables: Iterable[Mapping[str, tuple[str, str]]], lang: str) -> dict[str, str]:
+    """Id → name in ``lang`` from (zh, en) tables, later tables winning."""
+    return {key: zh if lang == "zh" else en for table in tables for key, (zh, en) in table.items()}
 
 
 def _zone(tz: str) -> ZoneInfo:
@@ -80,9 +104,18 @@ class Engine:
     ``postgresql://…`` with the extra) or a Store object. Plugins are collected once, here.
     ``rules_files``: TOML rule files (docs/rules.md), paths or package resources, whose rule sets
     become available.
+    The store remembers what it was created with (docs/stores.md): ``ruleset`` (None: the
+    store's, else the one rule set ``rules_files`` define, else ``default_ruleset``), ``tz``
+    (None: the store's, else Asia/Shanghai) and ``rules_files`` (None: the files the store
+    recorded, read again; their content must be unchanged). Asking for others is a
+    ``StoreSettingsError`` unless ``migrate=True``, which records them.
+    ``check_config``: the built-in checks' options by check name (a mapping of options, False
+    to switch one off, True to switch it on); the rule set's ``[checks.<name>]`` tables apply
+    first, these over them option by option (``Engine.check_config`` is the result).
     ``plugin_manager``: a manager from ``gridpoints.make_plugin_manager()`` with monitoring,
     tracing or blocked names already set up; the engine fills it (built-ins, entry points,
-    ``plugins``) before its first hook call. Default: a new one. Either way it is ``plugins.pm``.
+    ``plugins``; the built-in checks once the rule set is known) when it is built. Default: a
+    new one. Either way it is ``plugins.pm``.
     ``plugins_enabled``: the installed plugins (entry-point names) to load; None loads every one,
     ``[]`` none (as ``load_entrypoints=False``). Plugins passed in ``plugins`` always load.
     ``allow_self_decisions``: **for tests only** — lets one name play every part, deciding its
@@ -93,14 +126,15 @@ class Engine:
         self,
         store: Store | str | os.PathLike[str] | None = None,
         *,
-        ruleset: str = "standard",
-        tz: str = "Asia/Shanghai",
+        ruleset: str | None = None,
+        tz: str | None = None,
+        default_ruleset: str = DEFAULT_RULESET,
         plugins: Iterable[object] = (),
         load_entrypoints: bool = True,
         coefficients: Mapping[str, object] | None = None,
         checks: bool = True,
         check_config: Mapping[str, Mapping[str, object] | bool | None] | None = None,
-        rules_files: Iterable[RuleSource] = (),
+        rules_files: Iterable[RuleSource] | None = None,
         migrate: bool = False,
         appeal_levels: int = 1,
         clock: Callable[[], datetime] | None = None,
@@ -108,30 +142,62 @@ class Engine:
         plugins_enabled: Iterable[str] | None = None,
         allow_self_decisions: bool = False,
     ) -> None:
-        self.tz = _zone(tz)
-        self.tz_name = tz
         self._builtin_coefficients = RegionalCoefficients(coefficients)
-        builtin_checks = configure_checks(check_config) if checks else []
-        self.rule_files = TomlRuleFiles(rules_files)
         pm = make_plugin_manager() if plugin_manager is None else plugin_manager
-        register_plugins(
-            pm,
-            plugins,
-            load_entrypoints=load_entrypoints,
-            builtins=[self._builtin_coefficients, self.rule_files, *builtin_checks],
-            enabled=plugins_enabled,
-        )
+        builtins = [self._builtin_coefficients]
+        register_plugins(pm, plugins, load_entrypoints=load_entrypoints, builtins=builtins, enabled=plugins_enabled)
         #: The hooks, called through the engine's pluggy manager ``plugins.pm``.
         self.plugins = PluginFacade(pm)
+        self.store = self._open_store(store)
+        try:
+            self._build(pm, ruleset, default_ruleset, tz, checks, check_config, rules_files, migrate, clock)
+        except BaseException:
+            if self.store is not store:  # opened here from a path or URL: nobody else will close it
+                self.store.close()
+            raise
+        #: Where review, appeals, corrections, settling and closing decide (store, pipeline, clock).
+        self.desk = Desk(
+            self.store, self.pipeline, self.tz, self.pipeline.clock, allow_self_decisions=allow_self_decisions
+        )
+        self.review = ReviewQueue(self.desk, self._members)
+        self._appeals = AppealDesk(self.desk, self._members, appeal_levels)
+
+    def _build(
+        self,
+        pm: pluggy.PluginManager,
+        ruleset: str | None,
+        default_ruleset: str,
+        tz: str | None,
+        checks: bool,
+        check_config: Mapping[str, Mapping[str, object] | bool | None] | None,
+        rules_files: Iterable[RuleSource] | None,
+        migrate: bool,
+        clock: Callable[[], datetime] | None,
+    ) -> None:
+        """What follows from the store's recorded settings: zone, rule set, rule files, checks."""
+        stored = self.store.settings()
+        tz = tz or stored.get("tz") or DEFAULT_TZ
+        self.tz = _zone(tz)
+        self.tz_name = tz
+        self.rule_files = _rule_files(self.store.url, stored, rules_files)
+        ruleset = ruleset or stored.get("ruleset") or self.rule_files.only_ruleset() or default_ruleset
+        register_builtin(pm, self.rule_files)
+        self.rulebook = RuleBook(collect_versions(self.plugins, ruleset, self.rule_files), self.tz)
+        self.ruleset_id = ruleset
+        #: The built-in checks' configuration: the rule set's [checks] tables, then check_config.
+        self.check_config = effective_check_config(self.rulebook.latest.ruleset.checks, check_config)
+        # Reversed: pluggy calls the last registered (trylast) implementation first, so the
+        # built-in checks keep running in the order they did when registered with the others.
+        for check in reversed(configure_checks(self.check_config) if checks else []):
+            register_builtin(pm, check)
         compiled_checks = self.plugins.checks() if checks else []
         #: Checks that also flag whole months (``Check.period_flags`` overridden), with their plugin.
         self._period_checks = [(c, p) for c, p in compiled_checks if type(c).period_flags is not Check.period_flags]
         #: Check name → its labels (zh, en), for listings such as the HTML pack.
         self._check_labels = {c.name: (c.label or c.name, c.label_en or c.label or c.name) for c, _ in compiled_checks}
-        self.rulebook = RuleBook(collect_versions(self.plugins, ruleset, self.rule_files), self.tz)
-        self.ruleset_id = ruleset
-        self.store = self._open_store(store)
-        self.store.check_settings(tz, ruleset, migrate=migrate)
+        self.store.check_settings(
+            tz, ruleset, migrate=migrate, rule_files=encode_rule_files(self.rule_files.recorded)
+        )
         self.store.register_versions((v.ruleset.id, v.ruleset.version, v.digest) for v in self.rulebook.versions)
         self._members: dict[str, Member] = {m.id: m for m in self.store.members()}
         self._coefficient_cache: dict[tuple[object, ...], Decimal] = {}
@@ -144,12 +210,6 @@ class Engine:
             clock=clock or (lambda: datetime.now(UTC)),
         )
         self.ledger = Ledger(self.store)
-        #: Where review, appeals, corrections, settling and closing decide (store, pipeline, clock).
-        self.desk = Desk(
-            self.store, self.pipeline, self.tz, self.pipeline.clock, allow_self_decisions=allow_self_decisions
-        )
-        self.review = ReviewQueue(self.desk, self._members)
-        self._appeals = AppealDesk(self.desk, self._members, appeal_levels)
 
     # -- building ------------------------------------------------------------------------
 
@@ -196,7 +256,10 @@ class Engine:
     # -- members -------------------------------------------------------------------------
 
     def add_members(self, members: Iterable[Member | Mapping[str, Any]]) -> int:
-        """Insert or update members (all or none); return how many were given."""
+        """Insert or update members (all or none); return how many were given.
+
+        A member whose region a rule file's coefficient table does not name (and the table has
+        no ``default``) is a ValueError listing the known regions (``region_problem``)."""
         parsed: list[Member] = []
         for index, item in enumerate(members):
             if isinstance(item, Member):
@@ -208,11 +271,22 @@ class Engine:
                 parsed.append(Member.from_mapping(item))
             except (TypeError, ValueError) as error:
                 raise type(error)(f"members[{index}] ({item.get('id')!r}): {error}") from None
+        for index, member in enumerate(parsed):
+            problem = self.region_problem(member.region)
+            if problem is not None:
+                raise ValueError(f"members[{index}] ({member.id!r}): region: {problem}")
         self.store.upsert_members(parsed)
         for member in parsed:
             self._members[member.id] = member
         self._coefficient_cache.clear()
         return len(parsed)
+
+    def region_problem(self, region: str) -> str | None:
+        """Why a member of ``region`` would be refused: the coefficient table of a rule file's
+        version names neither the region nor a ``default`` (nor does the engine's table name
+        it); None when it is fine. Tables given in Python keep their meaning: 1 for the rest."""
+        from_files = (v.ruleset for v in self.rulebook.versions if self.rule_files.origin(v.ruleset) is not None)
+        return self._builtin_coefficients.unnamed(region, from_files)
 
     @property
     def members(self) -> list[Member]:
@@ -323,6 +397,7 @@ class Engine:
             flagger,
             settled=all_settled,
             scale=version.ruleset.scale,
+            title=version.ruleset.title("gold"),
         )
 
     def _period_flags(
@@ -416,6 +491,19 @@ class Engine:
         """Event kind → label in ``lang`` (see ``gridpoints.results.explain.kind_labels``)."""
         return kind_labels(self.rulebook, lang)
 
+    def check_labels(self, lang: str = "zh") -> dict[str, str]:
+        """Check name → what listings call it in ``lang`` (``daily_limit`` → 每日上限)."""
+        return {name: zh if lang == "zh" else en for name, (zh, en) in self._check_labels.items()}
+
+    def region_labels(self, lang: str = "zh") -> dict[str, str]:
+        """Region id → display name in ``lang`` from the rule set's ``[regions]`` (the latest
+        version naming it wins); regions it does not name are left out (shown by id)."""
+        return _place_labels((v.ruleset.regions for v in self.rulebook.versions), lang)
+
+    def grid_labels(self, lang: str = "zh") -> dict[str, str]:
+        """Grid id → display name in ``lang`` from the rule set's ``[grids]``."""
+        return _place_labels((v.ruleset.grids for v in self.rulebook.versions), lang)
+
     def section_labels(self, lang: str = "zh") -> dict[str, str]:
         """Scheme section id → label in ``lang``, from every version (the latest wins)."""
         return {s.id: s.display(lang) for v in self.rulebook.versions for s in v.ruleset.sections}
@@ -437,7 +525,12 @@ class Engine:
         history = tuple(report if m == parsed else self.report(m) for m in months)
         before = self.report(previous_period(parsed))
         english = self.kind_labels("en")
-        labels = Labels({k: (zh, english.get(k, k)) for k, zh in self.kind_labels("zh").items()}, self._check_labels)
+        labels = Labels(
+            {k: (zh, english.get(k, k)) for k, zh in self.kind_labels("zh").items()},
+            self._check_labels,
+            regions={k: v for version in self.rulebook.versions for k, v in version.ruleset.regions.items()},
+            grids={k: v for version in self.rulebook.versions for k, v in version.ruleset.grids.items()},
+        )
         return MonthPack(
             report=report,
             history=history,
@@ -497,7 +590,8 @@ class Engine:
             report = self.report(report)
         table = report_table(
             report, lang=lang, mask_names=mask_names, kind_labels=self.kind_labels(lang),
-            section_labels=self.section_labels(lang),
+            section_labels=self.section_labels(lang), region_labels=self.region_labels(lang),
+            grid_labels=self.grid_labels(lang),
         )  # fmt: skip
         export(table, target, format=format)
 

@@ -42,16 +42,17 @@ class RuleFileError(ConfigurationError):
 
 
 class StoreSettingsError(ConfigurationError):
-    """The store was created with another time zone or rule set than the engine opening it.
+    """The store was created with another time zone, rule set or rule files than the engine
+    opening it.
 
-    ``key`` is ``"tz"`` or ``"ruleset"``; ``stored`` what the store recorded, ``given`` what
-    the engine asked for. Opening it anyway takes ``migrate=True``.
+    ``key`` is ``"tz"``, ``"ruleset"`` or ``"rule_files"``; ``stored`` what the store recorded,
+    ``given`` what the engine asked for; ``problem`` says so without saying what to do (the
+    command line says it in its options). Opening it anyway takes ``migrate=True``.
     """
 
-    def __init__(self, url: str, key: str, stored: str, given: str) -> None:
-        super().__init__(
-            f"store {url} was created with {key}={stored!r}, not {given!r} (pass migrate=True to change it)"
-        )
+    def __init__(self, url: str, key: str, stored: str, given: str, *, problem: str | None = None) -> None:
+        self.problem = problem or f"store {url} was created with {key}={stored!r}, not {given!r}"
+        super().__init__(f"{self.problem} (pass migrate=True to change it)")
         self.url = url
         self.key = key
         self.stored = stored

@@ -32,6 +32,7 @@ __all__ = [
     "get_plugin_manager",
     "installed_plugins",
     "make_plugin_manager",
+    "register_builtin",
     "register_plugins",
     "select_installed",
 ]
@@ -145,12 +146,7 @@ def register_plugins(
     elif enabled is not None and (isinstance(enabled, str) or list(enabled)):
         raise ConfigurationError(f"plugins_enabled: {enabled!r} names plugins to load, but load_entrypoints=False")
     for plugin in builtins:
-        name = builtin_name(plugin)
-        if pm.get_plugin(name) is not None:
-            raise ConfigurationError(
-                f"plugin_manager: already holds {name}: it belongs to another engine; make one manager per engine"
-            )
-        pm.register(plugin, name=name)
+        register_builtin(pm, plugin)
     if load_entrypoints:
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
@@ -165,6 +161,16 @@ def register_plugins(
             raise ConfigurationError(f"cannot register plugin {plugin!r}: {error}") from error
     _block_replaced_builtins(pm)
     pm.check_pending()
+
+
+def register_builtin(pm: pluggy.PluginManager, plugin: object) -> None:
+    """Register one of an engine's configured built-ins as ``gridpoints.builtin.<Class>``."""
+    name = builtin_name(plugin)
+    if pm.get_plugin(name) is not None:
+        raise ConfigurationError(
+            f"plugin_manager: already holds {name}: it belongs to another engine; make one manager per engine"
+        )
+    pm.register(plugin, name=name)
 
 
 def get_plugin_manager(

@@ -43,7 +43,7 @@ COMMANDS: tuple[Command, ...] = (
 #: The general options that take a list (repeatable) and that are plain switches; the others
 #: hold one value (given twice, the later one counts).
 _LISTS = frozenset({"rules", "plugin"})
-_SWITCHES = frozenset({"no_plugins"})
+_SWITCHES = frozenset({"no_plugins", "migrate"})
 #: Where a general option given after the command is kept until ``merge_general``: the depth
 #: of the parser that read it (1: the command, 2: its action, as in ``review approve``).
 _LATE = re.compile(r"^_late(?P<depth>\d+)_(?P<name>\w+)$")
@@ -67,8 +67,12 @@ def _general(parser: argparse.ArgumentParser | argparse._ArgumentGroup, depth: i
     option("--rules", dest="rules", default=[], action="append", metavar="FILE",
            help="a TOML rule file (docs/rules.md); repeat for several")
     option("--ruleset", dest="ruleset",
-           help="the rule set to score with; default: the one in --rules if it names one, else standard")
-    option("--tz", dest="tz", default="Asia/Shanghai", help="the engine's time zone (default Asia/Shanghai)")
+           help="the rule set to score with; default: the one in --rules if it names one, else the one the "
+           "store was created with, else standard")
+    option("--tz", dest="tz",
+           help="the engine's time zone; default: the store's, else Asia/Shanghai")
+    option("--migrate", dest="migrate", default=False, action="store_true",
+           help="record a changed --ruleset, --tz or --rules in the store (otherwise refused)")
     option("--lang", dest="lang", default="zh", choices=("zh", "en"), help="labels in output (default zh)")
     option("--by", dest="by", metavar="NAME", help="who acts in review decisions; default login name")
     option("--no-plugins", dest="no_plugins", default=False, action="store_true",

@@ -52,24 +52,28 @@ class Context:
         check_installed(self.args.plugin, "--plugin")
         return list(self.args.plugin) or None
 
-    def ruleset(self, fallback: str = "standard") -> str:
-        """--ruleset, else the one rule set the --rules files define, else ``fallback``."""
+    def ruleset(self) -> str | None:
+        """--ruleset, else the one rule set the --rules files define, else None (the store's)."""
         if self.args.ruleset:
             return str(self.args.ruleset)
         ids = {version.id for path in self.args.rules for version in load_rules(path)}
         if len(ids) > 1:
             raise UsageError(f"--rules files define rule sets {', '.join(sorted(ids))}; choose one with --ruleset")
-        return ids.pop() if ids else fallback
+        return ids.pop() if ids else None
 
     def engine(self, db: str | None = None, fallback_ruleset: str = "standard") -> Engine:
+        """The engine on --db; what --ruleset, --tz and --rules leave out, the store recorded
+        (``fallback_ruleset`` is the rule set of a new store)."""
         if self._engine is None:
             self._engine = Engine(
                 db or database(self.args),
-                ruleset=self.ruleset(fallback_ruleset),
+                ruleset=self.ruleset(),
+                default_ruleset=fallback_ruleset,
                 tz=self.args.tz,
-                rules_files=self.args.rules,
+                rules_files=self.args.rules or None,
                 plugins=[DemoRules()],
                 plugins_enabled=self.plugins_enabled,
+                migrate=self.args.migrate,
             )
         return self._engine
 

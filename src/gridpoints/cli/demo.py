@@ -205,7 +205,8 @@ def run_demo(
     pending = engine.review.pending()
     out.write(f"\nHeld events waiting for review: {len(pending)}\n")
     if pending:
-        out.write(held_table(pending[:20], lang, engine.tz, reason_width=60) + "\n")
+        labels = engine.check_labels(lang)
+        out.write(held_table(pending[:20], lang, engine.tz, reason_width=60, check_labels=labels) + "\n")
         if len(pending) > 20:
             out.write(f"… and {len(pending) - 20} more (gridpoints review list)\n")
     verification = engine.ledger.verify()

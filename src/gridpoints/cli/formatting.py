@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gridpoints.desk.review import HeldEvent
 from gridpoints.engine import Engine
 from gridpoints.model import Entry
+from gridpoints.results.check_reasons import reason_text as check_reason
 from gridpoints.results.reports import ReportRow
 
 __all__ = [
     "entries_json",
     "entries_table",
     "held_table",
+    "reason_text",
     "report_table",
     "table",
     "text",
@@ -51,6 +53,24 @@ _WORDS = {
     "veto": ("一票否决", "veto"),
     "not_eligible": ("不参评", "not eligible"),
 }
+
+
+#: Entry reasons (``Entry.reason``) as explain's table shows them in zh; en shows the code.
+_REASONS = {
+    "rule": "规则计分",
+    "cap": "封顶",
+    "limit": "限次",
+    "derived": "派生扣分",
+    "correction": "更正",
+    "reversal": "冲销",
+    "period_award": "月度奖励",
+    "decision": "决定记录",
+}
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """An entry's reason code in ``lang`` (``cap`` → 封顶 in zh; the code itself in en)."""
+    return _REASONS.get(reason, reason) if lang == "zh" else reason
 
 
 def text(key: str, lang: str) -> str:
@@ -97,12 +117,12 @@ def _report_cells(engine: Engine, row: ReportRow, lang: str) -> list[str]:
         "" if row.rank is None else str(row.rank),
         row.member_id,
         _name(engine, row.member_id),
-        row.region,
-        row.grid or "",
+        engine.region_labels(lang).get(row.region, row.region),
+        "" if row.grid is None else engine.grid_labels(lang).get(row.grid, row.grid),
         str(row.score),
         "" if row.grade is None else row.grade.label(lang),
         "" if row.rank_in_region is None else str(row.rank_in_region),
-        _words(row.titles, lang),
+        ",".join(row.title_texts(lang)),
         _words(row.flags, lang),
     ]
 
@@ -133,7 +153,7 @@ def entries_table(engine: Engine, entries: Sequence[Entry], lang: str) -> str:
             _rule_label(engine, e, lang),
             str(e.points),
             str(e.coefficient),
-            e.reason + (f" → {e.ref}" if e.ref else ""),
+            reason_text(e.reason, lang) + (f" → {e.ref}" if e.ref else ""),
             e.hash[:12],
         ]
         for e in entries
@@ -185,16 +205,26 @@ def _clip(value: str, width: int | None) -> str:
     return out + "…"
 
 
-def held_table(held: Sequence[HeldEvent], lang: str, tz: Any, *, reason_width: int | None = None) -> str:
-    """Held events waiting for review; ``reason_width`` clips long reasons (the demo's summary)."""
+def held_table(
+    held: Sequence[HeldEvent],
+    lang: str,
+    tz: Any,
+    *,
+    reason_width: int | None = None,
+    check_labels: Mapping[str, str] | None = None,
+) -> str:
+    """Held events waiting for review; ``reason_width`` clips long reasons (the demo's summary).
+    ``check_labels`` (check name → label in ``lang``) names the checks: 每日上限 rather than
+    daily_limit; a built-in check's reason is said in Chinese for ``zh`` (``check_reasons``)."""
+    labels = check_labels or {}
     rows = [
         [
             h.event.id,
             h.event.member_id,
             h.event.kind,
             h.event.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
-            h.check,
-            _clip(h.reason + (f" → {h.ref}" if h.ref else ""), reason_width),
+            labels.get(h.check, h.check),
+            _clip(check_reason(h.check, h.reason, lang) + (f" → {h.ref}" if h.ref else ""), reason_width),
         ]
         for h in held
     ]

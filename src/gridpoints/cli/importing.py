@@ -282,6 +282,9 @@ def import_members(engine: Engine, source: Source, report: Callable[[BadRow], No
             if record.error is not None or record.values is None:
                 raise FieldError(*(record.error or ("(row)", "unreadable")))
             member = Member.from_mapping(member_mapping(record.values))
+            problem = engine.region_problem(member.region)
+            if problem is not None:
+                raise FieldError("region", problem)
             if member.id in seen:
                 raise FieldError("id", f"member {member.id!r} appears twice (also line {seen[member.id]})")
             seen[member.id] = record.line

@@ -17,6 +17,13 @@ def explained(error: Exception) -> str:
         if error.files:
             text += f"; to use it instead, leave out --rules {' '.join(error.files)}"
         return text
-    if isinstance(error, StoreSettingsError):  # the store's recorded zone or rule set differs
-        return f"{error}; give the same --ruleset (and --rules, --tz) as when the file was created"
+    if isinstance(error, StoreSettingsError):  # the store's recorded zone, rule set or rule files differ
+        if error.key == "rule_files":
+            return f"{error.problem}; give the rule files it was created with, or add --migrate to record these"
+        if error.key == "ruleset":
+            return (
+                f"{error.problem}; leave out --ruleset (and --rules files of another rule set) to use the "
+                "store's, or add --migrate to change it"
+            )
+        return f"{error.problem}; leave out --tz to use the store's, or add --migrate to change it"
     return str(error)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from gridpoints.rules import RuleSet
 from gridpoints.rules._types import Condition, Rule
 from gridpoints.rules.compiled import CompiledVersion
 
-__all__ = ["describe_versions"]
+__all__ = ["check_tables", "describe_versions", "format_options", "late_reports"]
 
 _OPS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in", "not_in": "not in"}
 
@@ -39,7 +39,36 @@ def _rule_row(rule: Rule, lang: str) -> list[str]:
     return [rule.kind, rule.display(lang), format_points(rule.points), "; ".join(notes)]
 
 
-def _late_reports(ruleset: RuleSet) -> str:
+def _option_value(value: object) -> str:
+    """An option value as a rule file would write it: ``12``, ``location``, ``{patrol = 12}``."""
+    if value is None:
+        return "any"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k} = {_option_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "[" + ", ".join(_option_value(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    return str(value)
+
+
+def format_options(options: Mapping[str, object]) -> str:
+    """``minutes = 30, attribute = location``, or ``no options``."""
+    return ", ".join(f"{key} = {_option_value(value)}" for key, value in options.items()) or "no options"
+
+
+def check_tables(ruleset: RuleSet) -> str:
+    """The version's ``[checks.<name>]`` tables in a line: ``checks: burst off; daily_limit limits = {…}``."""
+    parts = []
+    for name, table in ruleset.checks.items():
+        options = {k: v for k, v in table.items() if k != "enabled"}
+        state = " off" if table.get("enabled", True) is False else ""
+        parts.append(f"{name}{state}" + (f" {format_options(options)}" if options else ""))
+    return "checks: " + "; ".join(parts)
+
+
+def late_reports(ruleset: RuleSet) -> str:
+    """What a late report of the version costs, or why it costs nothing (no deductions derived)."""
     late = CompiledVersion.build(ruleset, UTC).late_rule  # the rule the pipeline would use
     if late is None:
         return "late reports: no late_report rule, so no derived late-report deductions"
@@ -67,5 +96,7 @@ def describe_versions(versions: Sequence[RuleSet], lang: str) -> list[str]:
         if version.coefficients:
             table_text = ", ".join(f"{region} ×{canonical(c)}" for region, c in version.coefficients.items())
             lines.append(f"    coefficients (positive awards only): {table_text}")
-        lines.append("    " + _late_reports(version))
+        lines.append("    " + late_reports(version))
+        if version.checks:
+            lines.append("    " + check_tables(version))
     return lines

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from gridpoints._markers import hookimpl
@@ -10,9 +10,11 @@ from gridpoints.model import Member
 from gridpoints.rules import RuleSet
 from gridpoints.rules._types import to_coefficients
 
-__all__ = ["RegionalCoefficients"]
+__all__ = ["DEFAULT_REGION", "RegionalCoefficients"]
 
 ONE = Decimal(1)
+#: The table key whose coefficient applies to every region the table does not name.
+DEFAULT_REGION = "default"
 
 
 class RegionalCoefficients:
@@ -25,11 +27,34 @@ class RegionalCoefficients:
         self.table: Mapping[str, Decimal] = to_coefficients(table)
 
     def lookup(self, region: str, ruleset: RuleSet) -> Decimal:
-        """The coefficient for ``region`` under ``ruleset``; depends on nothing else."""
+        """The coefficient for ``region`` under ``ruleset``: the engine's table, the rule set's,
+        then their ``default`` entries, then 1; depends on nothing else."""
         found = self.table.get(region)
         if found is None:
-            found = ruleset.coefficients.get(region, ONE)
+            found = ruleset.coefficients.get(region)
+        if found is None:
+            found = self.table.get(DEFAULT_REGION)
+        if found is None:
+            found = ruleset.coefficients.get(DEFAULT_REGION, ONE)
         return found
+
+    def unnamed(self, region: str, rulesets: Iterable[RuleSet]) -> str | None:
+        """Why ``region`` has no coefficient of its own in the tables of ``rulesets`` (a silent 1
+        would hide a misspelt region), or None. A ``default`` entry names every region; so does
+        the engine's table naming it. The engine passes the versions of rule files: a table
+        given in Python (``Engine(coefficients={"rural": "1.2"})``, a ``RuleSet``) keeps its
+        meaning, 1 for the regions it leaves out."""
+        if region in self.table or DEFAULT_REGION in self.table:
+            return None
+        for ruleset in rulesets:
+            table = ruleset.coefficients
+            if table and region not in table and DEFAULT_REGION not in table:
+                known = ", ".join(sorted(self.table.keys() | table.keys()))
+                return (
+                    f"region {region!r} has no coefficient in rule set {ruleset.id} {ruleset.version} "
+                    f"(known regions: {known}); add it to the coefficients, or give a {DEFAULT_REGION!r} coefficient"
+                )
+        return None
 
     @hookimpl(trylast=True)
     def gridpoints_coefficient(self, member: Member, ruleset: RuleSet) -> Decimal:

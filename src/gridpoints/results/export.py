@@ -85,7 +85,6 @@ _HEADERS: Mapping[str, tuple[str, str]] = {
     "members": ("人数", "members"),
     "mean": ("平均分", "mean score"),
 }
-_TITLES = {"gold": ("金牌网格员", "gold")}
 _FLAGS = {
     "accountability": ("问责", "accountability"),
     "outlier": ("异常", "outlier"),
@@ -147,11 +146,15 @@ def report_table(
     mask_names: bool = False,
     kind_labels: Mapping[str, str] | None = None,
     section_labels: Mapping[str, str] | None = None,
+    region_labels: Mapping[str, str] | None = None,
+    grid_labels: Mapping[str, str] | None = None,
 ) -> Table:
     """A report as a table: one column per field, per month (quarters, years) and per kind.
 
     A scheme's report has a column per assessed period it is made of (``part.2026-H1``) instead
     of the months and the average, and one per section (``section.info``) before the kinds.
+    ``region_labels`` and ``grid_labels`` (id → name in ``lang``, from the rule file's
+    ``[regions]`` and ``[grids]``) replace the ids they name; titles are the rows' own labels.
     """
     _check(lang)
     labels = kind_labels or {}
@@ -175,8 +178,8 @@ def report_table(
             row.rank,
             row.member_id,
             mask_name(row.name) if mask_names else row.name,
-            row.region,
-            row.grid,
+            (region_labels or {}).get(row.region, row.region),
+            None if row.grid is None else (grid_labels or {}).get(row.grid, row.grid),
             row.score,
         ]
         if months:
@@ -186,7 +189,7 @@ def report_table(
             row.percentile,
             row.rank_in_region,
             row.rank_in_grid,
-            ";".join(_pick(_TITLES.get(t, (t, t)), lang) for t in row.titles),
+            ";".join(row.title_texts(lang)),
             ";".join(_pick(_FLAGS.get(f, (f, f)), lang) for f in row.flags),
         ]
         cells += [row.months.get(m, Decimal("0.00")) for m in months]

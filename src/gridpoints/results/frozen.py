@@ -68,7 +68,12 @@ def _typed(value: object) -> object:
 def report_to_json(report: Report) -> str:
     """A report as canonical JSON (every ReportRow field, decimals exact; the grade scale when
     it is not the built-in one)."""
-    rows = [{f.name: _plain(getattr(row, f.name)) for f in attrs.fields(ReportRow)} for row in report.rows]
+    # title_labels only when there are some: a report without titles is written as it always was.
+    rows = [
+        {f.name: _plain(getattr(row, f.name)) for f in attrs.fields(ReportRow) if f.name != "title_labels"}
+        | ({"title_labels": _plain(row.title_labels)} if row.title_labels else {})
+        for row in report.rows
+    ]
     document: dict[str, object] = {"period": str(report.period), "rows": rows}
     if report.scale != BUILTIN_SCALE:
         document["scale"] = [_plain(grade) for grade in report.scale]

@@ -42,6 +42,14 @@ class Labels:
 
     kinds: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
     checks: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
+    #: Region and grid id → (zh, en), from the rule file's ``[regions]`` and ``[grids]``.
+    regions: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
+    grids: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
+
+    def places(self, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Region and grid id → name in ``lang``, as ``report_table`` takes them."""
+        pick = 0 if lang == "zh" else 1
+        return ({k: v[pick] for k, v in self.regions.items()}, {k: v[pick] for k, v in self.grids.items()})
 
     def kind(self, code: str, lang: str) -> str:
         """An event kind's label in ``lang`` (its code when it has none)."""

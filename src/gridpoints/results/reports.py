@@ -19,6 +19,7 @@ import attrs
 from gridpoints._decimal import cents_to_points, quantize
 from gridpoints.model import Grade, Member
 from gridpoints.periods import Period
+from gridpoints.rules.labels import TITLES
 
 __all__ = [
     "BUILTIN_SCALE",
@@ -115,6 +116,16 @@ class ReportRow:
     sections: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
     #: Assessment schemes, for a period made of assessed periods: each one's score.
     parts: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
+    #: ``(zh, en)`` label of each of ``titles``, in order, as the rule set names them; empty in
+    #: reports frozen before titles had labels (``title_texts`` then uses the built-in names).
+    title_labels: tuple[tuple[str, str], ...] = ()
+
+    def title_texts(self, lang: str = "zh") -> tuple[str, ...]:
+        """The titles' labels in ``lang`` (``金牌网格员`` / ``gold``); ``titles`` keeps the codes."""
+        if len(self.title_labels) == len(self.titles):
+            return tuple(zh if lang == "zh" else en for zh, en in self.title_labels)
+        builtin = {code: (zh, en) for code, (zh, en, _) in TITLES.items()}
+        return tuple(builtin.get(t, (t, t))[0 if lang == "zh" else 1] for t in self.titles)
 
     @property
     def average(self) -> Decimal:
@@ -227,6 +238,7 @@ def build_report(
     *,
     settled: bool = False,
     scale: tuple[Grade, ...] = BUILTIN_SCALE,
+    title: tuple[str, str, Decimal] | None = TITLES["gold"],
 ) -> Report:
     """Assemble a report from store aggregates: points per member and kind (one GROUP BY), per
     member and month for quarters and years, and one total per earlier month for accountability
@@ -259,6 +271,7 @@ def build_report(
         flagger,
         settled=settled,
         scale=scale,
+        title=title,
         flags={member_id: ("accountability",) for member_id in accountable},
         breakdown={m.id: {k: cents_to_points(v) for k, v in sorted(by_kind.get(m.id, {}).items())} for m in assessed},
         months=(
@@ -279,6 +292,7 @@ def assemble_report(
     *,
     settled: bool = False,
     scale: tuple[Grade, ...] = BUILTIN_SCALE,
+    title: tuple[str, str, Decimal] | None = TITLES["gold"],
     flags: Mapping[str, Sequence[str]],
     breakdown: Mapping[str, Mapping[str, Decimal]],
     months: Mapping[str, Mapping[str, Decimal]],
@@ -292,7 +306,8 @@ def assemble_report(
 
     Only ``ranked`` members (default: all) are ranked, get percentiles and gold titles, and are
     shown to ``flagger`` (the checks' ``period_flags``, added after ``flags``). Gold needs a
-    grade other than the lowest of ``scale``.
+    grade other than the lowest of ``scale``; ``title`` is its (zh, en) label and share of the
+    ranking (the rule set's ``[titles]``), None when the rule set switched it off.
     """
     in_ranking = assessed if ranked is None else [m for m in assessed if m.id in ranked]
     ranked_scores = scores if ranked is None else {m.id: scores[m.id] for m in in_ranking}
@@ -307,7 +322,9 @@ def assemble_report(
     region_ranks = {k: v for group in by_region.values() for k, v in competition_ranks(group).items()}
     grid_ranks = {k: v for group in by_grid.values() for k, v in competition_ranks(group).items()}
 
-    gold_cutoff = math.ceil(len(in_ranking) / 10)
+    # Exact: ceil(n × 0.1) is ceil(n / 10), the built-in share.
+    gold_cutoff = 0 if title is None else math.ceil(len(in_ranking) * title[2])
+    gold_labels = () if title is None else ((title[0], title[1]),)
     lowest = scale[-1]
     extra = flagger(period, in_ranking, ranked_scores) if flagger is not None else {}
     no_details: Mapping[str, Decimal] = {}
@@ -327,6 +344,7 @@ def assemble_report(
                 rank_in_region=region_ranks.get(m.id),
                 rank_in_grid=grid_ranks.get(m.id),
                 titles=("gold",) if gold else (),
+                title_labels=gold_labels if gold else (),
                 flags=(*flags.get(m.id, ()), *extra.get(m.id, ())),
                 name=m.name,
                 percentile=shares.get(m.id),

@@ -58,6 +58,7 @@ def build_scheme_report(
         flagger,
         settled=settled,
         scale=layout.governing.scale,
+        title=layout.governing.title("gold"),
         flags={
             m: (*a.flags, *(("accountability",) if m in accountable else ())) for m, a in assessments.items()
         },

@@ -236,7 +236,8 @@ def _replay(
     if version.ruleset.is_scheme:
         report = build_scheme_report(period, members, sums, rulebook, tz, grader)
     else:
-        report = build_report(period, members, sums, grader, scale=version.ruleset.scale)
+        report = build_report(period, members, sums, grader, scale=version.ruleset.scale,
+                              title=version.ruleset.title("gold"))
     # Kinds of the events not scored: the given ones are at hand, the booked ones are looked up.
     kinds = {extra[r.index - booked.count].id: extra[r.index - booked.count].kind
              for r in result.rejected if r.index >= booked.count}

@@ -18,6 +18,8 @@ from gridpoints._decimal import MAX_COEFFICIENT, MAX_POINTS, bounded, canonical,
 from gridpoints._validate import check_id
 from gridpoints.model import Grade
 from gridpoints.rules.bounds import Limit, QuantityBounds, to_limit, to_quantity_bounds
+from gridpoints.rules.check_tables import check_tables_key, to_check_tables
+from gridpoints.rules.labels import TITLES, titles_key, to_place_labels, to_titles
 from gridpoints.rules.scheme import (
     Assessment,
     GradeBand,
@@ -274,6 +276,14 @@ def to_coefficients(value: object) -> Mapping[str, Decimal]:
     return table
 
 
+def _region_labels(value: object) -> Mapping[str, tuple[str, str]]:
+    return to_place_labels(value, "regions")
+
+
+def _grid_labels(value: object) -> Mapping[str, tuple[str, str]]:
+    return to_place_labels(value, "grids")
+
+
 def _number_rules(rules: Iterable[Rule]) -> tuple[Rule, ...]:
     """Give each rule without an id the id ``kind.n`` (n counts within its kind, from 1)."""
     counts: dict[str, int] = {}
@@ -332,6 +342,22 @@ class RuleSet:
     assessment: Assessment = attrs.field(default=None, converter=_assessment, kw_only=True)
     sections: tuple[Section, ...] = attrs.field(default=(), converter=to_sections, kw_only=True)
     tallies: tuple[Tally, ...] = attrs.field(default=(), converter=to_tallies, kw_only=True)
+    #: Built-in check → options (``enabled`` among them): ``[checks.<name>]`` of a rule file.
+    checks: Mapping[str, Mapping[str, object]] = attrs.field(
+        default=None, converter=to_check_tables, kw_only=True, hash=False
+    )
+    #: Region id → (zh, en) display name: ``[regions]`` of a rule file (a label: not digested).
+    regions: Mapping[str, tuple[str, str]] = attrs.field(
+        default=None, converter=_region_labels, kw_only=True, hash=False
+    )
+    #: Grid id → (zh, en) display name: ``[grids]``.
+    grids: Mapping[str, tuple[str, str]] = attrs.field(
+        default=None, converter=_grid_labels, kw_only=True, hash=False
+    )
+    #: Title code → options (``enabled``, ``label``, ``label_en``, ``share``): ``[titles]``.
+    titles: Mapping[str, Mapping[str, object]] = attrs.field(
+        default=None, converter=to_titles, kw_only=True, hash=False
+    )
     #: The grades this version gives, best first: its bands, or the built-in three.
     scale: tuple[Grade, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -383,6 +409,16 @@ class RuleSet:
         """Every event kind the version has a rule for."""
         return frozenset(rule.kind for rule in self.rules)
 
+    def title(self, code: str) -> tuple[str, str, Decimal] | None:
+        """Title ``code``'s (zh, en) label and share of the ranking, or None when switched off."""
+        zh, en, share = TITLES[code]
+        options = self.titles.get(code, {})
+        if options.get("enabled", True) is False:
+            return None
+        label, label_en, given = options.get("label", zh), options.get("label_en", en), options.get("share", share)
+        assert isinstance(label, str) and isinstance(label_en, str) and isinstance(given, Decimal)
+        return label, label_en, given
+
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with ``rule_id`` (for example ``hazard.2``), or None."""
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -410,5 +446,9 @@ class RuleSet:
             document["sections"] = [section.key() for section in self.sections]
         if self.tallies:
             document["tallies"] = [tally.key() for tally in self.tallies]
+        if self.checks:  # likewise: the checks' options are versioned with the rules that set them
+            document["checks"] = check_tables_key(self.checks)
+        if self.titles:  # who gets a title is a result; the region and grid names are only labels
+            document["titles"] = titles_key(self.titles)
         data = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(data.encode("utf-8")).hexdigest()

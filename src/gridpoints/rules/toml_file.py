@@ -22,13 +22,18 @@ from gridpoints.rules._toml_lines import KeyLines, TooDeep
 from gridpoints.rules._types import MAX_REPORT_DEADLINE_HOURS, OPERATORS, Rule, RuleSet
 from gridpoints.rules.bounds import LIMIT_SCOPES
 
-__all__ = ["RuleSource", "load_rules", "parse_rules"]
+__all__ = ["RuleSource", "load_rules", "parse_rules", "read_rule_file"]
 
 KeyPath = tuple[str | int, ...]
 
+#: The kind of the deduction a late report of a ``reportable`` kind books.
+LATE_REPORT = "late_report"
 _FILE_KEYS = frozenset({"id", "label", "versions"})
 _VERSION_KEYS = frozenset(
-    {"version", "effective_from", "label", "rules", "coefficients", "grades", "reportable", "report_deadline_hours"}
+    {
+        "version", "effective_from", "label", "rules", "coefficients", "grades", "reportable",
+        "report_deadline_hours", "checks", "regions", "grids", "titles",
+    }
 )
 _RULE_KEYS = frozenset({"kind", "points", "label", "label_en", "id", "when", "cap"})
 # Keys of assessment schemes, named apart in "unknown key" messages.
@@ -378,6 +383,13 @@ class _Reader:
             if not isinstance(kinds, list):
                 raise self.fail(here, f"is {_type_name(kinds)}; expected an array of event kinds")
             options["reportable"] = tuple(self.text(kind, (*here, i)) for i, kind in enumerate(kinds))
+            if options["reportable"] and not any(rule.kind == LATE_REPORT for rule in rules):
+                raise self.fail(
+                    here,
+                    f"lists kinds whose late reports cost points, but no rule has kind {LATE_REPORT!r}, so they "
+                    f'would cost nothing; add [[rules]] kind = "{LATE_REPORT}" with negative points, or leave '
+                    "reportable out (late-report deductions are then off)",
+                )
         if "report_deadline_hours" in table:
             here = (*path, "report_deadline_hours")
             hours = self.number(table["report_deadline_hours"], here)
@@ -386,6 +398,9 @@ class _Reader:
             if hours > MAX_REPORT_DEADLINE_HOURS:
                 raise self.fail(here, f"{hours} is beyond the bound of {MAX_REPORT_DEADLINE_HOURS:,} hours")
             options["report_deadline"] = timedelta(microseconds=int(hours * 3_600_000_000))
+        for key in ("checks", "regions", "grids", "titles"):  # checked by RuleSet; errors located
+            if key in table:
+                options[key] = self.table(table[key], (*path, key), frozenset(table[key]))
         try:
             return RuleSet(ruleset_id, version, starts, rules, **options)
         except (TypeError, ValueError) as error:
@@ -447,6 +462,30 @@ def _decode_error_line(error: tomllib.TOMLDecodeError) -> int | None:
 RuleSource = str | os.PathLike[str] | Traversable
 
 
+def read_rule_file(path: RuleSource) -> tuple[str, bytes]:
+    """The name a rule file is known by (an absolute path, or a package resource's text) and its
+    bytes; ``FileNotFoundError`` when it does not exist, a ``RuleFileError`` for a directory."""
+    if isinstance(path, Traversable) and not isinstance(path, os.PathLike):
+        file: Traversable = path
+        name = str(path)
+    else:
+        file = Path(path)
+        name = os.path.abspath(file)
+    if file.is_dir():
+        raise RuleFileError(str(file), None, None, "is a directory, not a rule file")
+    return name, file.read_bytes()
+
+
+def decode_rules(raw: bytes, source: str) -> tuple[RuleSet, ...]:
+    """The versions in a rule file's bytes (UTF-8, a BOM allowed); ``source`` names it in errors."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise RuleFileError(source, line, None, "is not UTF-8 (TOML files must be)") from None
+    return parse_rules(text, source)
+
+
 def load_rules(path: RuleSource) -> tuple[RuleSet, ...]:
     """Read a TOML rule file into its rule-set versions (one, or one per ``[[versions]]``).
 
@@ -460,10 +499,4 @@ def load_rules(path: RuleSource) -> tuple[RuleSet, ...]:
     file = path if isinstance(path, Traversable) and not isinstance(path, os.PathLike) else Path(path)
     if file.is_dir():
         raise RuleFileError(str(file), None, None, "is a directory, not a rule file")
-    raw = file.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise RuleFileError(str(file), line, None, "is not UTF-8 (TOML files must be)") from None
-    return parse_rules(text, str(file))
+    return decode_rules(file.read_bytes(), str(file))

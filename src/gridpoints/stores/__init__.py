@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from decimal import Decimal
@@ -39,6 +40,8 @@ __all__ = [
     "chained_head",
     "checked_settings",
     "checked_versions",
+    "decode_rule_files",
+    "encode_rule_files",
     "limit_rows",
     "limit_scope",
     "limit_units",
@@ -64,11 +67,49 @@ def chained_head(head: tuple[int, str], entries: Sequence[EntryValues]) -> tuple
     return last.seq, last.hash
 
 
-def checked_settings(url: str, stored: Mapping[str, str], tz: str, ruleset: str, *, migrate: bool) -> dict[str, str]:
-    """The settings an engine on ``tz`` and ``ruleset`` records in store ``url``.
+def encode_rule_files(files: Sequence[tuple[str, str]]) -> str:
+    """The ``rule_files`` setting: ``(path, content digest)`` of each rule file, as JSON."""
+    return json.dumps([[path, digest] for path, digest in files], ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_rule_files(text: str | None) -> list[tuple[str, str]]:
+    """``(path, digest)`` pairs of a ``rule_files`` setting (none when it was never recorded)."""
+    if not text:
+        return []
+    return [(str(path), str(digest)) for path, digest in json.loads(text)]
+
+
+def _rule_files_changed(url: str, stored: str, given: str) -> StoreSettingsError | None:
+    """The error when the rule files' contents differ from those recorded (paths may move)."""
+    old, new = decode_rule_files(stored), decode_rule_files(given)
+    if sorted(d for _, d in old) == sorted(d for _, d in new):
+        return None
+    old_by_path = dict(old)
+    for path, digest in new:
+        if path in old_by_path and old_by_path[path] != digest:
+            problem = (
+                f"rule file {path} changed since store {url} recorded it "
+                f"(digest {old_by_path[path][:12]} then, {digest[:12]} now)"
+            )
+            return StoreSettingsError(url, "rule_files", stored, given, problem=problem)
+
+    def listed(files: list[tuple[str, str]]) -> str:
+        return ", ".join(f"{path} ({digest[:12]})" for path, digest in files) or "none"
+
+    problem = f"store {url} was created with rule files {listed(old)}, not {listed(new)}"
+    return StoreSettingsError(url, "rule_files", stored, given, problem=problem)
+
+
+def checked_settings(
+    url: str, stored: Mapping[str, str], tz: str, ruleset: str, *, migrate: bool, rule_files: str | None = None
+) -> dict[str, str]:
+    """The settings an engine on ``tz``, ``ruleset`` and ``rule_files`` records in store ``url``.
 
     ``stored`` is what the store recorded when it was created; a different value is a
-    ``StoreSettingsError`` naming the key, unless ``migrate``. Every store calls this.
+    ``StoreSettingsError`` naming the key, unless ``migrate``. ``rule_files``
+    (``encode_rule_files``) compares by content: the same files at other paths are recorded
+    anew, a changed one is refused naming it and both digests. None leaves them as they are.
+    Every store calls this.
     """
     wanted = {"tz": tz, "ruleset": ruleset}
     if not migrate:
@@ -76,6 +117,13 @@ def checked_settings(url: str, stored: Mapping[str, str], tz: str, ruleset: str,
             old = stored.get(key)
             if old is not None and old != value:
                 raise StoreSettingsError(url, key, old, value)
+    if rule_files is not None:
+        old_files = stored.get("rule_files")
+        if not migrate and old_files is not None:
+            error = _rule_files_changed(url, old_files, rule_files)
+            if error is not None:
+                raise error
+        wanted["rule_files"] = rule_files
     return wanted
 
 
@@ -195,9 +243,12 @@ class Store(Protocol):
 
     url: str
 
-    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
-        """Record tz and rule-set id on first use; refuse others later (``StoreSettingsError``)
-        unless ``migrate``."""
+    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False, rule_files: str | None = None) -> None:
+        """Record tz, rule-set id and rule files (``encode_rule_files``; None: leave them) on
+        first use; refuse others later (``StoreSettingsError``) unless ``migrate``."""
+
+    def settings(self) -> dict[str, str]:
+        """What ``check_settings`` recorded (``tz``, ``ruleset``, ``rule_files``); empty when new."""
 
     def register_versions(self, versions: Iterable[tuple[str, str, str]]) -> None:
         """Record ``(ruleset, version, digest)``; refuse a known version whose digest changed."""

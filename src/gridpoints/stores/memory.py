@@ -167,8 +167,13 @@ class MemoryStore:
         self._settled: dict[str, int] = {}
         self._in_transaction = False
 
-    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
-        self._settings.update(checked_settings(self.url, self._settings, tz, ruleset, migrate=migrate))
+    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False, rule_files: str | None = None) -> None:
+        self._settings.update(
+            checked_settings(self.url, self._settings, tz, ruleset, migrate=migrate, rule_files=rule_files)
+        )
+
+    def settings(self) -> dict[str, str]:
+        return dict(self._settings)
 
     def register_versions(self, versions: Iterable[tuple[str, str, str]]) -> None:
         for ruleset, version, digest in checked_versions(versions, self._versions):

@@ -283,12 +283,17 @@ class SQLStore(abc.ABC, Generic[C, T]):
 
     # -- settings, versions, members -----------------------------------------------------
 
-    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False) -> None:
+    def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False, rule_files: str | None = None) -> None:
         with self._write() as conn:
             self._lock_settings(conn)
             stored = dict(conn.execute("SELECT key, value FROM meta", ()).fetchall())
-            for key, value in checked_settings(self.url, stored, tz, ruleset, migrate=migrate).items():
+            wanted = checked_settings(self.url, stored, tz, ruleset, migrate=migrate, rule_files=rule_files)
+            for key, value in wanted.items():
                 conn.execute(self.dialect.upsert("meta", ("key", "value"), "key"), (key, value))
+
+    def settings(self) -> dict[str, str]:
+        with self._read() as conn:
+            return dict(conn.execute("SELECT key, value FROM meta", ()).fetchall())
 
     def register_versions(self, versions: Iterable[tuple[str, str, str]]) -> None:
         rows = list(versions)

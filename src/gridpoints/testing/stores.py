@@ -211,6 +211,16 @@ class LimitedRules:
                                                          gp.Rule("case", 3, limit={"month": "2.5"})])]
 
 
+#: A rule file of one version (``tmp_path / "local.toml"`` in the settings cases).
+LOCAL_RULES = """id = "local"
+version = "1"
+effective_from = 2000-01-01
+
+[[rules]]
+kind = "patrol"
+points = 7
+"""
+
 MEMBERS = [
     gp.Member(id="M001", region="urban", name="小李", grid="U1", joined="2020-01-01", attributes={"team": "a"}),
     gp.Member(id="M002", region="rural", left="2030-12-31"),
@@ -867,6 +877,47 @@ class StoreConformance(abc.ABC):
         if self.durable:
             moved.close()
         self.engine(store, members=False, tz="Asia/Urumqi")  # recorded by the migration
+
+    def test_the_store_remembers_its_rule_set_rule_files_and_zone(self) -> None:
+        rules = self.tmp_path / "local.toml"
+        rules.write_text(LOCAL_RULES, encoding="utf-8")
+        engine = self.engine(tz="Asia/Urumqi", rules_files=[rules])
+        engine.ingest([gp.Event("p1", "M001", "patrol", at(3))])
+        recorded = engine.store.settings()
+        assert (recorded["tz"], recorded["ruleset"]) == ("Asia/Urumqi", "local")
+        engine = self.reopen(engine)  # nothing given: the store's settings apply
+        assert (engine.tz_name, engine.ruleset_id, engine.rule_files.paths) == ("Asia/Urumqi", "local", (str(rules),))
+        assert engine.score("M001", "2026-11") == 7
+
+    def test_a_changed_rule_file_is_refused_naming_it_and_both_digests(self) -> None:
+        rules = self.tmp_path / "local.toml"
+        rules.write_text(LOCAL_RULES, encoding="utf-8")
+        engine = self.engine(rules_files=[rules])
+        before = engine.rule_files.recorded[0][1]
+        if self.durable:
+            engine.close()
+        store = engine.store if not self.durable else None
+        rules.write_text('label = "本地规则"\n' + LOCAL_RULES, encoding="utf-8")  # same versions, new text
+        with pytest.raises(gp.StoreSettingsError) as caught:
+            self.engine(store, members=False)
+        assert caught.value.key == "rule_files"
+        assert str(rules) in str(caught.value) and before[:12] in str(caught.value)
+        moved = self.engine(store, members=False, migrate=True)  # on purpose: recorded anew
+        after = moved.rule_files.recorded[0][1]
+        assert after != before
+        if self.durable:
+            moved.close()
+        assert self.engine(store, members=False).rule_files.recorded[0][1] == after
+
+    def test_the_same_rule_file_at_another_path_is_accepted(self) -> None:
+        rules, moved = self.tmp_path / "local.toml", self.tmp_path / "moved.toml"
+        for path in (rules, moved):
+            path.write_text(LOCAL_RULES, encoding="utf-8")
+        engine = self.engine(rules_files=[rules])
+        engine = self.reopen(engine, rules_files=[moved])
+        assert engine.ruleset_id == "local"
+        engine = self.reopen(engine)
+        assert engine.rule_files.paths == (str(moved),)
 
     def test_a_rule_version_changed_in_place_is_refused(self) -> None:
         store = self.open_store()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gridpoints.cli.commands import Subparsers
 from gridpoints.cli.context import Context, parse_period
+from gridpoints.cli.notes import empty_report_note
 
 __all__ = ["add_parser", "run"]
 
@@ -22,4 +23,7 @@ def run(ctx: Context) -> int:
         f"closed {closed.period} (by {closed.by}): report frozen at ledger entry {closed.head_seq} "
         f"({closed.head_hash[:12]}); later changes are booked in the first open month\n"
     )
+    note = empty_report_note(closed.report, ctx.lang)
+    if note is not None:  # closed all the same: an empty month may be closed on purpose
+        ctx.err.write(note + "\n")
     return 0

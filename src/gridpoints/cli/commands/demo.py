@@ -18,6 +18,7 @@ from gridpoints.cli.demo import (
 )
 from gridpoints.cli.options import positive
 from gridpoints.demo import demo_events
+from gridpoints.engine import DEFAULT_TZ
 from gridpoints.periods import Period
 
 __all__ = ["add_parser", "run"]
@@ -42,7 +43,7 @@ def add_parser(commands: Subparsers) -> None:
 def run(ctx: Context) -> int:
     args = ctx.args
     try:
-        zone = ZoneInfo(args.tz)
+        zone = ZoneInfo(args.tz or DEFAULT_TZ)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(f"--tz: {args.tz!r} is not a known time zone (try Asia/Shanghai)") from None
     period = parse_period(args.period) if args.period else Period.month_of(datetime.now(zone), zone).shift(-1)

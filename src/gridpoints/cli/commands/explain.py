@@ -27,7 +27,8 @@ def run(ctx: Context) -> int:
         ctx.out.write(formatting.entries_json(engine, entries, ctx.lang))
         return 0
     member = engine.member(ctx.args.member)
-    title = f"{member.id}{' ' + member.name if member.name else ''} ({member.region}) {period}: {score}"
+    region = engine.region_labels(ctx.lang).get(member.region, member.region)
+    title = f"{member.id}{' ' + member.name if member.name else ''} ({region}) {period}: {score}"
     ctx.out.write(title + "\n")
     if entries:
         ctx.out.write(formatting.entries_table(engine, entries, ctx.lang) + "\n")

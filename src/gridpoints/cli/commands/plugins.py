@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import os
 import types
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
 
 from gridpoints._manager import PluginFacade
 from gridpoints._versions import collect_versions
 from gridpoints.checks import Check
 from gridpoints.cli.commands import Subparsers
-from gridpoints.cli.context import Context
+from gridpoints.cli.context import Context, database
 from gridpoints.cli.demo import DemoRules
 from gridpoints.cli.messages import explained
+from gridpoints.cli.rule_summary import check_tables, format_options, late_reports
 from gridpoints.errors import ConfigurationError
-from gridpoints.plugin_manager import get_plugin_manager, installed_plugins
-from gridpoints.plugins.checks import configure_checks
+from gridpoints.plugin_manager import get_plugin_manager, installed_plugins, register_builtin
+from gridpoints.plugins.checks import configure_checks, effective_check_config
 from gridpoints.plugins.coefficients import RegionalCoefficients
 from gridpoints.plugins.toml_rules import TomlRuleFiles
+from gridpoints.rules import RuleSet
 
 __all__ = ["add_parser", "describe_plugins", "format_options", "run"]
 
@@ -31,8 +32,13 @@ def add_parser(commands: Subparsers) -> None:
 
 
 def run(ctx: Context) -> int:
+    rules: Sequence[str] = ctx.args.rules
+    active = ctx.ruleset()
+    if not rules and active is None and os.path.exists(database(ctx.args)):
+        engine = ctx.engine()  # an existing store: the rule set and files it recorded
+        rules, active = engine.rule_files.paths, engine.ruleset_id
     ctx.out.write(
-        describe_plugins(ctx.args.rules, ctx.ruleset(), [DemoRules()], enabled=ctx.plugins_enabled, lang=ctx.lang)
+        describe_plugins(rules, active or "standard", [DemoRules()], enabled=ctx.plugins_enabled, lang=ctx.lang)
     )
     return 0
 
@@ -49,24 +55,6 @@ def _origin(plugin: object, distributions: dict[int, str], rule_files: TomlRuleF
     if module.__name__.startswith("gridpoints."):
         return "built in"
     return str(getattr(module, "__file__", module.__name__))
-
-
-def _value(value: object) -> str:
-    """An option value as a rule file would write it: ``12``, ``location``, ``{patrol = 12}``."""
-    if value is None:
-        return "any"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
-    return str(value)
-
-
-def format_options(options: Mapping[str, object]) -> str:
-    """``minutes = 30, attribute = location``, or ``no options``."""
-    return ", ".join(f"{key} = {_value(value)}" for key, value in options.items()) or "no options"
 
 
 def _check_lines(checks: Iterable[tuple[Check, str]], lang: str) -> list[str]:
@@ -92,13 +80,21 @@ def describe_plugins(
     plugin (and every installed one left out), every rule-set version, every check with its
     label and settings, and a clash between rule-set contributions with how to resolve it."""
     rule_files = TomlRuleFiles(rules_files)
-    pm = get_plugin_manager(
-        extra, builtins=[RegionalCoefficients(), rule_files, *configure_checks()], enabled=enabled
-    )
+    pm = get_plugin_manager(extra, builtins=[RegionalCoefficients(), rule_files], enabled=enabled)
     facade = PluginFacade(pm)
     distributions = {
         id(plugin): f"entry point of {dist.project_name} {dist.version}" for plugin, dist in pm.list_plugin_distinfo()
     }
+    versions: list[RuleSet] = []
+    problem = None
+    try:
+        versions = collect_versions(facade, active, rule_files)
+    except ConfigurationError as error:
+        problem = f"  cannot be used as given: {explained(error)}"
+    # As the engine does: the built-in checks as the active rule set's latest version configures them.
+    latest = max(versions, key=lambda v: v.effective_from) if versions else None
+    for check in reversed(configure_checks(effective_check_config(latest.checks if latest else {}))):
+        register_builtin(pm, check)
     lines = ["plugins:"]
     for name, plugin in pm.list_name_plugin():
         if plugin is None:  # a blocked name
@@ -116,11 +112,15 @@ def describe_plugins(
             f"  {ruleset.id} {ruleset.version}  from {ruleset.effective_from}  {len(ruleset.rules)} rules  "
             f"digest {ruleset.digest()[:12]}  by {plugin_name}{f' ({file})' if file else ''}{mark}"
         )
-    try:
-        collect_versions(facade, active, rule_files)
-    except ConfigurationError as error:
-        lines.append(f"  cannot be used as given: {explained(error)}")
+        if ruleset.id == active:
+            lines.append(f"      {late_reports(ruleset)}")
+            if ruleset.checks:
+                lines.append(f"      {check_tables(ruleset)}")
+    if problem is not None:
+        lines.append(problem)
     checks = facade.checks()
-    lines.append("checks (in the order they run; settings below each):" if checks else "checks: none registered")
+    source = f" (configured by rule set {latest.id} {latest.version})" if latest is not None and latest.checks else ""
+    heading = f"checks (in the order they run; settings below each){source}:"
+    lines.append(heading if checks else "checks: none registered")
     lines.extend(_check_lines(checks, lang))
     return "\n".join(lines) + "\n"

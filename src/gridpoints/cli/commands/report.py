@@ -10,6 +10,7 @@ from pathlib import Path
 from gridpoints.cli import formatting
 from gridpoints.cli.commands import Subparsers
 from gridpoints.cli.context import Context, UsageError, parse_period
+from gridpoints.cli.notes import empty_report_note
 from gridpoints.cli.output import write_table
 from gridpoints.periods import Period
 from gridpoints.results.export import grid_table, report_table
@@ -77,6 +78,9 @@ def run(ctx: Context) -> int:
     if ctx.args.group_by == "grid":
         return _grids(ctx, engine.report(period, by="grid"))
     report = engine.report(period)
+    note = empty_report_note(report, ctx.lang)
+    if note is not None:  # on standard error: the table, CSV or JSON on standard output stays whole
+        ctx.err.write(note + "\n")
     if fmt == "table":
         body = f"{period}\n" + formatting.report_table(engine, report.rows, ctx.lang) + "\n"
         if ctx.args.output:
@@ -88,7 +92,8 @@ def run(ctx: Context) -> int:
     labels = engine.kind_labels(ctx.lang)
     table = report_table(
         report, lang=ctx.lang, mask_names=ctx.args.mask_names, kind_labels=labels,
-        section_labels=engine.section_labels(ctx.lang),
+        section_labels=engine.section_labels(ctx.lang), region_labels=engine.region_labels(ctx.lang),
+        grid_labels=engine.grid_labels(ctx.lang),
     )  # fmt: skip
     write_table(ctx, table, fmt, len(report))
     return 0

@@ -35,9 +35,10 @@ def run(ctx: Context) -> int:
             parse_period(args.period)
         pending = engine.review.pending(member=args.member, kind=args.kind, check=args.check, period=args.period)
         if not pending:
-            ctx.out.write("no events waiting for review\n")
+            ctx.out.write("没有待审核的事件\n" if ctx.lang == "zh" else "no events waiting for review\n")
         else:
-            ctx.out.write(formatting.held_table(pending, ctx.lang, engine.tz) + "\n")
+            labels = engine.check_labels(ctx.lang)
+            ctx.out.write(formatting.held_table(pending, ctx.lang, engine.tz, check_labels=labels) + "\n")
         return 0
     if action == "approve":
         booked = engine.review.approve(ctx.args.event_id, by=ctx.by, note=ctx.args.note)

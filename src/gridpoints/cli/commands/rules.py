@@ -22,7 +22,7 @@ from gridpoints.cli.messages import explained
 from gridpoints.cli.options import add_encoding_option
 from gridpoints.cli.rule_summary import describe_versions
 from gridpoints.cli.sources import Record, Source, open_source
-from gridpoints.engine import Engine
+from gridpoints.engine import DEFAULT_TZ, Engine
 from gridpoints.errors import RuleFileError, RuleSetConflictError
 from gridpoints.ingest.outcomes import Rejection
 from gridpoints.model import Event, Member
@@ -63,8 +63,8 @@ def run(ctx: Context) -> int:
         raise FileNotFoundError(2, "no such file", str(path))
     try:
         versions = load_rules(path)
-        engine = Engine(None, ruleset=versions[0].id, tz=args.tz, rules_files=[path], load_entrypoints=False,
-                        checks=False)
+        engine = Engine(None, ruleset=versions[0].id, tz=args.tz or DEFAULT_TZ, rules_files=[path],
+                        load_entrypoints=False, checks=False)
     except (RuleFileError, RuleSetConflictError) as error:
         ctx.err.write(f"gridpoints rules check: error: {explained(error)}\n")
         return FINDINGS

@@ -27,6 +27,7 @@ __all__ = [
     "Evidence",
     "Outlier",
     "configure_checks",
+    "effective_check_config",
 ]
 
 #: Check name → class, in the order they run on an event.
@@ -35,6 +36,30 @@ BUILTIN_CHECKS: Mapping[str, type[BuiltinCheck]] = {
 }
 
 CheckOptions = Mapping[str, object] | bool | None
+
+
+def effective_check_config(
+    from_rules: Mapping[str, Mapping[str, object]], from_python: Mapping[str, CheckOptions] | None = None
+) -> dict[str, CheckOptions]:
+    """The configuration ``configure_checks`` takes: a rule set's ``[checks.<name>]`` tables
+    (``RuleSet.checks``; ``enabled = false`` switches a check off), then ``Engine(check_config=…)``
+    over them option by option: a mapping adds or replaces options (and switches the check on),
+    False switches it off, True switches it on, None leaves the rule file's configuration."""
+    config: dict[str, CheckOptions] = {}
+    written: dict[str, dict[str, object]] = {}  # the file's options, kept for a check it switched off
+    for name, table in from_rules.items():
+        written[name] = {k: v for k, v in table.items() if k != "enabled"}
+        config[name] = written[name] if table.get("enabled", True) else False
+    for name, given in (from_python or {}).items():
+        if given is None:
+            config.setdefault(name, None)
+        elif given is True:
+            config[name] = written.get(name, True)
+        elif isinstance(given, Mapping):
+            config[name] = {**written.get(name, {}), **given}
+        else:
+            config[name] = given  # False, or something configure_checks refuses by name
+    return config
 
 
 def configure_checks(config: Mapping[str, CheckOptions] | None = None) -> list[BuiltinCheck]:

@@ -20,7 +20,9 @@ class BuiltinCheck(Check):
     plugin object; pluggy then finds this hook implementation on it.
     """
 
-    @hookimpl
+    # trylast: the engine registers the built-in checks once the rule set (and so their
+    # [checks] tables) is known, after the installed plugins; they still run after those.
+    @hookimpl(trylast=True)
     def gridpoints_checks(self) -> list[Check]:
         """This check, configured."""
         return [self]

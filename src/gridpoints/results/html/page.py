@@ -101,7 +101,9 @@ def render_notice(pack: MonthPack, *, lang: str = "zh") -> str:
     board. No member id, flag, title, held event or appeal is on it."""
     words = Words(lang)
     report = pack.report
-    table = _columns(report_table(report, lang=lang, mask_names=True), NOTICE_COLUMNS)
+    regions, grids = pack.labels.places(lang)
+    table = _columns(report_table(report, lang=lang, mask_names=True, region_labels=regions, grid_labels=grids),
+                     NOTICE_COLUMNS)  # fmt: skip
     context = _common(pack, words, words("notice_title", period=pack.period))
     context.update(
         notice=table,
@@ -171,8 +173,9 @@ def render_pack(pack: MonthPack, *, lang: str = "zh", mask_names: bool = False) 
     accountable = _accountable_table(figures.accountability(report, pack.history), months, words, mask_names)
     risers, fallers = figures.movers(report, pack.previous)
     kind_labels = {k: pack.labels.kind(k, lang) for k in pack.labels.kinds}
-    ranking = _columns(report_table(report, lang=lang, mask_names=mask_names, kind_labels=kind_labels),
-                       RANKING_COLUMNS)  # fmt: skip
+    regions, grids = pack.labels.places(lang)
+    ranking = _columns(report_table(report, lang=lang, mask_names=mask_names, kind_labels=kind_labels,
+                                    region_labels=regions, grid_labels=grids), RANKING_COLUMNS)  # fmt: skip
     context = _common(pack, words, words("pack_title", period=pack.period))
     context.update(
         settled=report.settled,
