@@ -135,6 +135,16 @@ def test_a_scenario_refuses_to_time_a_missing_ledger(tmp_path: Path) -> None:
         assert done.returncode != 0 and "no ledger" in done.stderr, scenario
 
 
+def test_the_instruction_counting_work_runs_and_refuses_a_missing_ledger(tmp_path: Path) -> None:
+    from benchmarks.instructions import main
+
+    ledger = tmp_path / "ledger.db"
+    _python("-m", "benchmarks.scenarios", "sqlite", "--members", "6", "--db", str(ledger))
+    for argv in (["memory", "--baseline"], ["report", "--ledger", str(ledger)]):
+        main(argv)
+    with pytest.raises(SystemExit):
+        main(["report", "--ledger", str(tmp_path / "none.db")])
+
 
 def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: Path) -> None:
     out = tmp_path / "results.json"

@@ -3,6 +3,7 @@ empty reports and empty closings are said."""
 
 from __future__ import annotations
 
+import warnings
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,8 +54,25 @@ def test_a_default_coefficient_names_every_region(tmp_path: Path) -> None:
 def test_the_engines_table_names_regions_too(tmp_path: Path) -> None:
     engine = build(rules_files=[district(tmp_path)], coefficients={"suburban": "1.1"})
     engine.add_members([gp.Member(id="M1", region="suburban")])
-    # Alone, the engine's table keeps its meaning: regions it leaves out score with 1.
-    build(coefficients={"urban": 1}).add_members([gp.Member(id="M1", region="rural")])
+    # Alone, the engine's table keeps its meaning: regions it leaves out score with 1 (said).
+    with pytest.warns(gp.DefaultCoefficientWarning):
+        build(coefficients={"urban": 1}).add_members([gp.Member(id="M1", region="rural")])
+
+
+def test_a_table_given_in_python_warns_once_for_a_region_it_leaves_to_one() -> None:
+    # Python tables keep their meaning (1 for the regions they leave out: the pinned ledgers of
+    # test_hash_stability rely on it), but not silently.
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW, coefficients={"rural": "1.2"})
+    said = r"region 'urban' has no coefficient \(known regions: rural\)"
+    with pytest.warns(gp.DefaultCoefficientWarning, match=said):
+        engine.add_members([gp.Member("U1", "urban"), gp.Member("R1", "rural"), gp.Member("U2", "urban")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        engine.add_members([gp.Member("U3", "urban")])  # said once per region and engine
+        for table in ({"rural": "1.2", "default": 1}, None):
+            gp.Engine(load_entrypoints=False, coefficients=table).add_members([gp.Member("U1", "urban")])
+    engine.ingest([gp.Event("p1", "U1", "patrol", at(3))])
+    assert engine.score("U1", "2026-11") == Decimal("5.00")  # a patrol, still counted with 1
 
 
 def test_members_command_reports_the_row(run: Run, tmp_path: Path) -> None:

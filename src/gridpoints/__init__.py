@@ -12,6 +12,7 @@ from gridpoints.desk.settlement import SettleResult
 from gridpoints.engine import Engine
 from gridpoints.errors import (
     ConfigurationError,
+    DefaultCoefficientWarning,
     GridpointsError,
     LedgerError,
     NotFoundError,
@@ -81,6 +82,7 @@ __all__ = [
     "Condition",
     "ConfigurationError",
     "Decision",
+    "DefaultCoefficientWarning",
     "Engine",
     "Entry",
     "Event",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -23,7 +24,7 @@ from gridpoints.desk.corrections import correct
 from gridpoints.desk.desk import Desk
 from gridpoints.desk.review import ReviewQueue
 from gridpoints.desk.settlement import PERIOD_AWARD, SettleResult, settle_month
-from gridpoints.errors import ConfigurationError, NotFoundError, PluginError
+from gridpoints.errors import ConfigurationError, DefaultCoefficientWarning, NotFoundError, PluginError
 from gridpoints.ingest.outcomes import IngestResult
 from gridpoints.ingest.pipeline import Pipeline
 from gridpoints.ledger.chain import Ledger
@@ -143,6 +144,7 @@ class Engine:
         allow_self_decisions: bool = False,
     ) -> None:
         self._builtin_coefficients = RegionalCoefficients(coefficients)
+        self._regions_warned: set[str] = set()
         pm = make_plugin_manager() if plugin_manager is None else plugin_manager
         builtins = [self._builtin_coefficients]
         register_plugins(pm, plugins, load_entrypoints=load_entrypoints, builtins=builtins, enabled=plugins_enabled)
@@ -275,11 +277,22 @@ class Engine:
             problem = self.region_problem(member.region)
             if problem is not None:
                 raise ValueError(f"members[{index}] ({member.id!r}): region: {problem}")
+        self._warn_defaulted_regions({member.region for member in parsed})
         self.store.upsert_members(parsed)
         for member in parsed:
             self._members[member.id] = member
         self._coefficient_cache.clear()
         return len(parsed)
+
+    def _warn_defaulted_regions(self, regions: set[str]) -> None:
+        """A DefaultCoefficientWarning, once per region and engine, for each region a coefficient
+        table given in Python leaves to the fallback 1 (no silent defaults; rule files refuse)."""
+        in_python = [v.ruleset for v in self.rulebook.versions if self.rule_files.origin(v.ruleset) is None]
+        for region in sorted(regions - self._regions_warned):
+            note = self._builtin_coefficients.defaulted(region, in_python)
+            if note is not None and self.plugins.only_implementer("gridpoints_coefficient", self._builtin_coefficients):
+                warnings.warn(note, DefaultCoefficientWarning, stacklevel=3)
+            self._regions_warned.add(region)
 
     def region_problem(self, region: str) -> str | None:
         """Why a member of ``region`` would be refused: the coefficient table of a rule file's

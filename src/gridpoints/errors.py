@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigurationError",
+    "DefaultCoefficientWarning",
     "GridpointsError",
     "LedgerError",
     "NotFoundError",
@@ -125,3 +126,9 @@ class ReviewError(GridpointsError):
 
 class NotFoundError(GridpointsError, LookupError):
     """An id (member, event, entry) the engine does not know."""
+
+
+class DefaultCoefficientWarning(UserWarning):
+    """A member's region has no coefficient in a coefficient table given in Python, so it counts
+    with 1. (A rule file's table refuses such a member instead; Python tables keep their older
+    meaning, but not silently.) Name the region, or give the table a ``default`` entry."""

@@ -56,6 +56,22 @@ class RegionalCoefficients:
                 )
         return None
 
+    def defaulted(self, region: str, rulesets: Iterable[RuleSet]) -> str | None:
+        """Why ``region`` would count with the fallback 1 although a table exists — the engine's
+        or one of ``rulesets``' — naming neither it nor a ``default``; None when it would not."""
+        if region in self.table or DEFAULT_REGION in self.table:
+            return None
+        for ruleset in rulesets:
+            table = ruleset.coefficients
+            if (self.table or table) and region not in table and DEFAULT_REGION not in table:
+                known = ", ".join(sorted(self.table.keys() | table.keys()))
+                return (
+                    f"region {region!r} has no coefficient (known regions: {known}) under rule set "
+                    f"{ruleset.id} {ruleset.version}, so it counts with 1; name it, or give the table a "
+                    f"{DEFAULT_REGION!r} entry"
+                )
+        return None
+
     @hookimpl(trylast=True)
     def gridpoints_coefficient(self, member: Member, ruleset: RuleSet) -> Decimal:
         """Answer for every member, last, so any locality plugin overrides it."""

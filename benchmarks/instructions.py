@@ -1,0 +1,53 @@
+"""One unit of work to count instructions of: ``python -m benchmarks.instructions WORK [--baseline]``.
+
+On a shared machine, timings minutes apart vary by more than the differences worth showing
+between two versions of the code; the instructions a process executes do not. Run each WORK
+under ``valgrind --tool=callgrind`` twice — once as is, once with ``--baseline`` (everything but
+the measured call: imports, building the engine or the input) — and subtract; do it with each
+version of the code on ``PYTHONPATH`` (docs/performance.md, "in instructions"):
+
+    PYTHONPATH=/tmp/old/src:/tmp/old valgrind --tool=callgrind \\
+        python -m benchmarks.instructions report --ledger /tmp/gpbench/report.db
+
+WORK is ``memory`` or ``sqlite`` (ingest of the quick workload in one call, into memory or a new
+SQLite file) or ``report`` (the last month's report of an existing ledger, ``--ledger``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+
+from benchmarks.workload import LAST_MONTH, SIZES, make_engine
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__.splitlines()[0])
+    parser.add_argument("work", choices=["memory", "sqlite", "report"])
+    parser.add_argument("--baseline", action="store_true", help="do everything but the measured call")
+    parser.add_argument("--ledger", help="the ledger to report on (report)")
+    args = parser.parse_args(argv)
+    if args.work == "report":
+        if not args.ledger or not os.path.exists(args.ledger):
+            parser.error("report needs --ledger, an existing ledger (python -m benchmarks --report-db builds one)")
+        engine = make_engine(args.ledger)
+        engine.ledger.head()
+        if not args.baseline:
+            engine.report(LAST_MONTH)
+        return
+    workload = SIZES["quick"]
+    members = workload.member_list()
+    events = list(workload.events(members))
+    with tempfile.TemporaryDirectory() as directory:
+        engine = make_engine(os.path.join(directory, "ledger.db") if args.work == "sqlite" else None)
+        engine.add_members(members)
+        if not args.baseline:
+            engine.ingest(events)
+        engine.close()
+
+
+if __name__ == "__main__":
+    main()
