@@ -59,11 +59,11 @@ def run(ctx: Context) -> int:
         ctx.out.write(
             f"wrote {directory / 'members.csv'} ({count_members} members) and "
             f"{directory / 'events.csv'} ({count_events:,} events); import them with\n"
-            f"  gridpoints --ruleset demo members {directory / 'members.csv'}\n"
-            f"  gridpoints --ruleset demo ingest {directory / 'events.csv'}\n"
+            f"  gridpoints --ruleset demo members {directory / 'members.csv'}   # the new store records the rule set\n"
+            f"  gridpoints ingest {directory / 'events.csv'}\n"
             f"and {directory / 'proposal.toml'} (a proposal: mediation +10, new kind {PROPOSED_KIND} +8) with "
             f"{directory / 'epidemic.csv'} ({proposed:,} events of the new kind) for a what-if:\n"
-            f"  gridpoints --ruleset demo simulate --proposed {directory / 'proposal.toml'} "
+            f"  gridpoints simulate --proposed {directory / 'proposal.toml'} "
             f"--events {directory / 'epidemic.csv'} {period}\n"
         )
         return 0
