@@ -91,10 +91,23 @@ _REPORT_INDEX = (
     "DROP INDEX entries_period_member",
 )
 
+_INTAKE_LOG = (
+    """CREATE TABLE intakes (
+        seq BIGINT PRIMARY KEY CHECK (seq > 0), events INTEGER NOT NULL, digest TEXT NOT NULL,
+        prev_hash TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE)""",
+    """CREATE TRIGGER intakes_no_update BEFORE UPDATE OR DELETE ON intakes
+        FOR EACH ROW EXECUTE FUNCTION gridpoints_refuse('the intake log is append-only')""",
+    """CREATE TRIGGER intakes_no_truncate BEFORE TRUNCATE ON intakes
+        FOR EACH STATEMENT EXECUTE FUNCTION gridpoints_refuse('the intake log is append-only')""",
+    # 0: written before the intake log (a note in verify, not a failure).
+    "ALTER TABLE events ADD COLUMN intake_seq BIGINT NOT NULL DEFAULT 0",
+)
+
 #: Every migration, in order. ``stores.SCHEMA_VERSION`` is the last one's number.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ledger, events, members, rule-set versions", _INITIAL),
     Migration(2, "review and appeal decisions, closed periods", _DECISIONS_AND_CLOSES),
     Migration(3, "settled months", _SETTLEMENTS),
     Migration(4, "report sums read one covering index (period, member, kind)", _REPORT_INDEX),
+    Migration(5, "the intake log: one hashed row per write of event rows", _INTAKE_LOG),
 )
