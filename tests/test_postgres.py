@@ -112,7 +112,7 @@ def test_both_url_schemes_open_the_store_in_its_own_schema(pg_url: str, pg_schem
     with admin() as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (pg_schema,))}
     assert tables == {"schema_migrations", "meta", "chain_head", "entries", "events", "members", "ruleset_versions",
-                      "decisions", "period_closes", "settlements"}
+                      "decisions", "period_closes", "settlements", "intakes"}
 
 
 def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(pg_url: str, pg_schema: str) -> None:
@@ -126,6 +126,7 @@ def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(pg_url: str,
             (2, "review and appeal decisions, closed periods"),
             (3, "settled months"),
             (4, "report sums read one covering index (period, member, kind)"),
+            (5, "the intake log: one hashed row per write of event rows"),
         ]
         conn.execute("INSERT INTO schema_migrations (version, description) VALUES (99, 'from the future')")
     with pytest.raises(gp.StoreError, match="is at version 99, newer than this gridpoints"):
@@ -137,22 +138,25 @@ def test_a_version_1_schema_is_migrated_to_the_current_version(pg_url: str, pg_s
         engine.ingest(xiao_li_month())
         head = engine.ledger.head()
     with admin(pg_schema) as conn:  # put the schema back to version 1, entries and all
-        conn.execute("DROP TABLE decisions, period_closes, settlements")
+        conn.execute("DROP TABLE decisions, period_closes, settlements, intakes")
+        conn.execute("ALTER TABLE events DROP COLUMN intake_seq")
         conn.execute("DROP FUNCTION gridpoints_refuse()")
         conn.execute("DROP INDEX entries_event, entries_ref, entries_period_member_kind")
         conn.execute("CREATE INDEX entries_period_member ON entries (period, member_id) INCLUDE (points_cents)")
         conn.execute("DELETE FROM schema_migrations WHERE version > 1")
     with engine_on(pg_url) as engine:
         assert engine.store.decision_rows() == [] and engine.store.period_closes() == []
-        assert engine.ledger.head() == head and engine.ledger.verify()
+        verified = engine.ledger.verify()
+        assert engine.ledger.head() == head and verified
+        assert "events: 23 event rows are not bound: written before the intake log (intake_seq 0)" in verified.notes
         # Closing settles first: the settle decision is the entry after the old head.
         assert engine.close_period("2026-11", by="考核办").head_seq == head[0] + 1
     with admin(pg_schema) as conn:
-        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4]
+        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5]
         listed = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         indexes = {name for (name,) in listed}
         assert "entries_period_member_kind" in indexes and "entries_period_member" not in indexes
-        for statement in ("UPDATE period_closes SET report = '{}'", "DELETE FROM decisions"):
+        for statement in ("UPDATE period_closes SET report = '{}'", "DELETE FROM decisions", "TRUNCATE intakes"):
             with pytest.raises(psycopg.errors.RaiseException, match=r"cannot be reopened|append-only"):
                 conn.execute(statement)
 

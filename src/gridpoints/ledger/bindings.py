@@ -352,6 +352,7 @@ class _IntakeWalk:
         self.current: IntakeBinding | None = None
         self.lines: list[tuple[str, bytes]] = []
         self.unbound = 0
+        self.orphan: Broken | None = None
 
     def intake(self, row: IntakeBinding) -> Broken | None:
         """The next intake row: it must continue the intake chain."""
@@ -383,11 +384,13 @@ class _IntakeWalk:
             return None
         current = self.current
         if current is None or seq != current.intake_seq:
-            return Broken(
+            # Reported at the end: a missing intake row further on is the break to name first.
+            self.orphan = self.orphan or Broken(
                 "events", f"event {row.event_id!r}",
                 f"it carries intake_seq {seq!r}, but no such intake is recorded: the row was invented "
                 "(or its intake_seq changed)",
             )  # fmt: skip
+            return None
         values: list[object] = list(row[5:])
         values[5] = _status_at_intake(values[5], acts.get(str(row.event_id)))
         self.lines.append((str(row.event_id), event_line(values)))
@@ -419,7 +422,7 @@ class _IntakeWalk:
 
     def finish(self) -> Broken | None:
         """The last intake's rows, then the anchor: the log must reach it with its hash."""
-        broken = self.close_group()
+        broken = self.close_group() or self.orphan
         if broken is not None or self.anchor is None:
             return broken
         seq, expected_hash, what = self.anchor
