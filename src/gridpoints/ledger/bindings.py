@@ -376,25 +376,19 @@ class _IntakeWalk:
         self.current = row
         return None
 
-    def event(self, row: IntakeBinding, acts: dict[str, dict[str, int]]) -> Broken | None:
-        """An event row under its intake seq: noted for its intake's digest."""
+    def stray(self, row: IntakeBinding) -> None:
+        """An event row that is not under the intake just read: written before the log (intake
+        seq 0), or carrying the seq of no intake (noted, reported at the end: a missing intake
+        row further on is the break to name first)."""
         seq = row.intake_seq
         if seq == 0:
             self.unbound += 1
-            return None
-        current = self.current
-        if current is None or seq != current.intake_seq:
-            # Reported at the end: a missing intake row further on is the break to name first.
-            self.orphan = self.orphan or Broken(
-                "events", f"event {row.event_id!r}",
-                f"it carries intake_seq {seq!r}, but no such intake is recorded: the row was invented "
-                "(or its intake_seq changed)",
-            )  # fmt: skip
-            return None
-        values: list[object] = list(row[5:])
-        values[5] = _status_at_intake(values[5], acts.get(str(row.event_id)))
-        self.lines.append((str(row.event_id), event_line(values)))
-        return None
+            return
+        self.orphan = self.orphan or Broken(
+            "events", f"event {row.event_id!r}",
+            f"it carries intake_seq {seq!r}, but no such intake is recorded: the row was invented "
+            "(or its intake_seq changed)",
+        )  # fmt: skip
 
     def close_group(self) -> Broken | None:
         """The event rows gathered for the current intake against its count and digest."""
@@ -451,11 +445,23 @@ def _intakes(
         return None
     walk = _IntakeWalk(anchor)
     row: IntakeBinding | None = None
+    # The loop runs once per event row: the current intake's seq and row list are locals.
+    current_seq: object = None
+    lines = walk.lines
     try:
         for row in read():
-            broken = walk.intake(row) if row.event_id is None else walk.event(row, acts)
-            if broken is not None:
-                return broken
+            event_id = row[5]
+            if event_id is None:
+                broken = walk.intake(row)
+                if broken is not None:
+                    return broken
+                current_seq, lines = row[0], walk.lines
+            elif row[0] == current_seq:
+                decided = acts.get(event_id)
+                fields = row[5:] if decided is None else (*row[5:10], _status_at_intake(row[10], decided), *row[11:])
+                lines.append((event_id, event_line(fields)))
+            else:
+                walk.stray(row)
         broken = walk.finish()
     except (TypeError, ValueError) as error:
         where = "events" if row is not None and row.event_id is not None else "intakes"

@@ -6,9 +6,9 @@ them deleted, invented or edited. So every write transaction that writes event r
 appends one row to table ``intakes`` (docs/ledger.md, "The intake log"):
 
 - each event row it writes carries the intake's ``seq`` in column ``intake_seq``;
-- ``digest`` = SHA-256 over the SHA-256 of each such row as written (``event_line``: event id,
-  member, kind, time, month, status at intake, payload, hold check, reason and ref), in event-id
-  order, so the store need not write them sorted;
+- ``digest`` = SHA-256 over ``gpi1`` and the SHA-256 of each such row as written
+  (``event_line``: event id, member, kind, time, month, status at intake, payload, hold check,
+  reason and ref), in event-id order, so the store need not write them sorted;
 - ``hash`` = SHA-256(prev_hash ‖ 0x1E ‖ ``gpi1``, seq, events, digest): a hash chain of its own,
   apart from the ledger's, so ledgers written before the log keep their entry hashes.
 
@@ -19,8 +19,8 @@ ledger's ``verify`` calls ``event_line`` and ``intake_digest`` on the stored row
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from gridpoints.schema import GENESIS, EventValues, IntakeRow
 
@@ -30,11 +30,19 @@ __all__ = ["INTAKE_FORMAT", "IntakeLog", "event_line", "intake_digest", "intake_
 INTAKE_FORMAT = "gpi1"
 
 
-def event_line(values: Sequence[object]) -> bytes:
-    """SHA-256 of an event row's fields fixed at intake (the ten event columns, in order, as
-    compact JSON: unambiguous whatever the payload holds). A column of a type JSON cannot hold
-    raises TypeError."""
-    text = json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+def event_line(values: Sequence[Any]) -> bytes:
+    """SHA-256 of an event row's fields fixed at intake: the ten event columns in order, each
+    text as its length in characters, ``:`` and the text (unambiguous whatever a payload or a
+    reason holds), the time as its decimal digits and ``;``. A column of the wrong type raises
+    TypeError."""
+    event_id, member_id, kind, occurred_us, period, status, payload, hold_check, hold_reason, hold_ref = values
+    if type(occurred_us) is not int:
+        raise TypeError(f"occurred_us {occurred_us!r} is not a whole number")
+    text = (
+        f"{len(event_id)}:{event_id}{len(member_id)}:{member_id}{len(kind)}:{kind}{occurred_us};"
+        f"{len(period)}:{period}{len(status)}:{status}{len(payload)}:{payload}{len(hold_check)}:{hold_check}"
+        f"{len(hold_reason)}:{hold_reason}{len(hold_ref)}:{hold_ref}"
+    )
     return hashlib.sha256(text.encode()).digest()
 
 

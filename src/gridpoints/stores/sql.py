@@ -61,10 +61,10 @@ EVENT_WRITE_COLUMNS = (*EVENT_COLUMNS, "intake_seq")
 #: The intake log and every event row under its intake seq, intake rows first (one statement,
 #: so one snapshot); rows of intake 0 were written before the log.
 INTAKE_BINDINGS = f"""
-    SELECT seq, 0, events, digest, prev_hash, hash, {", ".join(["NULL"] * len(EVENT_COLUMNS))} FROM intakes
+    SELECT seq, events, digest, prev_hash, hash, {", ".join(["NULL"] * len(EVENT_COLUMNS))} FROM intakes
     UNION ALL
-    SELECT intake_seq, 1, NULL, NULL, NULL, NULL, {", ".join(EVENT_COLUMNS)} FROM events
-    ORDER BY 1, 2"""
+    SELECT intake_seq, NULL, NULL, NULL, NULL, {", ".join(EVENT_COLUMNS)} FROM events
+    ORDER BY 1, 2 NULLS LAST"""
 
 
 class Cursor(Protocol):
@@ -512,7 +512,7 @@ class SQLStore(abc.ABC, Generic[C, T]):
         return named(EventBinding, self._stream(query, []))
 
     def intake_bindings(self) -> Iterator[IntakeBinding]:
-        return named(IntakeBinding, ((row[0], *row[2:]) for row in self._stream(INTAKE_BINDINGS, [])))
+        return named(IntakeBinding, self._stream(INTAKE_BINDINGS, []))
 
     def intake_head(self) -> tuple[int, str]:
         with self._read() as conn:
