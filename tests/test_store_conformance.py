@@ -30,11 +30,13 @@ class TestMemoryStore(StoreConformance):
             assert column is None
             store._intakes[:] = [row for row in store._intakes if row.seq != int(key)]
             return
-        rows: dict[str, Any] = {"period_closes": store._closes, "settlements": store._settled,
-                                "events": store._events}[table]  # fmt: skip
+        tables: dict[str, dict[str, Any]] = {"period_closes": store._closes, "settlements": store._settled,
+                                             "events": store._events}  # fmt: skip
+        rows = tables[table]
         if column == "event_id":  # a renamed row keeps its intake seq, as in a SQL table
-            store._intake_of[value] = store._intake_of[key]  # type: ignore[index]
-            rows[value] = EventRow._make(rows.pop(key))._replace(event_id=value)
+            renamed = str(value)
+            store._intake_of[renamed] = store._intake_of[key]
+            rows[renamed] = EventRow._make(rows.pop(key))._replace(event_id=renamed)
         elif column is None:
             del rows[key]
         else:
