@@ -197,9 +197,13 @@ def test_entries_are_append_only_in_the_database(pg_url: str, pg_schema: str) ->
     with engine_on(pg_url) as engine:
         engine.ingest(xiao_li_month())
     with admin(pg_schema) as conn:
-        for statement in ("UPDATE entries SET points_cents = 0", "DELETE FROM entries", "TRUNCATE entries"):
+        for statement in ("UPDATE entries SET points_cents = 0", "DELETE FROM entries", "TRUNCATE entries",
+                          "UPDATE intakes SET events = 0", "DELETE FROM intakes", "TRUNCATE intakes"):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(statement)
+        # Nor a second intake log from the same parent.
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("INSERT INTO intakes SELECT seq + 1, events, digest, prev_hash, hash || 'x' FROM intakes")
         # A second chain from the same parent cannot even be inserted by hand.
         with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute(
