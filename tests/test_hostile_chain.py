@@ -253,15 +253,15 @@ def test_inventing_a_held_event_row_is_caught(ledger: tuple[Path, gp.Checkpoint]
                   "it carries intake_seq 7, but no such intake is recorded: the row was invented")  # fmt: skip
 
 
-def test_a_row_invented_as_older_than_the_intake_log_is_a_note(ledger: tuple[Path, gp.Checkpoint]) -> None:
-    """The limit of the design: a row claiming intake_seq 0 reads as written before the log. On a
-    ledger the log has bound from the start, any such note is the sign of it."""
-    path, _ = ledger
+def test_a_row_invented_as_older_than_the_intake_log_is_caught(ledger: tuple[Path, gp.Checkpoint]) -> None:
+    """A row claiming intake_seq 0 would read as written before the log: the first intake
+    committed to how many such rows there were (none, on a ledger bound from the start)."""
+    path, checkpoint = ledger
     attack(path, "INSERT INTO events SELECT 'held3', member_id, kind, occurred_us, period, status, payload, "
                  "hold_check, hold_reason, hold_ref, 0 FROM events WHERE event_id = 'held1'")  # fmt: skip
-    result = verify(path)
-    assert result and result.notes == (
-        "events: 1 event rows are not bound: written before the intake log (intake_seq 0)",)
+    assert_caught(path, checkpoint, "events", "intake 0",
+                  "1 event rows carry intake_seq 0 (written before the intake log), not as many as the log's first "
+                  "intake recorded: one was invented or deleted")  # fmt: skip
 
 
 def stars_ledger(path: Path) -> gp.Checkpoint:
@@ -373,6 +373,23 @@ def test_a_ledger_written_before_the_intake_log_verifies_with_a_note(ledger: tup
     assert verify(path, later).notes == (unbound,)
     attack(path, "DELETE FROM events WHERE event_id = 'held3'")
     assert_caught(path, later, "events", "intake 1", "a row was deleted")
+    # Intake 1 also committed to the 18 older rows: one deleted (or invented) from them is caught.
+    attack(path, "INSERT INTO events SELECT 'held3', member_id, kind, occurred_us, period, 'held', payload, "
+                 "'evidence', 'no photo', '', 1 FROM events WHERE event_id = 'held1'",
+           "DELETE FROM events WHERE event_id = 'held1'")  # fmt: skip
+    assert_caught(path, later, "events", "intake 0", "17 event rows carry intake_seq 0")
+
+
+def test_before_its_first_intake_a_migrated_ledgers_older_rows_are_a_note_only(
+    ledger: tuple[Path, gp.Checkpoint],
+) -> None:
+    path, _ = ledger
+    downgrade(path)
+    assert verify(path)  # migrates
+    attack(path, "DELETE FROM events WHERE event_id = 'held1'")
+    result = verify(path)  # the limit: until the log's first intake, nothing commits to them
+    assert result and result.notes == (
+        "events: 17 event rows are not bound: written before the intake log (intake_seq 0)",)
 
 
 

@@ -47,7 +47,7 @@ from gridpoints.schema import (
     IntakeBinding,
     PeriodCloseRow,
 )
-from gridpoints.stores.intakes import event_line, intake_digest, intake_hash
+from gridpoints.stores.intakes import event_line, intake_digest, intake_genesis, intake_hash
 
 if TYPE_CHECKING:
     from gridpoints.stores import Store
@@ -363,7 +363,15 @@ class _IntakeWalk:
         if seq != self.expected:
             return Broken("intakes", f"seq {self.expected}", f"intake {self.expected} is missing or out of order "
                           f"(found {seq!r}): the intake log was cut or rewritten")  # fmt: skip
+        if seq == 1:  # the rows written before the log (all read by now: they sort first)
+            self.prev = intake_genesis(self.unbound)
         if row.prev_hash != self.prev:
+            if seq == 1:
+                return Broken(
+                    "events", "intake 0",
+                    f"{self.unbound} event rows carry intake_seq 0 (written before the intake log), not as many as "
+                    "the log's first intake recorded: one was invented or deleted (or intake 1 was changed)",
+                )  # fmt: skip
             return Broken("intakes", f"seq {seq}", "prev_hash does not link to the intake before")
         if type(row.events) is not int or type(row.digest) is not str:
             return Broken("intakes", f"seq {seq}", "a column holds a value of the wrong type")

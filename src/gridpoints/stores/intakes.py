@@ -10,7 +10,10 @@ appends one row to table ``intakes`` (docs/ledger.md, "The intake log"):
   (``event_line``: event id, member, kind, time, month, status at intake, payload, hold check,
   reason and ref), in event-id order, so the store need not write them sorted;
 - ``hash`` = SHA-256(prev_hash ‖ 0x1E ‖ ``gpi1``, seq, events, digest): a hash chain of its own,
-  apart from the ledger's, so ledgers written before the log keep their entry hashes.
+  apart from the ledger's, so ledgers written before the log keep their entry hashes;
+- the first intake's ``prev_hash`` is ``intake_genesis(n)``, ``n`` the event rows written before
+  the log (``intake_seq`` 0): 64 zeros when there are none, so rows cannot be added to or taken
+  from those either once the log has begun.
 
 Every store calls ``IntakeLog`` (gathers the rows of one transaction) and ``intake_hash``; the
 ledger's ``verify`` calls ``event_line`` and ``intake_digest`` on the stored rows.
@@ -24,7 +27,7 @@ from typing import Any
 
 from gridpoints.schema import GENESIS, EventValues, IntakeRow
 
-__all__ = ["INTAKE_FORMAT", "IntakeLog", "event_line", "intake_digest", "intake_hash"]
+__all__ = ["INTAKE_FORMAT", "IntakeLog", "event_line", "intake_digest", "intake_genesis", "intake_hash"]
 
 #: The format tag hashed into every intake row.
 INTAKE_FORMAT = "gpi1"
@@ -60,11 +63,21 @@ def intake_hash(prev_hash: str, seq: int, events: int, digest: str) -> str:
     return hashlib.sha256(f"{prev_hash}\x1e{INTAKE_FORMAT}\x1f{seq}\x1f{events}\x1f{digest}".encode()).hexdigest()
 
 
+def intake_genesis(unbound: int) -> str:
+    """The ``prev_hash`` of the first intake when ``unbound`` event rows were written before the
+    log: ``GENESIS`` for none, else ``SHA-256(gpi1 ␟ unbound ␟ n)`` as lowercase hex."""
+    if unbound == 0:
+        return GENESIS
+    return hashlib.sha256(f"{INTAKE_FORMAT}\x1funbound\x1f{unbound}".encode()).hexdigest()
+
+
 class IntakeLog:
     """The event rows one write transaction writes, for its intake row.
 
-    ``head`` is ``(seq, hash)`` of the last intake row, read under the write lock (``(0,
-    GENESIS)`` when there is none); ``seq`` is what the transaction's event rows carry. ``add``
+    ``head`` is ``(seq, hash)`` of the last intake row, read under the write lock; when there
+    is none, ``(0, intake_genesis(n))`` with ``n`` the event rows stored without an intake seq
+    (``(0, GENESIS)`` in a store created with the log). ``seq`` is what the transaction's event
+    rows carry. ``add``
     costs one SHA-256 per row; ``row()`` is the intake row to append at commit (None when the
     transaction wrote no event row).
     """

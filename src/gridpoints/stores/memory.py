@@ -31,7 +31,7 @@ from gridpoints.schema import (
     named,
 )
 from gridpoints.stores import chained_head, checked_settings, checked_versions, limit_rows, limit_units
-from gridpoints.stores.intakes import IntakeLog
+from gridpoints.stores.intakes import IntakeLog, intake_genesis
 
 __all__ = ["MemoryStore"]
 
@@ -48,7 +48,10 @@ class _MemoryTransaction:
         self.decisions: list[DecisionRow] = []
         self.closes: list[PeriodCloseRow] = []
         self.settled: dict[str, int] = {}
-        self.intakes = IntakeLog(store.intake_head())
+        head = store.intake_head()
+        if head[0] == 0:  # rows stored without an intake (only by hand: this store logs every write)
+            head = (0, intake_genesis(sum(1 for event_id in store._events if event_id not in store._intake_of)))
+        self.intakes = IntakeLog(head)
 
     def _event(self, event_id: str) -> EventRow | None:
         """The event as this transaction sees it: staged or stored, with any new status."""

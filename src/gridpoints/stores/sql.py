@@ -45,7 +45,7 @@ from gridpoints.schema import (
     named,
 )
 from gridpoints.stores import checked_settings, checked_versions, limit_scope, limit_units
-from gridpoints.stores.intakes import IntakeLog
+from gridpoints.stores.intakes import IntakeLog, intake_genesis
 
 __all__ = ["EVENT_WRITE_COLUMNS", "Connection", "Cursor", "Dialect", "SQLStore", "SQLTransaction"]
 
@@ -181,7 +181,10 @@ class SQLTransaction(abc.ABC, Generic[C]):
         write lock on first use), noting ``events`` for its intake row."""
         if self._intakes is None:
             row = self._conn.execute("SELECT seq, hash FROM intakes ORDER BY seq DESC LIMIT 1", ()).fetchone()
-            self._intakes = IntakeLog((0, GENESIS) if row is None else (int(row[0]), str(row[1])))
+            if row is None:  # the first intake: it commits to how many rows were written before the log
+                (unbound,) = self._conn.execute("SELECT COUNT(*) FROM events WHERE intake_seq = 0", ()).fetchone()
+                row = (0, intake_genesis(int(unbound)))
+            self._intakes = IntakeLog((int(row[0]), str(row[1])))
         self._intakes.add(events)
         return self._intakes.seq
 
