@@ -119,7 +119,7 @@ def test_close_freezes_a_month_once(run: Run, tmp_path: Path) -> None:
 def test_checkpoints_printed_and_verified(run: Run, tmp_path: Path) -> None:
     loaded(run, tmp_path)
     code, plain, _ = run("checkpoint")
-    assert code == 0 and plain.startswith("gpcp1:23:")
+    assert code == 0 and plain.startswith("gpcp2:23:") and plain.split(":")[3] == "1"  # intake 1: the load
     (tmp_path / "key").write_bytes(b"s3cret\n")
     sealed = run("checkpoint", "--key-file", "key")[1].strip()
     more = write(tmp_path / "more.csv", EVENT_HEADER + "x1,M002,patrol,2026-09-03T09:00:00+08:00,,,\n")
@@ -130,9 +130,13 @@ def test_checkpoints_printed_and_verified(run: Run, tmp_path: Path) -> None:
     assert code == 2 and "--checkpoint:" in err and "key" in err
     (tmp_path / "wrong").write_bytes(b"guess")
     assert run("verify", "--checkpoint", sealed, "--key-file", "wrong")[0] == 1
-    forged = plain.strip()[:-4] + "0000"
+    prefix, seq, head, intake, intake_hash = plain.strip().split(":")
+    forged = ":".join([prefix, seq, head[:-4] + "0000", intake, intake_hash])
     code, out, _ = run("verify", "--checkpoint", forged)
     assert code == 1 and out.startswith("ledger BROKEN at seq 23")
+    forged = ":".join([prefix, seq, head, intake, intake_hash[:-4] + "0000"])
+    code, out, _ = run("verify", "--checkpoint", forged)
+    assert code == 1 and out.startswith("ledger BROKEN in table intakes, row seq 1: the intake log differs from")
     code, _, err = run("verify", "--checkpoint", "garbage")
     assert code == 2 and "--checkpoint: " in err
     code, _, err = run("checkpoint", "--key-file", "absent")

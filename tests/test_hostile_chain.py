@@ -2,8 +2,9 @@
 
 Defect 2: the tables beside the chain — closes, settlements, events, rule-set versions — could be
 edited or emptied without ``verify`` noticing: a month reopened, a month paid twice, an event
-booked twice, the review queue emptied. Defect 7: a column of the wrong type crashed ``verify``.
-Each test fails on the code before the fix.
+booked twice, the review queue emptied. Its last part: held rows and what an event says beyond
+its entries (evidence, stars, reported time), bound by the intake log. Defect 7: a column of the
+wrong type crashed ``verify``. Each test fails on the code before the fix.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from hypothesis import strategies as st
 import gridpoints as gp
 from gridpoints.cli import main
 from gridpoints.ledger import Ledger
+from gridpoints.schema import EventRow
 from gridpoints.testing.stores import NOW
 from tests.conftest import at
 from tests.test_tampering import KEY, build_ledger
 
 CLOCK = datetime(2026, 11, 10, tzinfo=UTC)
 TRIGGERS = ("entries_no_update", "entries_no_delete", "decisions_no_update", "decisions_no_delete",
-            "period_closes_no_update", "period_closes_no_delete")  # fmt: skip
+            "period_closes_no_update", "period_closes_no_delete", "intakes_no_update", "intakes_no_delete")  # fmt: skip
 
 
 def attack(path: Path, *statements: str) -> None:
@@ -222,7 +224,174 @@ def test_the_cli_names_the_table_and_row_and_exits_1(
     assert code == 1 and out.startswith("ledger BROKEN in table period_closes, row 2026-10: the close of 2026-10")
 
 
+# -- the intake log: held rows and payloads ----------------------------------------------------
+# The ledger fixture's intakes: 1 o1, 2 p0…p11, 3 m1 c1, 4 p3b (the correction), 5 held1, 6 held2.
+
+
+def test_deleting_a_held_event_row_is_caught(ledger: tuple[Path, gp.Checkpoint]) -> None:
+    path, checkpoint = ledger
+    attack(path, "DELETE FROM events WHERE event_id = 'held1'")
+    with open_engine(path) as engine:  # what the attack buys: the review queue empties unnoticed
+        assert engine.review.pending() == []
+    assert_caught(path, checkpoint, "events", "intake 5",
+                  "intake 5 wrote 1 event rows and 0 carry its seq (), which do not match its digest: a row was "
+                  "deleted (a held event leaves the review queue unnoticed)")  # fmt: skip
+
+
+def test_inventing_a_held_event_row_is_caught(ledger: tuple[Path, gp.Checkpoint]) -> None:
+    path, checkpoint = ledger
+    invent = ("INSERT INTO events SELECT 'held3', member_id, kind, occurred_us + 1, period, status, "
+              "replace(payload, occurred_us, occurred_us + 1), hold_check, hold_reason, hold_ref, {seq} "
+              "FROM events WHERE event_id = 'held1'")  # fmt: skip
+    attack(path, invent.format(seq=5))
+    with open_engine(path) as engine:  # what the attack buys: work to review that nobody sent
+        assert [h.event.id for h in engine.review.pending()] == ["held1", "held3"]
+    assert_caught(path, checkpoint, "events", "intake 5", "1 event rows and 2 carry its seq ('held1', 'held3')")
+    assert "a row was invented" in verify(path).problem
+    attack(path, "DELETE FROM events WHERE event_id = 'held3'", invent.format(seq=7))
+    assert_caught(path, checkpoint, "events", "event 'held3'",
+                  "it carries intake_seq 7, but no such intake is recorded: the row was invented")  # fmt: skip
+
+
+def test_a_row_invented_as_older_than_the_intake_log_is_caught(ledger: tuple[Path, gp.Checkpoint]) -> None:
+    """A row claiming intake_seq 0 would read as written before the log: the first intake
+    committed to how many such rows there were (none, on a ledger bound from the start)."""
+    path, checkpoint = ledger
+    attack(path, "INSERT INTO events SELECT 'held3', member_id, kind, occurred_us, period, status, payload, "
+                 "hold_check, hold_reason, hold_ref, 0 FROM events WHERE event_id = 'held1'")  # fmt: skip
+    assert_caught(path, checkpoint, "events", "intake 0",
+                  "1 event rows carry intake_seq 0 (written before the intake log), not as many as the log's first "
+                  "intake recorded: one was invented or deleted")  # fmt: skip
+
+
+def stars_ledger(path: Path) -> gp.Checkpoint:
+    """M1 rated 1 star once (intake 1), then a late hazard (intake 2)."""
+    with open_engine(path) as engine:
+        engine.add_members([gp.Member(id="M1", region="urban")])
+        engine.ingest([gp.Event("r1", "M1", "rating", at(2), attributes={"stars": 1})])
+        engine.ingest([gp.Event("h1", "M1", "hazard", at(3), reported_at=at(3) + timedelta(hours=30),
+                                attributes={"evidence": "photo.jpg"})])  # fmt: skip
+        checkpoint = engine.ledger.checkpoint(key=KEY)
+        assert engine.ledger.verify()
+    return checkpoint
+
+
+@pytest.mark.parametrize(
+    ("event_id", "old", "new", "intake"),
+    [
+        ("r1", '"stars":1', '"stars":5', 1),
+        ("h1", "photo.jpg", "other.jpg", 2),
+        ("h1", str(int((at(3) + timedelta(hours=30)).timestamp() * 1_000_000)),
+         str(int((at(3) + timedelta(hours=1)).timestamp() * 1_000_000)), 2),
+    ],
+    ids=["stars", "evidence", "reported_at"],
+)  # fmt: skip
+def test_editing_what_an_event_says_beyond_its_entries_is_caught(
+    tmp_path: Path, event_id: str, old: str, new: str, intake: int
+) -> None:
+    path = tmp_path / "ledger.db"
+    checkpoint = stars_ledger(path)
+    (payload,) = sqlite3.connect(path).execute("SELECT payload FROM events WHERE event_id = ?", (event_id,)).fetchone()
+    assert old in payload
+    attack(path, f"UPDATE events SET payload = '{payload.replace(old, new)}' WHERE event_id = '{event_id}'")
+    assert_caught(path, checkpoint, "events", f"intake {intake}",
+                  "a row was changed after intake: its payload (evidence, stars, reported time)")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET hold_reason = 'no reason' WHERE event_id = 'held1'",
+        "UPDATE events SET hold_check = '' WHERE event_id = 'held1'",
+        "UPDATE events SET period = '2026-12' WHERE event_id = 'held1'",
+    ],
+)
+def test_editing_a_held_rows_hold_is_caught(ledger: tuple[Path, gp.Checkpoint], statement: str) -> None:
+    path, checkpoint = ledger
+    attack(path, statement)
+    assert_caught(path, checkpoint, "events", "intake 5", "a row was changed after intake")
+
+
+@pytest.mark.parametrize(
+    ("statement", "row", "words"),
+    [
+        ("UPDATE intakes SET digest = hash WHERE seq = 2", "seq 2", "hash does not match the intake's fields"),
+        ("UPDATE intakes SET prev_hash = hash WHERE seq = 3", "seq 3", "prev_hash does not link to the intake before"),
+        ("DELETE FROM intakes WHERE seq = 3", "seq 3", "intake 3 is missing or out of order (found 4)"),
+        ("UPDATE intakes SET events = 'two' WHERE seq = 1", "seq 1", "a column holds a value of the wrong type"),
+    ],
+)  # fmt: skip
+def test_editing_the_intake_log_itself_is_caught(
+    ledger: tuple[Path, gp.Checkpoint], statement: str, row: str, words: str
+) -> None:
+    path, checkpoint = ledger
+    attack(path, statement)
+    assert_caught(path, checkpoint, "intakes", row, words)
+
+
+def test_cutting_the_intake_logs_tail_is_caught_by_the_checkpoint(ledger: tuple[Path, gp.Checkpoint]) -> None:
+    path, _ = ledger
+    with open_engine(path) as engine:
+        assert engine.ingest([gp.Event("held3", "M3", "mediation", at(8))]).held == ("held3",)  # intake 7
+        checkpoint = engine.ledger.checkpoint(key=KEY)
+    attack(path, "DELETE FROM events WHERE event_id = 'held3'", "DELETE FROM intakes WHERE seq = 7")
+    assert verify(path)  # the last intake with all its rows leaves no trace in the tables
+    result = verify(path, checkpoint)
+    assert not result and (result.table, result.row) == ("intakes", "seq 7"), result
+    assert result.problem.startswith("the intake log ends at intake 6 but the checkpoint gpcp2:")
+    # A checkpoint made before the intake log anchors the ledger only: it cannot see this.
+    old = gp.Checkpoint.at(checkpoint.seq, checkpoint.hash, KEY)
+    assert verify(path, old)
+
+
 # -- ledgers written before the bindings -------------------------------------------------------
+
+
+def downgrade(path: Path) -> None:
+    """Make the file what gridpoints wrote before the intake log (schema version 3)."""
+    attack(path, "DROP TABLE intakes", "ALTER TABLE events DROP COLUMN intake_seq",
+           "UPDATE schema_migrations SET version = 3")  # fmt: skip
+
+
+def test_a_ledger_written_before_the_intake_log_verifies_with_a_note(ledger: tuple[Path, gp.Checkpoint]) -> None:
+    path, checkpoint = ledger
+    downgrade(path)
+    unbound = "events: 18 event rows are not bound: written before the intake log (intake_seq 0)"
+    result = verify(path)  # reopening migrates: intake_seq 0 on every row, an empty intake log
+    assert result and result.notes == (unbound,)
+    old = gp.Checkpoint.at(checkpoint.seq, checkpoint.hash, KEY)  # a checkpoint of those days: gpcp1
+    assert verify(path, old).notes == (unbound,)
+    # A checkpoint that recorded the intake log sees it gone (dropping it is no way to hide a cut).
+    gone = verify(path, checkpoint)
+    assert not gone and (gone.table, gone.row) == ("intakes", "seq 6")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (gp.stores.SCHEMA_VERSION,)
+    with open_engine(path) as engine:  # rows written from now on are bound
+        assert engine.ingest([gp.Event("held3", "M3", "mediation", at(8))]).held == ("held3",)
+        assert engine.store.intake_head()[0] == 1
+        later = engine.ledger.checkpoint(key=KEY)
+    assert verify(path, later).notes == (unbound,)
+    attack(path, "DELETE FROM events WHERE event_id = 'held3'")
+    assert_caught(path, later, "events", "intake 1", "a row was deleted")
+    # Intake 1 also committed to the 18 older rows: one deleted (or invented) from them is caught.
+    attack(path, "INSERT INTO events SELECT 'held3', member_id, kind, occurred_us, period, 'held', payload, "
+                 "'evidence', 'no photo', '', 1 FROM events WHERE event_id = 'held1'",
+           "DELETE FROM events WHERE event_id = 'held1'")  # fmt: skip
+    assert_caught(path, later, "events", "intake 0", "17 event rows carry intake_seq 0")
+
+
+def test_before_its_first_intake_a_migrated_ledgers_older_rows_are_a_note_only(
+    ledger: tuple[Path, gp.Checkpoint],
+) -> None:
+    path, _ = ledger
+    downgrade(path)
+    assert verify(path)  # migrates
+    attack(path, "DELETE FROM events WHERE event_id = 'held1'")
+    result = verify(path)  # the limit: until the log's first intake, nothing commits to them
+    assert result and result.notes == (
+        "events: 17 event rows are not bound: written before the intake log (intake_seq 0)",)
+
+
 
 
 def test_a_settlement_written_before_settling_was_a_decision_is_a_note(
@@ -366,3 +535,55 @@ def test_an_entry_problem_names_its_row_too(ledger: tuple[Path, gp.Checkpoint]) 
     attack(path, "UPDATE entries SET points_cents = points_cents + 500 WHERE seq = 7")
     result = verify(path)
     assert not result and (result.table, result.row, result.first_bad_seq) == ("entries", "seq 7", 7)
+
+
+# -- a property: whatever event row is deleted, invented or edited, the intake log notices ------
+
+edits = st.sampled_from(["delete", "rename", "payload", "hold_reason", "status", "invent"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans, st.integers(1, 3), edits, st.data())
+def test_any_event_row_changed_after_intake_is_caught(
+    plan: list[tuple[int, str, int, str]], batches: int, edit: str, data: st.DataObject
+) -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    engine.add_members([gp.Member(id=f"M{n}", region="urban") for n in range(1, 4)])
+    events = [
+        gp.Event(f"e{i}", f"M{m}", kind, at(day) + timedelta(minutes=i),
+                 attributes={"stars": 4} if kind == "rating" else {})
+        for i, (m, kind, day, _) in enumerate(plan)
+    ]  # fmt: skip
+    for start in range(batches):
+        engine.ingest(events[start::batches])
+    for held in engine.review.pending():
+        choice = plan[int(held.event.id[1:])][3]
+        if choice == "approve":
+            engine.review.approve(held.event.id, by="reviewer")
+        elif choice == "reject":
+            engine.review.reject(held.event.id, by="reviewer", reason="no")
+    result = engine.ledger.verify()
+    assert result and result.notes == ()
+    store = engine.store
+    assert isinstance(store, gp.MemoryStore)
+    rows = store._events
+    key = data.draw(st.sampled_from(sorted(rows)))
+    row = EventRow._make(rows[key])
+    if edit == "delete":
+        del rows[key]
+    elif edit == "rename":
+        del rows[key]
+        rows[key + "x"] = row._replace(event_id=key + "x")
+        store._intake_of[key + "x"] = store._intake_of[key]
+    elif edit == "invent":
+        rows[key + "x"] = row._replace(event_id=key + "x")
+        store._intake_of[key + "x"] = store._intake_of[key]
+    elif edit == "payload":
+        rows[key] = row._replace(payload=row.payload + '{"evidence":"x"}')
+    elif edit == "hold_reason":
+        rows[key] = row._replace(hold_reason=row.hold_reason + " (edited)")
+    else:
+        others = sorted({"booked", "held", "rejected", "corrected"} - {row.status})
+        rows[key] = row._replace(status=data.draw(st.sampled_from(others)))
+    result = engine.ledger.verify()
+    assert not result and result.table == "events", (edit, key, result)

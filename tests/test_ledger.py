@@ -165,6 +165,18 @@ def test_sqlite_refuses_updates_and_deletes_of_entries(tmp_path: Path) -> None:
         conn.execute("DELETE FROM entries WHERE seq = 1")
 
 
+def test_sqlite_refuses_updates_and_deletes_of_the_intake_log(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    with members(gp.Engine(str(path), load_entrypoints=False, clock=lambda: NOW)) as engine:
+        engine.ingest(xiao_li_month())
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT seq, events FROM intakes").fetchall() == [(1, 23)]
+    with pytest.raises(sqlite3.IntegrityError, match="the intake log is append-only"):
+        conn.execute("UPDATE intakes SET events = 22 WHERE seq = 1")
+    with pytest.raises(sqlite3.IntegrityError, match="the intake log is append-only"):
+        conn.execute("DELETE FROM intakes WHERE seq = 1")
+
+
 def test_auditors_read_the_chain_with_plain_sql(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
     with members(gp.Engine(str(path), load_entrypoints=False, clock=lambda: NOW)) as engine:

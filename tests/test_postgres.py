@@ -112,7 +112,7 @@ def test_both_url_schemes_open_the_store_in_its_own_schema(pg_url: str, pg_schem
     with admin() as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (pg_schema,))}
     assert tables == {"schema_migrations", "meta", "chain_head", "entries", "events", "members", "ruleset_versions",
-                      "decisions", "period_closes", "settlements"}
+                      "decisions", "period_closes", "settlements", "intakes"}
 
 
 def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(pg_url: str, pg_schema: str) -> None:
@@ -127,6 +127,7 @@ def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(pg_url: str,
             (3, "settled months"),
             (4, "report sums read one covering index (period, member, kind)"),
             (5, "no second unique index on entries.hash (prev_hash and seq make the chain)"),
+            (6, "the intake log: one hashed row per write of event rows"),
         ]
         conn.execute("INSERT INTO schema_migrations (version, description) VALUES (99, 'from the future')")
     with pytest.raises(gp.StoreError, match="is at version 99, newer than this gridpoints"):
@@ -138,23 +139,26 @@ def test_a_version_1_schema_is_migrated_to_the_current_version(pg_url: str, pg_s
         engine.ingest(xiao_li_month())
         head = engine.ledger.head()
     with admin(pg_schema) as conn:  # put the schema back to version 1, entries and all
-        conn.execute("DROP TABLE decisions, period_closes, settlements")
+        conn.execute("DROP TABLE decisions, period_closes, settlements, intakes")
+        conn.execute("ALTER TABLE events DROP COLUMN intake_seq")
         conn.execute("DROP FUNCTION gridpoints_refuse()")
         conn.execute("DROP INDEX entries_event, entries_ref, entries_period_member_kind")
         conn.execute("CREATE INDEX entries_period_member ON entries (period, member_id) INCLUDE (points_cents)")
         conn.execute("DELETE FROM schema_migrations WHERE version > 1")
     with engine_on(pg_url) as engine:
         assert engine.store.decision_rows() == [] and engine.store.period_closes() == []
-        assert engine.ledger.head() == head and engine.ledger.verify()
+        verified = engine.ledger.verify()
+        assert engine.ledger.head() == head and verified
+        assert "events: 23 event rows are not bound: written before the intake log (intake_seq 0)" in verified.notes
         # Closing settles first: the settle decision is the entry after the old head.
         assert engine.close_period("2026-11", by="考核办").head_seq == head[0] + 1
     with admin(pg_schema) as conn:
-        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5]
+        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5, 6]
         listed = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         indexes = {name for (name,) in listed}
         assert "entries_period_member_kind" in indexes and "entries_period_member" not in indexes
         assert "entries_hash_key" not in indexes and "entries_prev_hash_key" in indexes
-        for statement in ("UPDATE period_closes SET report = '{}'", "DELETE FROM decisions"):
+        for statement in ("UPDATE period_closes SET report = '{}'", "DELETE FROM decisions", "TRUNCATE intakes"):
             with pytest.raises(psycopg.errors.RaiseException, match=r"cannot be reopened|append-only"):
                 conn.execute(statement)
 
@@ -195,9 +199,13 @@ def test_entries_are_append_only_in_the_database(pg_url: str, pg_schema: str) ->
     with engine_on(pg_url) as engine:
         engine.ingest(xiao_li_month())
     with admin(pg_schema) as conn:
-        for statement in ("UPDATE entries SET points_cents = 0", "DELETE FROM entries", "TRUNCATE entries"):
+        for statement in ("UPDATE entries SET points_cents = 0", "DELETE FROM entries", "TRUNCATE entries",
+                          "UPDATE intakes SET events = 0", "DELETE FROM intakes", "TRUNCATE intakes"):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(statement)
+        # Nor a second intake log from the same parent.
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("INSERT INTO intakes SELECT seq + 1, events, digest, prev_hash, hash || 'x' FROM intakes")
         # A second chain from the same parent cannot even be inserted by hand.
         with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute(

@@ -26,9 +26,18 @@ class TestMemoryStore(StoreConformance):
 
     def tamper_row(self, store: gp.Store, table: str, key: str, column: str | None, value: object = None) -> None:
         assert isinstance(store, gp.MemoryStore)
-        rows: dict[str, Any] = {"period_closes": store._closes, "settlements": store._settled,
-                                "events": store._events}[table]  # fmt: skip
-        if column is None:
+        if table == "intakes":
+            assert column is None
+            store._intakes[:] = [row for row in store._intakes if row.seq != int(key)]
+            return
+        tables: dict[str, dict[str, Any]] = {"period_closes": store._closes, "settlements": store._settled,
+                                             "events": store._events}  # fmt: skip
+        rows = tables[table]
+        if column == "event_id":  # a renamed row keeps its intake seq, as in a SQL table
+            renamed = str(value)
+            store._intake_of[renamed] = store._intake_of[key]
+            rows[renamed] = EventRow._make(rows.pop(key))._replace(event_id=renamed)
+        elif column is None:
             del rows[key]
         else:
             assert table == "events"
@@ -42,11 +51,12 @@ def _tamper_sqlite(conn: sqlite3.Connection, seq: int, column: str, value: objec
 
 
 #: The column that keys each table beside the chain, for tamper_row.
-KEYS = {"period_closes": "period", "settlements": "period", "events": "event_id"}
+KEYS = {"period_closes": "period", "settlements": "period", "events": "event_id", "intakes": "seq"}
 
 
 def _tamper_sqlite_row(conn: sqlite3.Connection, table: str, key: str, column: str | None, value: object) -> None:
     conn.execute("DROP TRIGGER IF EXISTS period_closes_no_delete")
+    conn.execute("DROP TRIGGER IF EXISTS intakes_no_delete")
     if column is None:
         conn.execute(f"DELETE FROM {table} WHERE {KEYS[table]} = ?", (key,))
     else:
@@ -113,6 +123,7 @@ class TestPostgresStore(StoreConformance):
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             conn.execute("ALTER TABLE period_closes DISABLE TRIGGER period_closes_no_update")
+            conn.execute("ALTER TABLE intakes DISABLE TRIGGER intakes_no_update")
             where = sql.SQL("{} = %s").format(sql.Identifier(KEYS[table]))
             if column is None:
                 conn.execute(sql.SQL("DELETE FROM {} WHERE ").format(sql.Identifier(table)) + where, (key,))

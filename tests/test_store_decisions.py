@@ -14,7 +14,8 @@ def test_a_version_1_sqlite_file_gains_the_decision_tables_and_the_report_index(
     path = tmp_path / "v1.db"
     gp.SQLiteStore(str(path)).close()
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript("DROP TABLE decisions; DROP TABLE period_closes; DELETE FROM schema_migrations;"
+    conn.executescript("DROP TABLE decisions; DROP TABLE period_closes; DROP TABLE intakes;"
+                       "ALTER TABLE events DROP COLUMN intake_seq; DELETE FROM schema_migrations;"
                        "INSERT INTO schema_migrations VALUES (1, '2026-11-01');"
                        # version 1's report index
                        "DROP INDEX entries_period_member_kind;"
@@ -22,9 +23,11 @@ def test_a_version_1_sqlite_file_gains_the_decision_tables_and_the_report_index(
     conn.close()
     engine = gp.Engine(str(path), load_entrypoints=False)
     assert engine.store.decision_rows() == [] and engine.store.period_closes() == []
+    assert engine.store.intake_head() == (0, "0" * 64) and engine.ledger.verify()
     engine.close()
     conn = sqlite3.connect(path)
-    assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 3]
+    versions = [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions == [1, gp.stores.SCHEMA_VERSION]
     indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "entries_period_member_kind" in indexes and "entries_period_member" not in indexes
     conn.close()

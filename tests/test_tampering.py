@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,7 +52,7 @@ def open_raw(path: Path) -> sqlite3.Connection:
     """A connection an attacker with file access would use: the append-only triggers dropped."""
     conn = sqlite3.connect(path, isolation_level=None)
     for name in ("entries_no_update", "entries_no_delete", "decisions_no_update", "decisions_no_delete",
-                 "period_closes_no_update", "period_closes_no_delete"):
+                 "period_closes_no_update", "period_closes_no_delete", "intakes_no_update", "intakes_no_delete"):
         conn.execute(f"DROP TRIGGER {name}")
     return conn
 
@@ -173,6 +174,11 @@ def test_cutting_the_tail_is_caught_by_the_checkpoint(ledger: tuple[Path, gp.Che
     with open_raw(path) as conn:  # a careful attacker undoes the correction in the events table too
         conn.execute("DELETE FROM events WHERE event_id = 'p3b'")
         conn.execute("UPDATE events SET status = 'booked' WHERE event_id = 'p3'")
+    # The intake log remembers: the correction wrote p3b's row in an intake of its own.
+    result = verify(path)
+    assert not result and (result.table, result.row) == ("events", "intake 4") and "a row was deleted" in result.problem
+    with open_raw(path) as conn:  # ... so the attacker cuts the intake log's tail too
+        conn.execute("DELETE FROM intakes WHERE seq = 4")
     assert verify(path)
     result = verify(path, checkpoint)
     assert not result and f"ends at seq {head - 4}" in result.problem and result.first_bad_seq == head - 3
@@ -228,7 +234,8 @@ def test_checkpoint_text_round_trips_and_is_sealed_with_the_key() -> None:
     plain = engine.ledger.checkpoint()
     sealed = engine.ledger.checkpoint(key=KEY)
     assert (plain.seq, plain.hash, plain.seal) == (1, engine.ledger.head()[1], None)
-    assert str(plain) == f"gpcp1:1:{plain.hash}"
+    assert plain.intake is not None and plain.intake[0] == 1
+    assert str(plain) == f"gpcp2:1:{plain.hash}:1:{plain.intake[1]}"
     assert gp.Checkpoint.parse(str(sealed)) == sealed and gp.Checkpoint.parse(str(plain)) == plain
     assert sealed.seal_matches(KEY) and not sealed.seal_matches(b"another key")
     assert engine.ledger.verify(checkpoint=str(sealed), key=KEY)
@@ -244,6 +251,29 @@ def test_checkpoint_text_round_trips_and_is_sealed_with_the_key() -> None:
     assert engine.ledger.verify(checkpoint=sealed, key=KEY)
 
 
+def test_a_checkpoint_made_before_the_intake_log_still_parses_and_verifies() -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    engine.add_members([gp.Member(id="M1", region="urban")])
+    engine.ingest([gp.Event("p", "M1", "patrol", at(3))])
+    seq, head = engine.ledger.head()
+    old = gp.Checkpoint.at(seq, head, KEY)  # what gridpoints wrote before: no intake head
+    assert str(old).startswith(f"gpcp1:{seq}:{head}:") and gp.Checkpoint.parse(str(old)) == old
+    assert old.intake is None and engine.ledger.verify(checkpoint=str(old), key=KEY)
+    forged = gp.Checkpoint(seq, "a" * 64, old.seal)
+    assert not engine.ledger.verify(checkpoint=forged, key=KEY)
+
+
+def test_the_seal_covers_the_intake_head() -> None:
+    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
+    engine.add_members([gp.Member(id="M1", region="urban")])
+    engine.ingest([gp.Event("p", "M1", "patrol", at(3))])
+    real = engine.ledger.checkpoint(key=KEY)
+    assert real.intake is not None
+    moved = attrs.evolve(real, intake=(real.intake[0], "b" * 64))
+    assert not moved.seal_matches(KEY)
+    assert not engine.ledger.verify(checkpoint=moved, key=KEY)
+
+
 def test_a_checkpoint_forged_without_the_key_fails() -> None:
     engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
     engine.add_members([gp.Member(id="M1", region="urban")])
@@ -257,7 +287,11 @@ def test_a_checkpoint_forged_without_the_key_fails() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("gpcp2:1:" + "a" * 64, "does not start with gpcp1:"),
+        ("gpcp3:1:" + "a" * 64, "does not start with gpcp2: \\(or gpcp1:\\)"),
+        ("gpcp2:1:" + "a" * 64, "is not gpcp2:<seq>:<hash>:<intake seq>:<intake hash>"),
+        ("gpcp2:1:" + "a" * 64 + ":y:" + "a" * 64, "intake seq 'y' is not a whole number"),
+        ("gpcp2:1:" + "a" * 64 + ":1:abc", "intake hash 'abc' is not 64 lowercase hex digits"),
+        ("gpcp2:1:" + "a" * 64 + ":1:" + "a" * 64 + ":zz", "seal 'zz' is not 64"),
         ("gpcp1:x:" + "a" * 64, "seq 'x' is not a whole number"),
         ("gpcp1:1:abc", "hash 'abc' is not 64 lowercase hex digits"),
         ("gpcp1:1:" + "a" * 64 + ":zz", "seal 'zz' is not 64"),

@@ -30,6 +30,7 @@ __all__ = [
     "EVENT_STATUSES",
     "GENESIS",
     "HELD",
+    "INTAKE_COLUMNS",
     "PERIOD_CLOSE_COLUMNS",
     "REJECTED",
     "CapKey",
@@ -39,6 +40,8 @@ __all__ = [
     "EventBinding",
     "EventRow",
     "EventValues",
+    "IntakeBinding",
+    "IntakeRow",
     "PeriodCloseRow",
     "named",
 ]
@@ -118,6 +121,40 @@ class EventBinding(NamedTuple):
     awards: int
 
 
+class IntakeRow(NamedTuple):
+    """One write of event rows (table ``intakes``, the intake log beside the chain): its ``seq``
+    (the ``intake_seq`` its event rows carry), how many event rows it wrote, the ``digest`` of
+    those rows as written, and its own hash chain (``gridpoints.stores.intakes``)."""
+
+    seq: int
+    events: int
+    digest: str
+    prev_hash: str
+    hash: str
+
+
+class IntakeBinding(NamedTuple):
+    """A line of ``Store.intake_bindings``: an intake row (event columns None) or an event row
+    (``events`` … ``hash`` None) under ``intake_seq`` — the intake's seq, or the event's
+    ``intake_seq`` (0: written before the intake log)."""
+
+    intake_seq: int
+    events: int | None
+    digest: str | None
+    prev_hash: str | None
+    hash: str | None
+    event_id: str | None
+    member_id: str | None
+    kind: str | None
+    occurred_us: int | None
+    period: str | None
+    status: str | None
+    payload: str | None
+    hold_check: str | None
+    hold_reason: str | None
+    hold_ref: str | None
+
+
 class DecisionRow(NamedTuple):
     """One recorded decision (table ``decisions``); ``seq`` is the seq of its ledger entry, ``at``
     an ISO instant in UTC, ``detail`` compact JSON (or empty). See gridpoints.ledger.decisions."""
@@ -168,6 +205,8 @@ class RuleKey(NamedTuple):
 ENTRY_COLUMNS: Final = EntryRow._fields
 #: Columns of table ``events``.
 EVENT_COLUMNS: Final = EventRow._fields
+#: Columns of table ``intakes``.
+INTAKE_COLUMNS: Final = IntakeRow._fields
 #: Columns of table ``decisions``.
 DECISION_COLUMNS: Final = DecisionRow._fields
 #: Columns of table ``period_closes``.

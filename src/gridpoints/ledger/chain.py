@@ -100,7 +100,8 @@ class Verification:
     """The result of ``verify()``: truthy when the chain and every table bound to it are intact.
 
     When not, ``problem`` says what is wrong, ``table`` in which table (``entries``,
-    ``decisions``, ``period_closes``, ``settlements``, ``events``, ``ruleset_versions``) and
+    ``decisions``, ``period_closes``, ``settlements``, ``events``, ``ruleset_versions``,
+    ``intakes``) and
     ``row`` which row (``seq 7``, ``2026-10``, ``event 'p3'``…); ``first_bad_seq`` is the ledger
     position involved, when there is one. ``notes`` are information, never a failure: rows an
     older version wrote without binding them (docs/ledger.md, "Tables bound to the chain").
@@ -257,12 +258,16 @@ class Ledger:
         return [entry_from_row(row) for row in self._store.entry_rows(member_id=member_id, periods=periods)]
 
     def checkpoint(self, key: bytes | str | None = None) -> Checkpoint:
-        """The current position (seq + head hash); sealed with HMAC-SHA256 when ``key`` is given.
+        """The current position (seq + head hash, and the intake log's head when the store keeps
+        one); sealed with HMAC-SHA256 when ``key`` is given.
 
         Nothing is stored: keep ``str(checkpoint)`` outside the database, and the key apart.
         """
         seq, head_hash = self._store.head()
-        return Checkpoint.at(seq, head_hash, key)
+        # Read apart from the head: each is a prefix the store must keep, so a write between the
+        # two reads cannot make the checkpoint fail.
+        read_intake = getattr(self._store, "intake_head", None)
+        return Checkpoint.at(seq, head_hash, key, intake=None if read_intake is None else read_intake())
 
     def verify(self, *, checkpoint: Checkpoint | str | None = None, key: bytes | str | None = None) -> Verification:
         """Rebuild every entry's bytes from its stored columns and recompute the chain; match
@@ -272,11 +277,13 @@ class Ledger:
         what the chain says they must hold.
 
         With ``checkpoint`` (a Checkpoint or its text), the chain must also reach its seq with its
-        hash — catching a rewritten chain, a cut tail or a restored older copy. A sealed
+        hash, and the intake log its intake head — catching a rewritten chain, a cut tail (of
+        either) or a restored older copy. A sealed
         checkpoint needs ``key`` (ValueError otherwise); with ``key``, an unsealed or wrongly
         sealed checkpoint fails verification.
         """
         anchors: dict[int, tuple[str, str]] = {}
+        intake_anchor: tuple[int, str, str] | None = None
         if checkpoint is not None:
             if isinstance(checkpoint, str):
                 checkpoint = Checkpoint.parse(checkpoint)
@@ -286,6 +293,8 @@ class Ledger:
                 problem = "is not sealed" if not checkpoint.sealed else "has a seal that does not match the key"
                 return Verification(False, 0, None, f"the checkpoint {problem}: forged, or the wrong key")
             anchors[checkpoint.seq] = (checkpoint.hash, f"the checkpoint {checkpoint}")
+            if checkpoint.intake is not None:
+                intake_anchor = (*checkpoint.intake, f"the checkpoint {checkpoint}")
         decisions = {row.seq: row for row in self._store.decision_rows()}
         for close in self._store.period_closes():
             broken = close_mismatch(close, decisions.get(close.decision_seq))
@@ -302,7 +311,7 @@ class Ledger:
             if not result.row and result.first_bad_seq is not None:
                 result = attrs.evolve(result, row=f"seq {result.first_bad_seq}")
             return result
-        broken_binding, notes = check_bindings(self._store, decisions.values(), facts)
+        broken_binding, notes = check_bindings(self._store, decisions.values(), facts, intake_anchor)
         if broken_binding is not None:
             return Verification(
                 False, result.entries, broken_binding.seq, broken_binding.problem,

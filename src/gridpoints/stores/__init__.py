@@ -22,6 +22,7 @@ from gridpoints.schema import (
     EventBinding,
     EventRow,
     EventValues,
+    IntakeBinding,
     PeriodCloseRow,
     RuleKey,
 )
@@ -49,7 +50,8 @@ __all__ = [
 
 #: 1: entries, events, members, settings. 2: decisions and period_closes tables.
 #: 3: the (period, member) index of entries also holds kind, so report sums read only it.
-SCHEMA_VERSION = 3
+#: 4: the intake log (table intakes, events.intake_seq).
+SCHEMA_VERSION = 4
 
 
 def chained_head(head: tuple[int, str], entries: Sequence[EntryValues]) -> tuple[int, str]:
@@ -200,7 +202,9 @@ class Transaction(Protocol):
 
     def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
         """Append entry rows (already chained, seq continuing ``head``) and event rows, each a
-        tuple in column order (a named row is one too)."""
+        tuple in column order (a named row is one too). Event rows carry the seq of this
+        transaction's intake (``gridpoints.stores.intakes.IntakeLog``), whose row the store
+        appends to the intake log at commit."""
 
     def set_status(self, event_id: str, status: str) -> None:
         """Change the status of a stored event (held → booked/rejected, booked → corrected)."""
@@ -313,6 +317,15 @@ class Store(Protocol):
         ``EVENT_REASONS``), ``EventBinding`` (row columns None when there is no row; the first
         own entry's seq, member, kind, quantity and reason, and how many own entries other than
         ``derived`` it has — None and 0 when it has none), in no particular order."""
+
+    def intake_bindings(self) -> Iterator[IntakeBinding]:
+        """The intake log and every event row, in one read (one snapshot), streamed, ordered by
+        intake seq with each intake's row before its event rows (an event row's intake seq is the
+        one it was written with; 0 before the intake log; event rows of one intake in no
+        particular order) — what ``verify()`` recomputes each intake's digest from."""
+
+    def intake_head(self) -> tuple[int, str]:
+        """``(seq, hash)`` of the last intake row, ``(0, GENESIS)`` when there is none."""
 
     def settlements(self) -> dict[str, int]:
         """``month → head_seq`` of every settled month: the chain head after its awards

@@ -94,6 +94,17 @@ _REPORT_INDEX = (
 # Each entry's hash is unique already: seq is the primary key and prev_hash (the hash before it)
 # is unique, so the second unique B-tree over random 64-hex keys only cost every append.
 _NO_HASH_INDEX = ("ALTER TABLE entries DROP CONSTRAINT IF EXISTS entries_hash_key",)
+_INTAKE_LOG = (
+    """CREATE TABLE intakes (
+        seq BIGINT PRIMARY KEY CHECK (seq > 0), events INTEGER NOT NULL, digest TEXT NOT NULL,
+        prev_hash TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE)""",
+    """CREATE TRIGGER intakes_no_update BEFORE UPDATE OR DELETE ON intakes
+        FOR EACH ROW EXECUTE FUNCTION gridpoints_refuse('the intake log is append-only')""",
+    """CREATE TRIGGER intakes_no_truncate BEFORE TRUNCATE ON intakes
+        FOR EACH STATEMENT EXECUTE FUNCTION gridpoints_refuse('the intake log is append-only')""",
+    # 0: written before the intake log (a note in verify, not a failure).
+    "ALTER TABLE events ADD COLUMN intake_seq BIGINT NOT NULL DEFAULT 0",
+)
 
 #: Every migration, in order. ``stores.SCHEMA_VERSION`` is the last one's number.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -102,4 +113,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "settled months", _SETTLEMENTS),
     Migration(4, "report sums read one covering index (period, member, kind)", _REPORT_INDEX),
     Migration(5, "no second unique index on entries.hash (prev_hash and seq make the chain)", _NO_HASH_INDEX),
+    Migration(6, "the intake log: one hashed row per write of event rows", _INTAKE_LOG),
 )

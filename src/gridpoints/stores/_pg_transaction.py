@@ -8,16 +8,16 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from gridpoints.schema import ENTRY_COLUMNS, EVENT_COLUMNS, CapKey, EntryValues, EventValues
+from gridpoints.schema import ENTRY_COLUMNS, CapKey, EntryValues, EventValues
 from gridpoints.stores import chained_head
-from gridpoints.stores.sql import Dialect, SQLTransaction
+from gridpoints.stores.sql import EVENT_WRITE_COLUMNS, Dialect, SQLTransaction
 
 __all__ = ["POSTGRES", "Connection", "PostgresDialect", "PostgresTransaction"]
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
 _ENTRY_COPY = f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"
-_EVENT_COPY = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+_EVENT_COPY = f"COPY events ({', '.join(EVENT_WRITE_COLUMNS)}) FROM STDIN"
 
 
 class PostgresDialect(Dialect):
@@ -77,9 +77,10 @@ class PostgresTransaction(SQLTransaction[Connection]):
                         copy.write_row(entry)
                 self.head = head
             if events:
+                intake = self._intake(events)
                 with cursor.copy(_EVENT_COPY) as copy:
                     for event in events:
-                        copy.write_row(event)
+                        copy.write_row((*event, intake))
 
     def mark_settled(self, period: str, head_seq: int) -> None:
         self._conn.execute("INSERT INTO settlements (period, head_seq) VALUES (%s, %s)", (period, head_seq))

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from gridpoints.errors import StoreBusyError, StoreError
-from gridpoints.schema import ENTRY_COLUMNS, EVENT_COLUMNS, CapKey, EntryValues, EventValues
+from gridpoints.schema import ENTRY_COLUMNS, CapKey, EntryValues, EventValues
 from gridpoints.stores import chained_head
-from gridpoints.stores.sql import Dialect, SQLTransaction
+from gridpoints.stores.sql import EVENT_WRITE_COLUMNS, Dialect, SQLTransaction
 
 __all__ = ["SQLITE", "SQLiteDialect", "SQLiteTransaction", "translate"]
 
@@ -31,7 +31,9 @@ class SQLiteDialect(Dialect):
 SQLITE = SQLiteDialect()
 
 _ENTRY_INSERT = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES ({SQLITE.marks(len(ENTRY_COLUMNS))})"
-_EVENT_INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({SQLITE.marks(len(EVENT_COLUMNS))})"
+_EVENT_INSERT = (
+    f"INSERT INTO events ({', '.join(EVENT_WRITE_COLUMNS)}) VALUES ({SQLITE.marks(len(EVENT_WRITE_COLUMNS))})"
+)
 
 
 def translate(error: sqlite3.OperationalError) -> StoreError:
@@ -68,7 +70,8 @@ class SQLiteTransaction(SQLTransaction[sqlite3.Connection]):
             self._conn.executemany(_ENTRY_INSERT, entries)
             self.head = head
         if events:
-            self._conn.executemany(_EVENT_INSERT, events)
+            intake = self._intake(events)
+            self._conn.executemany(_EVENT_INSERT, [(*values, intake) for values in events])
 
     def mark_settled(self, period: str, head_seq: int) -> None:
         self._conn.execute(

@@ -24,11 +24,14 @@ from gridpoints.schema import (
     EventBinding,
     EventRow,
     EventValues,
+    IntakeBinding,
+    IntakeRow,
     PeriodCloseRow,
     RuleKey,
     named,
 )
 from gridpoints.stores import chained_head, checked_settings, checked_versions, limit_rows, limit_units
+from gridpoints.stores.intakes import IntakeLog, intake_genesis
 
 __all__ = ["MemoryStore"]
 
@@ -45,6 +48,10 @@ class _MemoryTransaction:
         self.decisions: list[DecisionRow] = []
         self.closes: list[PeriodCloseRow] = []
         self.settled: dict[str, int] = {}
+        head = store.intake_head()
+        if head[0] == 0:  # rows stored without an intake (only by hand: this store logs every write)
+            head = (0, intake_genesis(sum(1 for event_id in store._events if event_id not in store._intake_of)))
+        self.intakes = IntakeLog(head)
 
     def _event(self, event_id: str) -> EventRow | None:
         """The event as this transaction sees it: staged or stored, with any new status."""
@@ -98,6 +105,7 @@ class _MemoryTransaction:
     def append(self, entries: Sequence[EntryValues], events: Sequence[EventValues]) -> None:
         self.head = chained_head(self.head, entries)
         self.entries.extend(entries)
+        self.intakes.add(events)
         for values in events:
             event_id, member_id = values[:2]
             if event_id not in self.events:
@@ -165,6 +173,9 @@ class MemoryStore:
         self._decisions: list[DecisionRow] = []
         self._closes: dict[str, PeriodCloseRow] = {}
         self._settled: dict[str, int] = {}
+        self._intakes: list[IntakeRow] = []
+        # event id → seq of the intake that wrote its row (the events table's intake_seq column).
+        self._intake_of: dict[str, int] = {}
         self._in_transaction = False
 
     def check_settings(self, tz: str, ruleset: str, *, migrate: bool = False, rule_files: str | None = None) -> None:
@@ -199,6 +210,10 @@ class MemoryStore:
                 index = self._event_ids_by_member.setdefault(member_id, [])
                 index.extend(i for i in event_ids if i not in self._events)
             self._events.update(tx.events)
+            intake = tx.intakes.row()
+            if intake is not None:
+                self._intakes.append(intake)
+                self._intake_of.update(dict.fromkeys(tx.events, intake.seq))
             self._decisions.extend(tx.decisions)
             for close in tx.closes:
                 self._closes[close.period] = close
@@ -323,6 +338,22 @@ class MemoryStore:
                 )
             )
         return iter(found)
+
+    def intake_bindings(self) -> Iterator[IntakeBinding]:
+        none = (None,) * 10
+        lines = [IntakeBinding(row.seq, *row[1:], *none) for row in self._intakes]
+        lines.extend(
+            IntakeBinding(self._intake_of.get(event_id, 0), None, None, None, None, *values)
+            for event_id, values in self._events.items()
+        )
+        # Stable: an intake's row (listed first) stays before its events.
+        return iter(sorted(lines, key=lambda line: line.intake_seq))
+
+    def intake_head(self) -> tuple[int, str]:
+        if not self._intakes:
+            return (0, GENESIS)
+        last = self._intakes[-1]
+        return (last.seq, last.hash)
 
     def settlements(self) -> dict[str, int]:
         return dict(self._settled)

@@ -39,13 +39,15 @@ from gridpoints.schema import (
     EventBinding,
     EventRow,
     EventValues,
+    IntakeBinding,
     PeriodCloseRow,
     RuleKey,
     named,
 )
 from gridpoints.stores import checked_settings, checked_versions, limit_scope, limit_units
+from gridpoints.stores.intakes import IntakeLog, intake_genesis
 
-__all__ = ["Connection", "Cursor", "Dialect", "SQLStore", "SQLTransaction"]
+__all__ = ["EVENT_WRITE_COLUMNS", "Connection", "Cursor", "Dialect", "SQLStore", "SQLTransaction"]
 
 #: ``EVENT_REASONS`` in a fixed order, for statements.
 EVENT_REASON_LIST = sorted(EVENT_REASONS)
@@ -54,6 +56,15 @@ EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
 DECISION_SELECT = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
 CLOSE_SELECT = f"SELECT {', '.join(PERIOD_CLOSE_COLUMNS)} FROM period_closes"
 MEMBER_COLUMNS = ("id", "region", "grid", "name", "joined", "left_on", "attributes")
+#: Columns an event row is written with: its own, then the seq of the intake that wrote it.
+EVENT_WRITE_COLUMNS = (*EVENT_COLUMNS, "intake_seq")
+#: The intake log and every event row under its intake seq, intake rows first (one statement,
+#: so one snapshot); rows of intake 0 were written before the log.
+INTAKE_BINDINGS = f"""
+    SELECT seq, events, digest, prev_hash, hash, {", ".join(["NULL"] * len(EVENT_COLUMNS))} FROM intakes
+    UNION ALL
+    SELECT intake_seq, NULL, NULL, NULL, NULL, {", ".join(EVENT_COLUMNS)} FROM events
+    ORDER BY 1, 2 NULLS LAST"""
 
 
 class Cursor(Protocol):
@@ -147,6 +158,7 @@ class SQLTransaction(abc.ABC, Generic[C]):
     def __init__(self, conn: C, head: tuple[int, str]) -> None:
         self._conn = conn
         self.head = head
+        self._intakes: IntakeLog | None = None
 
     # -- what differs -------------------------------------------------------------------
 
@@ -163,6 +175,24 @@ class SQLTransaction(abc.ABC, Generic[C]):
         """Record month ``period`` as settled, with the chain head after its awards."""
 
     # -- shared -------------------------------------------------------------------------
+
+    def _intake(self, events: Sequence[EventValues]) -> int:
+        """The intake seq this transaction's event rows carry (the intake head is read under the
+        write lock on first use), noting ``events`` for its intake row."""
+        if self._intakes is None:
+            row = self._conn.execute("SELECT seq, hash FROM intakes ORDER BY seq DESC LIMIT 1", ()).fetchone()
+            if row is None:  # the first intake: it commits to how many rows were written before the log
+                (unbound,) = self._conn.execute("SELECT COUNT(*) FROM events WHERE intake_seq = 0", ()).fetchone()
+                row = (0, intake_genesis(int(unbound)))
+            self._intakes = IntakeLog((int(row[0]), str(row[1])))
+        self._intakes.add(events)
+        return self._intakes.seq
+
+    def finish(self) -> None:
+        """Append the intake row of the event rows written (called once, before commit)."""
+        row = None if self._intakes is None else self._intakes.row()
+        if row is not None:
+            self._conn.execute(f"INSERT INTO intakes VALUES ({self.dialect.marks(len(row))})", row)
 
     def _execute(self, query: str, params: Sequence[Any] = ()) -> Cursor:
         return self._conn.execute(self.dialect.sql(query), params)
@@ -340,6 +370,7 @@ class SQLStore(abc.ABC, Generic[C, T]):
             head = self._lock_head(conn)
             tx = self.transaction_type(conn, head)
             yield tx
+            tx.finish()
             if tx.head != head:
                 self._move_head(conn, tx.head)
 
@@ -487,6 +518,14 @@ class SQLStore(abc.ABC, Generic[C, T]):
             FROM own JOIN entries en ON en.seq = own.first_seq
             WHERE NOT EXISTS (SELECT 1 FROM events ev WHERE ev.event_id = own.event_id)"""
         return named(EventBinding, self._stream(query, []))
+
+    def intake_bindings(self) -> Iterator[IntakeBinding]:
+        return named(IntakeBinding, self._stream(INTAKE_BINDINGS, []))
+
+    def intake_head(self) -> tuple[int, str]:
+        with self._read() as conn:
+            row = conn.execute("SELECT seq, hash FROM intakes ORDER BY seq DESC LIMIT 1", ()).fetchone()
+        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
     def settlements(self) -> dict[str, int]:
         with self._read() as conn:

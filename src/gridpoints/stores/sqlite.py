@@ -64,6 +64,13 @@ CREATE TRIGGER IF NOT EXISTS period_closes_no_update BEFORE UPDATE ON period_clo
     BEGIN SELECT RAISE(ABORT, 'a closed period cannot be reopened'); END;
 CREATE TRIGGER IF NOT EXISTS period_closes_no_delete BEFORE DELETE ON period_closes
     BEGIN SELECT RAISE(ABORT, 'a closed period cannot be reopened'); END;
+CREATE TABLE IF NOT EXISTS intakes (
+    seq INTEGER PRIMARY KEY, events INTEGER NOT NULL, digest TEXT NOT NULL,
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS intakes_no_update BEFORE UPDATE ON intakes
+    BEGIN SELECT RAISE(ABORT, 'the intake log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS intakes_no_delete BEFORE DELETE ON intakes
+    BEGIN SELECT RAISE(ABORT, 'the intake log is append-only'); END;
 CREATE TABLE IF NOT EXISTS ruleset_versions (
     ruleset TEXT NOT NULL, version TEXT NOT NULL, digest TEXT NOT NULL,
     PRIMARY KEY (ruleset, version));
@@ -122,6 +129,10 @@ class SQLiteStore(SQLStore[sqlite3.Connection, SQLiteTransaction]):
             if current < 3:
                 # Replaced by entries_period_member_kind (created above), which covers its queries.
                 conn.execute("DROP INDEX IF EXISTS entries_period_member")
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+            if "intake_seq" not in columns:
+                # 0: written before the intake log (a note in verify, not a failure).
+                conn.execute("ALTER TABLE events ADD COLUMN intake_seq INTEGER NOT NULL DEFAULT 0")
             if current < SCHEMA_VERSION:
                 conn.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?)",

@@ -255,8 +255,8 @@ class StoreConformance(abc.ABC):
 
     def tamper_row(self, store: gp.Store, table: str, key: str, column: str | None, value: object = None) -> None:
         """Overwrite one column of a row of ``table`` (``period_closes`` or ``settlements``:
-        ``key`` is its month; ``events``: its event id), bypassing every guard; delete the row
-        when ``column`` is None. A store implements it to run the attacks on the tables beside
+        ``key`` is its month; ``events``: its event id; ``intakes``: its seq), bypassing every
+        guard; delete the row when ``column`` is None. A store implements it to run the attacks on the tables beside
         the chain (every built-in store does)."""
         raise NotImplementedError(f"{type(self).__name__}.tamper_row: needed for the attacks on {table}")
 
@@ -315,6 +315,10 @@ class StoreConformance(abc.ABC):
         assert [type(v) for v in rows[0]] == [int, *[str] * 5, int, *[str] * 10]
         assert engine.store.head() == reference.store.head() == (25, rows[-1][16])
         assert engine.store.event_rows() == reference.store.event_rows()
+        # The intake log hashes the rows as written: the same on every store, 23 then 1 rows.
+        assert engine.store.intake_head() == reference.store.intake_head() != (0, GENESIS)
+        intakes = [line for line in engine.store.intake_bindings() if line.event_id is None]
+        assert [(line.intake_seq, line.events) for line in intakes] == [(1, 23), (2, 1)]
         assert list(engine.store.entry_rows(member_id="M002")) == rows[23:]
         assert list(engine.store.entry_rows(periods=["2026-12"])) == []
         assert list(engine.store.entry_rows(member_id="M001", periods=["2026-11", "2026-12"])) == rows[:23]
@@ -817,6 +821,58 @@ class StoreConformance(abc.ABC):
             assert not result and (result.table, result.row) == (table, row), result
             assert words in result.problem, result.problem
 
+    @pytest.mark.parametrize("attack", ["delete a held event", "add evidence to a held event", "rename a held event"])
+    def test_verify_catches_held_rows_and_payloads_changed_after_intake(self, attack: str) -> None:
+        engine = self.bound_ledger()  # intake 3 wrote n1 (booked) and n2 (held)
+        checkpoint = engine.ledger.checkpoint(key="kept elsewhere")
+        store = engine.store
+        (n2,) = store.event_rows(event_ids=["n2"])
+        if attack == "delete a held event":
+            self.tamper_row(store, "events", "n2", None)
+            words = "wrote 2 event rows and 1 carry its seq ('n1'), which do not match its digest: a row was deleted"
+        elif attack == "add evidence to a held event":
+            self.tamper_row(store, "events", "n2", "payload", n2.payload + '{"evidence":"photo.jpg"}')
+            words = "a row was changed after intake: its payload (evidence, stars, reported time)"
+        else:
+            self.tamper_row(store, "events", "n2", "event_id", "n9")
+            words = "carry its seq ('n1', 'n9'), which do not match its digest: a row was changed after intake"
+        engine = self.reopen(engine, plugins=[ChecksPlugin(HoldFlagged())])
+        if attack != "add evidence to a held event":  # what the attack buys: n2 leaves the queue
+            assert "n2" not in [h.event.id for h in engine.review.pending()]
+        for result in (engine.ledger.verify(), engine.ledger.verify(checkpoint=checkpoint, key="kept elsewhere")):
+            assert not result and (result.table, result.row) == ("events", "intake 3"), result
+            assert words in result.problem, result.problem
+
+    def test_the_intake_log_binds_every_write_of_event_rows(self) -> None:
+        engine = self.bound_ledger()
+        lines = list(engine.store.intake_bindings())
+        intakes = [line for line in lines if line.event_id is None]
+        # October's ingest, f1's, November's: reviews, closes and settling write no event rows.
+        assert [(i.intake_seq, i.events) for i in intakes] == [(1, 4), (2, 1), (3, 2)]
+        assert engine.store.intake_head() == (3, intakes[-1].hash)
+        by_intake = {line.event_id: line.intake_seq for line in lines if line.event_id is not None}
+        assert by_intake == {"p1": 1, "s1": 1, "p2": 1, "m1": 1, "f1": 2, "n1": 3, "n2": 3}
+        engine.review.approve("m1", by="auditor", note="evidence found")
+        engine.correct("n1", gp.Event("n1b", "M2", "patrol", at(2, 10)), by="auditor", reason="wrong time")
+        engine = self.reopen(engine, plugins=[ChecksPlugin(HoldFlagged())])
+        assert engine.store.intake_head()[0] == 4  # the correction's replacement row
+        result = engine.ledger.verify()
+        assert result and result.notes == (), result
+
+    def test_cutting_the_intake_logs_tail_is_caught_by_a_checkpoint(self) -> None:
+        engine = self.bound_ledger()
+        assert engine.ingest([gp.Event("n3", "M2", "mediation", at(4))]).held == ("n3",)  # intake 4
+        checkpoint = engine.ledger.checkpoint(key="kept elsewhere")
+        assert checkpoint.intake is not None and checkpoint.intake[0] == 4
+        self.tamper_row(engine.store, "events", "n3", None)
+        self.tamper_row(engine.store, "intakes", "4", None)
+        engine = self.reopen(engine, plugins=[ChecksPlugin(HoldFlagged())])
+        assert engine.ledger.verify()  # the log alone cannot see its own tail cut: the checkpoint can
+        result = engine.ledger.verify(checkpoint=checkpoint, key="kept elsewhere")
+        assert not result and (result.table, result.row) == ("intakes", "seq 4"), result
+        assert "the intake log ends at intake 3 but the checkpoint" in result.problem
+        assert "intakes were cut off with their event rows" in result.problem
+
     def test_a_deleted_settlement_does_not_pay_twice(self) -> None:
         engine = self.engine(members=False, checks=False)
         engine.add_members([gp.Member(id="A", region="urban")])
@@ -938,6 +994,7 @@ class StoreConformance(abc.ABC):
             for batch in batches:
                 assert engine.ingest(batch) == reference.ingest(batch)
             assert engine.store.head() == reference.store.head()
+            assert engine.store.intake_head() == reference.store.intake_head()
             assert engine.store.totals(["2026-11"]) == reference.store.totals(["2026-11"])
 
         run()
