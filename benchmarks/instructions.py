@@ -10,7 +10,8 @@ version of the code on ``PYTHONPATH`` (docs/performance.md, "in instructions"):
         python -m benchmarks.instructions report --ledger /tmp/gpbench/report.db
 
 WORK is ``memory`` or ``sqlite`` (ingest of the quick workload in one call, into memory or a new
-SQLite file) or ``report`` (the last month's report of an existing ledger, ``--ledger``).
+SQLite file), ``dense`` (in-memory ingest of ``--events`` dense events in random order, issue 13's
+workload, in one call) or ``report`` (the last month's report of an existing ledger, ``--ledger``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import os
 import tempfile
 
+from benchmarks.dense import DenseWorkload
 from benchmarks.workload import LAST_MONTH, SIZES, make_engine
 
 __all__ = ["main"]
@@ -26,9 +28,10 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__.splitlines()[0])
-    parser.add_argument("work", choices=["memory", "sqlite", "report"])
+    parser.add_argument("work", choices=["memory", "sqlite", "dense", "report"])
     parser.add_argument("--baseline", action="store_true", help="do everything but the measured call")
     parser.add_argument("--ledger", help="the ledger to report on (report)")
+    parser.add_argument("--events", type=int, default=40_000, help="dense events to ingest (dense; default 40,000)")
     args = parser.parse_args(argv)
     if args.work == "report":
         if not args.ledger or not os.path.exists(args.ledger):
@@ -37,6 +40,15 @@ def main(argv: list[str] | None = None) -> None:
         engine.ledger.head()
         if not args.baseline:
             engine.report(LAST_MONTH)
+        return
+    if args.work == "dense":
+        dense = DenseWorkload(args.events, "random")
+        engine = make_engine()
+        dense_members = dense.member_list()
+        engine.add_members(dense_members)
+        dense_events = dense.build(dense_members)
+        if not args.baseline:
+            engine.ingest(dense_events)
         return
     workload = SIZES["quick"]
     members = workload.member_list()

@@ -140,7 +140,7 @@ def test_the_instruction_counting_work_runs_and_refuses_a_missing_ledger(tmp_pat
 
     ledger = tmp_path / "ledger.db"
     _python("-m", "benchmarks.scenarios", "sqlite", "--members", "6", "--db", str(ledger))
-    for argv in (["memory", "--baseline"], ["report", "--ledger", str(ledger)]):
+    for argv in (["memory", "--baseline"], ["report", "--ledger", str(ledger)], ["dense", "--events", "40"]):
         main(argv)
     with pytest.raises(SystemExit):
         main(["report", "--ledger", str(tmp_path / "none.db")])

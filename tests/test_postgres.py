@@ -153,7 +153,8 @@ def test_a_version_1_schema_is_migrated_to_the_current_version(pg_url: str, pg_s
         # Closing settles first: the settle decision is the entry after the old head.
         assert engine.close_period("2026-11", by="考核办").head_seq == head[0] + 1
     with admin(pg_schema) as conn:
-        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5, 6]
+        versions = conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+        assert [v for (v,) in versions] == [1, 2, 3, 4, 5, 6]
         listed = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         indexes = {name for (name,) in listed}
         assert "entries_period_member_kind" in indexes and "entries_period_member" not in indexes
