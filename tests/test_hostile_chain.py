@@ -496,11 +496,9 @@ plans = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plans, st.booleans(), st.data())
-def test_deleting_any_bound_row_is_caught(
-    plan: list[tuple[int, str, int, str]], close: bool, data: st.DataObject
-) -> None:
+def planned_ledger(plan: list[tuple[int, str, int, str]], batches: int = 1) -> gp.Engine:
+    """A memory ledger of ``plan``'s events (member, kind, day, what the reviewer does if held),
+    ingested in ``batches`` calls, with every held event decided as planned."""
     engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
     engine.add_members([gp.Member(id=f"M{n}", region="urban") for n in range(1, 4)])
     events = [
@@ -508,13 +506,23 @@ def test_deleting_any_bound_row_is_caught(
                  attributes={"stars": 4} if kind == "rating" else {})
         for i, (m, kind, day, _) in enumerate(plan)
     ]  # fmt: skip
-    engine.ingest(events)
+    for start in range(batches):
+        engine.ingest(events[start::batches])
     for held in engine.review.pending():
         choice = plan[int(held.event.id[1:])][3]
         if choice == "approve":
             engine.review.approve(held.event.id, by="reviewer")
         elif choice == "reject":
             engine.review.reject(held.event.id, by="reviewer", reason="no")
+    return engine
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans, st.booleans(), st.data())
+def test_deleting_any_bound_row_is_caught(
+    plan: list[tuple[int, str, int, str]], close: bool, data: st.DataObject
+) -> None:
+    engine = planned_ledger(plan)
     (engine.close_period if close else engine.settle)("2026-11", **({"by": "office"} if close else {}))
     assert engine.ledger.verify()
     store = engine.store
@@ -547,21 +555,7 @@ edits = st.sampled_from(["delete", "rename", "payload", "hold_reason", "status",
 def test_any_event_row_changed_after_intake_is_caught(
     plan: list[tuple[int, str, int, str]], batches: int, edit: str, data: st.DataObject
 ) -> None:
-    engine = gp.Engine(load_entrypoints=False, clock=lambda: NOW)
-    engine.add_members([gp.Member(id=f"M{n}", region="urban") for n in range(1, 4)])
-    events = [
-        gp.Event(f"e{i}", f"M{m}", kind, at(day) + timedelta(minutes=i),
-                 attributes={"stars": 4} if kind == "rating" else {})
-        for i, (m, kind, day, _) in enumerate(plan)
-    ]  # fmt: skip
-    for start in range(batches):
-        engine.ingest(events[start::batches])
-    for held in engine.review.pending():
-        choice = plan[int(held.event.id[1:])][3]
-        if choice == "approve":
-            engine.review.approve(held.event.id, by="reviewer")
-        elif choice == "reject":
-            engine.review.reject(held.event.id, by="reviewer", reason="no")
+    engine = planned_ledger(plan, batches)
     result = engine.ledger.verify()
     assert result and result.notes == ()
     store = engine.store
