@@ -31,7 +31,7 @@ NOW = datetime(2027, 6, 1, tzinfo=SHANGHAI)
 #: The workload's last month; earlier months go back from it.
 LAST_MONTH = "2026-11"
 #: Regional coefficients, so the coefficient path of the pipeline is exercised.
-COEFFICIENTS = {"suburban": "1.1", "rural": "1.2"}
+COEFFICIENTS = {"urban": "1", "suburban": "1.1", "rural": "1.2"}  # every region named: no silent 1
 
 
 @attrs.frozen
