@@ -146,6 +146,7 @@ def test_the_instruction_counting_work_runs_and_refuses_a_missing_ledger(tmp_pat
         main(["report", "--ledger", str(tmp_path / "none.db")])
 
 
+@pytest.mark.slow  # the dense workload three times over, in subprocesses
 def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     done = _python("-m", "benchmarks", "--members", "12", "--events", "400", "--peer-limit", "50",

@@ -126,6 +126,7 @@ def test_the_extractor_finds_blocks_chains_and_inline_commands_and_knows_templat
     assert [bool(_PLACEHOLDER.search(" ".join(c.argv))) for c in found] == [False, False, False, False, True]
 
 
+@pytest.mark.slow  # every command of a document in turn: several seconds each
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_every_command_in_the_document_runs(
     document: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -255,6 +255,7 @@ def _import(path: Path, encoding: str | None, tmp: Path) -> tuple[object, list[B
     return counts, bad, rejects.written
 
 
+@pytest.mark.slow  # 60 imports of generated files
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(st.tuples(st.booleans(), st.lists(_CELL, min_size=3, max_size=6)), max_size=8),
