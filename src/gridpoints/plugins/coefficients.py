@@ -44,32 +44,41 @@ class RegionalCoefficients:
         the engine's table naming it. The engine passes the versions of rule files: a table
         given in Python (``Engine(coefficients={"rural": "1.2"})``, a ``RuleSet``) keeps its
         meaning, 1 for the regions it leaves out."""
-        if region in self.table or DEFAULT_REGION in self.table:
+        found = self._leaving_out(region, rulesets, engine_table_counts=False)
+        if found is None:
             return None
-        for ruleset in rulesets:
-            table = ruleset.coefficients
-            if table and region not in table and DEFAULT_REGION not in table:
-                known = ", ".join(sorted(self.table.keys() | table.keys()))
-                return (
-                    f"region {region!r} has no coefficient in rule set {ruleset.id} {ruleset.version} "
-                    f"(known regions: {known}); add it to the coefficients, or give a {DEFAULT_REGION!r} coefficient"
-                )
-        return None
+        ruleset, known = found
+        return (
+            f"region {region!r} has no coefficient in rule set {ruleset.id} {ruleset.version} "
+            f"(known regions: {known}); add it to the coefficients, or give a {DEFAULT_REGION!r} coefficient"
+        )
 
     def defaulted(self, region: str, rulesets: Iterable[RuleSet]) -> str | None:
         """Why ``region`` would count with the fallback 1 although a table exists — the engine's
         or one of ``rulesets``' — naming neither it nor a ``default``; None when it would not."""
+        found = self._leaving_out(region, rulesets, engine_table_counts=True)
+        if found is None:
+            return None
+        ruleset, known = found
+        return (
+            f"region {region!r} has no coefficient (known regions: {known}) under rule set "
+            f"{ruleset.id} {ruleset.version}, so it counts with 1; name it, or give the table a "
+            f"{DEFAULT_REGION!r} entry"
+        )
+
+    def _leaving_out(
+        self, region: str, rulesets: Iterable[RuleSet], *, engine_table_counts: bool
+    ) -> tuple[RuleSet, str] | None:
+        """The first of ``rulesets`` whose table (or, with ``engine_table_counts``, the engine's
+        non-empty one beside it) exists but names neither ``region`` nor ``default``, with the
+        known regions; None when every such table names it."""
         if region in self.table or DEFAULT_REGION in self.table:
             return None
         for ruleset in rulesets:
             table = ruleset.coefficients
-            if (self.table or table) and region not in table and DEFAULT_REGION not in table:
-                known = ", ".join(sorted(self.table.keys() | table.keys()))
-                return (
-                    f"region {region!r} has no coefficient (known regions: {known}) under rule set "
-                    f"{ruleset.id} {ruleset.version}, so it counts with 1; name it, or give the table a "
-                    f"{DEFAULT_REGION!r} entry"
-                )
+            exists = bool(table) or (engine_table_counts and bool(self.table))
+            if exists and region not in table and DEFAULT_REGION not in table:
+                return ruleset, ", ".join(sorted(self.table.keys() | table.keys()))
         return None
 
     @hookimpl(trylast=True)
