@@ -145,6 +145,7 @@ class Engine:
     ) -> None:
         self._builtin_coefficients = RegionalCoefficients(coefficients)
         self._regions_warned: set[str] = set()
+        self._region_problems: dict[str, str | None] = {}
         pm = make_plugin_manager() if plugin_manager is None else plugin_manager
         builtins = [self._builtin_coefficients]
         register_plugins(pm, plugins, load_entrypoints=load_entrypoints, builtins=builtins, enabled=plugins_enabled)
@@ -298,8 +299,11 @@ class Engine:
         """Why a member of ``region`` would be refused: the coefficient table of a rule file's
         version names neither the region nor a ``default`` (nor does the engine's table name
         it); None when it is fine. Tables given in Python keep their meaning: 1 for the rest."""
-        from_files = (v.ruleset for v in self.rulebook.versions if self.rule_files.origin(v.ruleset) is not None)
-        return self._builtin_coefficients.unnamed(region, from_files)
+        # Once per region, not per member: the rule book and the tables are fixed at build.
+        if region not in self._region_problems:
+            from_files = (v.ruleset for v in self.rulebook.versions if self.rule_files.origin(v.ruleset) is not None)
+            self._region_problems[region] = self._builtin_coefficients.unnamed(region, from_files)
+        return self._region_problems[region]
 
     @property
     def members(self) -> list[Member]:
