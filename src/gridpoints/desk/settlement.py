@@ -90,6 +90,7 @@ def settle_month(
     label = str(month)
     active = [m for m in members if m.active_between(month.first_day, month.last_day)]
     version = rulebook.version_at(month.end(tz) - timedelta(microseconds=1)) or rulebook.versions[0]
+
     def book_awards(sitting: Sitting, summaries: dict[str, PeriodSummary]) -> SettleResult:
         decided = sitting.tx.decision_rows(subjects=[f"period:{label}"])
         if sitting.tx.is_settled(label) or any(row.action == SETTLE_ACTION for row in decided):
