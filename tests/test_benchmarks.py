@@ -165,3 +165,22 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
     assert results["dense-verify"]["count"] == results["dense-sqlite"]["entries"]
     for target in ("random order ÷ sorted by time", "µs/event at 4N ÷ at N", "raw COPY into a plain table"):
         assert target in done.stdout
+
+
+def test_the_parallel_verify_trial_passes_an_intact_ledger_and_fails_a_tampered_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    ledger = str(tmp_path / "ledger.db")
+    _python("-m", "benchmarks.verify_cold", "build", ledger, "20")
+    lines = _python("-m", "benchmarks.verify_parallel", ledger, "--stretches", "3").stdout.splitlines()
+    assert [line.split()[0] for line in lines[:3]] == ["Ledger.verify()", "trial", "trial"]
+    assert all(line.endswith("ok=True") for line in lines[:3]), lines
+    assert sum(line.lstrip().startswith("chain ") for line in lines) == 3
+    # One entry's points changed in the last stretch: every run of the trial must fail.
+    conn = sqlite3.connect(ledger)
+    conn.execute("DROP TRIGGER entries_no_update")
+    conn.execute("UPDATE entries SET points_cents = points_cents + 100 WHERE seq = (SELECT MAX(seq) - 1 FROM entries)")
+    conn.commit()
+    conn.close()
+    lines = _python("-m", "benchmarks.verify_parallel", ledger, "--stretches", "3").stdout.splitlines()
+    assert all(line.endswith("ok=False") for line in lines[:3]), lines

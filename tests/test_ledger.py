@@ -305,3 +305,24 @@ def test_every_anchor_is_checked_in_seq_order_and_a_later_one_can_fail() -> None
     beyond = {**good, len(rows) + 5: ("f" * 64, "D")}
     result = verify_rows(rows, {}, beyond)
     assert not result.ok and "but D is at seq" in result.problem
+
+
+def test_a_stretch_of_the_chain_verifies_from_the_hash_it_starts_after() -> None:
+    from gridpoints.ledger.chain import verify_rows
+
+    engine = members(gp.Engine(load_entrypoints=False, clock=lambda: NOW))
+    engine.ingest(xiao_li_month())
+    rows = list(engine.store.chain_rows())
+    cut = len(rows) // 2
+    before = str(rows[cut - 1][16])
+    head, tail = rows[:cut], rows[cut:]
+    assert verify_rows(head).entries == cut
+    result = verify_rows(tail, start=(cut + 1, before))
+    assert (result.ok, result.entries) == (True, len(rows) - cut)
+    # Started after the wrong hash, or at the wrong seq, the stretch does not verify.
+    result = verify_rows(tail, start=(cut + 1, "f" * 64))
+    assert (result.ok, result.first_bad_seq, result.entries) == (False, cut + 1, 0)
+    assert "prev_hash does not link" in result.problem
+    result = verify_rows(tail, start=(cut, before))
+    assert (result.ok, result.first_bad_seq) == (False, cut)
+    assert "missing or out of order" in result.problem

@@ -1,7 +1,7 @@
 """Within one ingest call the outcome depends on the events, not on their order or the chunk size.
 
-Events are judged by ``occurred_at``, then id — not by arrival — against running state loaded
-once per call. The property feeds the same events shuffled and cut into different chunks to two
+Events are judged by ``occurred_at``, then id — not by arrival; member by member — against
+running state loaded once per call. The property feeds the same events shuffled and cut into different chunks to two
 engines holding the same earlier history, with the built-in checks tightened so they fire
 often, a third-party check written against the public interface and one written against the
 deprecated ``inspect`` interface; verdicts and the multiset of entries must agree.
@@ -160,6 +160,21 @@ def test_equal_instants_are_judged_by_id() -> None:
     for order in ([a, b], [b, a]):
         engine = _engine()
         assert engine.ingest(order).held == ("b",)
+
+
+def test_one_id_sent_for_two_members_is_kept_for_the_member_judged_first() -> None:
+    # Members are judged one after another (each in time order): of two members' events under
+    # one id, a conflict either way, the copy of the member whose id sorts first is the original,
+    # even when it happened later.
+    first = gp.Event("shared", "M1", "patrol", at(2, 11), attributes={"location": "东门"})
+    second = gp.Event("shared", "M2", "patrol", at(2, 9), attributes={"location": "西门"})
+    for order in ([first, second], [second, first]):
+        engine = _engine()
+        result = engine.ingest(order)
+        assert result.accepted == ("shared",)
+        assert [(r.event_id, r.code) for r in result.rejected] == [("shared", "conflict")]
+        (row,) = engine.store.event_rows()
+        assert row.member_id == "M1"
 
 
 def test_a_check_on_the_old_interface_runs_through_the_adapter_and_is_warned_about_once() -> None:

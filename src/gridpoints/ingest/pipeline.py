@@ -335,14 +335,15 @@ class Pipeline:
         return refused, ready
 
     def _judge_and_book(self, call: _Call, ready: Ready) -> None:
-        """Judge each admitted event by its checks, then hold, reject or book it, in order of
-        ``occurred_at`` then id: a booked or held event is history for the events after it."""
+        """Judge each admitted event by its checks, then hold, reject or book it, member by member
+        and each member's in order of ``occurred_at`` then id: a booked or held event is history
+        for the member's events after it."""
         if not ready.events:
             return
         state = self._load_state(call, ready) if self.checks_by_kind else None
         if self._has_caps:
             self._load_caps(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready])
-        order = ready.time_order() if self._order_matters else range(len(ready.events))
+        order = ready.judging_order() if self._order_matters else range(len(ready.events))
         checks_by_kind = self.checks_by_kind
         indexes, events, members, versions, rules, instants, payloads = (
             ready.indexes, ready.events, ready.members, ready.versions, ready.rules, ready.occurred, ready.payloads

@@ -132,18 +132,25 @@ def wrong_types(row: tuple[object, ...]) -> str:
     )
 
 
-def _broken_row(seq: int, row: object, error: Exception) -> Verification:
+def _broken_row(seq: int, first_seq: int, row: object, error: Exception) -> Verification:
     columns = wrong_types(row) if isinstance(row, tuple) else ""
     what = f"a column holds a value of the wrong type ({columns or error})"
-    return Verification(False, seq - 1, seq, f"the entry is broken: {what}", row=f"seq {seq}")
+    return Verification(False, seq - first_seq, seq, f"the entry is broken: {what}", row=f"seq {seq}")
 
 
 def verify_rows(
     rows: Iterable[EntryValues],
     decisions: Mapping[int, DecisionRow] | None = None,
     anchors: Mapping[int, tuple[str, str]] | None = None,
+    *,
+    start: tuple[int, str] = (1, GENESIS),
 ) -> Verification:
     """Recompute the chain over rows in seq order; name the first bad sequence number.
+
+    ``start`` is the seq of the first row and the hash it must link to: ``(1, GENESIS)`` for a
+    whole chain, or a later position to verify one stretch of it (the caller then checks that
+    the stretches meet: each one's start hash is the stored hash of the entry before it).
+    ``Verification.entries`` counts the rows verified.
 
     With ``decisions`` (seq → decision row), each ``decision`` entry must have its row, whose
     digest must equal the entry's ``digest`` column, and no row may lack its entry.
@@ -156,11 +163,11 @@ def verify_rows(
     in any column) makes its row broken, never an exception.
     """
     anchors = dict(anchors or {})
-    genesis = anchors.pop(0, None)
+    genesis = anchors.pop(0, None) if start[0] == 1 else None
     if genesis is not None and genesis[0] != GENESIS:
         return Verification(False, 0, 0, f"{genesis[1]} is at seq 0 with a hash that is not the genesis hash")
-    prev = GENESIS
-    expected_seq = 1
+    expected_seq, prev = start
+    first_seq = expected_seq
     sha = hashlib.sha256
     tails: dict[tuple[int, str, str, str, str, str, str], str] = {}
     unmatched = dict(decisions) if decisions is not None else None
@@ -178,12 +185,14 @@ def verify_rows(
             ) = row
             if seq != expected_seq:
                 if type(seq) is not int:
-                    return _broken_row(expected_seq, row, TypeError(f"seq {seq!r}"))
+                    return _broken_row(expected_seq, first_seq, row, TypeError(f"seq {seq!r}"))
                 bad = min(expected_seq, seq)
-                return Verification(False, expected_seq - 1, bad, f"seq {expected_seq} missing or out of order")
+                return Verification(
+                    False, expected_seq - first_seq, bad, f"seq {expected_seq} missing or out of order"
+                )
             if linked != prev:
                 return Verification(
-                    False, expected_seq - 1, expected_seq, "prev_hash does not link to the entry before"
+                    False, expected_seq - first_seq, expected_seq, "prev_hash does not link to the entry before"
                 )
             key = (cents, coefficient, quantity, rule, ruleset, version, rule_digest)
             tail = tails.get(key)
@@ -194,36 +203,40 @@ def verify_rows(
             text = entry_text(seq, member, event, kind, period, day, tail, reason, ref)
             digest = sha(f"{prev}\x1e{text}".encode()).hexdigest()
             if digest != stored:
-                return Verification(False, expected_seq - 1, expected_seq, "hash does not match the entry's fields")
+                return Verification(
+                    False, expected_seq - first_seq, expected_seq, "hash does not match the entry's fields"
+                )
             if unmatched is not None and reason == "decision":
                 decision = unmatched.pop(expected_seq, None)
                 if decision is None:
                     return Verification(
-                        False, expected_seq - 1, expected_seq, "the decision record of this entry is missing"
-                    )
+                        False, expected_seq - first_seq, expected_seq,
+                        "the decision record of this entry is missing",
+                    )  # fmt: skip
                 if _decision_digest(decision) != rule_digest:
                     return Verification(
-                        False, expected_seq - 1, expected_seq, "the decision record was changed after the fact",
+                        False, expected_seq - first_seq, expected_seq,
+                        "the decision record was changed after the fact",
                         table="decisions", row=f"seq {expected_seq}",
                     )  # fmt: skip
             if expected_seq == next_anchor:
                 expected, what = anchors.pop(next_anchor)
                 if expected != digest:
                     return Verification(
-                        False, expected_seq - 1, expected_seq,
+                        False, expected_seq - first_seq, expected_seq,
                         f"the chain differs from {what} at seq {expected_seq}: it was rewritten or replaced",
                     )
                 next_anchor = min(anchors, default=0)
             prev = digest
             expected_seq += 1
     except (TypeError, ValueError) as error:
-        return _broken_row(expected_seq, row, error)
-    count = expected_seq - 1
+        return _broken_row(expected_seq, first_seq, row, error)
+    count = expected_seq - first_seq
     if anchors:
         far = max(anchors)
         return Verification(
-            False, count, count + 1,
-            f"the ledger ends at seq {count} but {anchors[far][1]} is at seq {far}: entries were cut off "
+            False, count, expected_seq,
+            f"the ledger ends at seq {expected_seq - 1} but {anchors[far][1]} is at seq {far}: entries were cut off "
             "or an older copy was restored",
         )
     if unmatched:
