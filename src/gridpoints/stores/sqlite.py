@@ -17,7 +17,7 @@ from gridpoints.stores import SCHEMA_VERSION
 from gridpoints.stores._sqlite_transaction import SQLITE, SQLiteTransaction, translate
 from gridpoints.stores.sql import SQLStore
 
-__all__ = ["SQLiteStore", "path_from_url"]
+__all__ = ["DEFAULT_CACHE_MIB", "SQLiteStore", "path_from_url"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,6 +76,10 @@ CREATE TABLE IF NOT EXISTS ruleset_versions (
     PRIMARY KEY (ruleset, version));
 """
 
+#: SQLite's page cache per store, in MiB: taken as pages are read, up to this.
+DEFAULT_CACHE_MIB = 64
+
+
 def path_from_url(url: str) -> str | None:
     """The file path (or ``:memory:``) a SQLite URL or plain path names; None if not SQLite."""
     if url.startswith("sqlite:///"):
@@ -92,13 +96,17 @@ class SQLiteStore(SQLStore[sqlite3.Connection, SQLiteTransaction]):
 
     Every append runs inside ``BEGIN IMMEDIATE``, so the chain head is read under the write lock
     and two writers can never fork the chain. ``timeout`` is how long a writer waits for the lock
-    before ``StoreBusyError``.
+    before ``StoreBusyError``. ``cache_mib`` bounds SQLite's page cache (64 MiB; SQLite's own
+    default is 2): a large import inserts index entries at random keys, which a cache much
+    smaller than the indexes reads back from the OS on most inserts (docs/stores.md).
     """
 
     dialect = SQLITE
     transaction_type = SQLiteTransaction
 
-    def __init__(self, path: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: str, *, timeout: float = 30.0, cache_mib: int = DEFAULT_CACHE_MIB) -> None:
+        if type(cache_mib) is not int or cache_mib < 1:
+            raise ValueError(f"cache_mib: {cache_mib!r} is not a whole number of MiB ≥ 1")
         self.path = path
         self.url = f"sqlite:///{path}"
         try:
@@ -107,6 +115,7 @@ class SQLiteStore(SQLStore[sqlite3.Connection, SQLiteTransaction]):
             if path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn.execute(f"PRAGMA cache_size = -{cache_mib * 1024}")  # negative: in KiB
             self._migrate()
         except sqlite3.OperationalError as error:
             translated = translate(error)
