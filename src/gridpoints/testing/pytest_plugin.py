@@ -30,9 +30,10 @@ __all__ = [
 
 MARKER = "gridpoints_plugins"
 
-# Test classes subclass the store conformance suite: rewrite its asserts as pytest does a test
+# Test classes subclass the store conformance suite (its tests in gridpoints.testing._conformance,
+# assembled by gridpoints.testing.stores): rewrite their asserts as pytest does a test
 # module's, so a failing check shows the values compared. Registered before anything imports it.
-pytest.register_assert_rewrite("gridpoints.testing.stores")
+pytest.register_assert_rewrite("gridpoints.testing._conformance")
 
 
 def pytest_configure(config: pytest.Config) -> None:
