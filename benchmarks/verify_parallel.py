@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 from gridpoints.ledger import Ledger
-from gridpoints.ledger.bindings import _event_acts, _events
+from gridpoints.ledger.bindings import _events, event_acts
 from gridpoints.ledger.chain import verify_rows
 from gridpoints.ledger.intake_check import check_intakes
 from gridpoints.schema import GENESIS, DecisionRow
@@ -37,56 +37,44 @@ T = TypeVar("T")
 
 #: A job: its name and whether its pass found the file intact.
 Outcome = tuple[str, bool]
-
-
-def _decisions(path: str) -> dict[int, DecisionRow]:
-    store = SQLiteStore(path)
-    try:
-        return {row.seq: row for row in store.decision_rows()}
-    finally:
-        store.close()
+#: ``event id → action → decision seq``, read once by ``plan`` for the jobs that need it.
+Acts = dict[str, dict[str, int]]
 
 
 def chain_stretch(path: str, first: int, last: int, after: str, decisions: dict[int, DecisionRow]) -> Outcome:
-    """Entries ``first``…``last`` recomputed from their columns, starting after hash ``after``."""
+    """Entries ``first``…``last`` recomputed from their columns, starting after hash ``after``;
+    ``decisions`` are the decision rows of those seqs."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = conn.execute(f"{ENTRY_SELECT} WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last))
-        mine = {seq: row for seq, row in decisions.items() if first <= seq <= last}
-        result = verify_rows(rows, mine, start=(first, after))
+        result = verify_rows(rows, decisions, start=(first, after))
         return f"chain {first}–{last}", bool(result) and result.entries == last - first + 1
     finally:
         conn.close()
 
 
-def _acts(store: SQLiteStore) -> dict[str, dict[str, int]]:
-    by_action: dict[str, list[DecisionRow]] = {}
-    for decision in store.decision_rows():
-        by_action.setdefault(str(decision.action), []).append(decision)
-    return _event_acts(by_action)
-
-
-def event_rows(path: str) -> Outcome:
+def event_rows(path: str, acts: Acts) -> Outcome:
     """Every event row against its own entries and decisions (``bindings._events``)."""
     store = SQLiteStore(path)
     try:
-        return "events", _events(store, _acts(store)) is None
+        return "events", _events(store, acts) is None
     finally:
         store.close()
 
 
-def intake_log(path: str) -> Outcome:
+def intake_log(path: str, acts: Acts) -> Outcome:
     """The intake log's chain and each intake's digest over its event rows."""
     store = SQLiteStore(path)
     try:
-        return "intakes", check_intakes(store, _acts(store), None, []) is None
+        return "intakes", check_intakes(store, acts, None, []) is None
     finally:
         store.close()
 
 
 def plan(path: str, stretches: int) -> list[tuple[Callable[..., Outcome], tuple[object, ...]]]:
     """The jobs: the chain in ``stretches`` stretches, the event rows, the intake log. Each
-    stretch starts after the stored hash of the entry before it (read here, one row each)."""
+    stretch starts after the stored hash of the entry before it (read here, one row each); the
+    decision rows are read here once for all of them."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         head = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM entries").fetchone()[0]
@@ -98,12 +86,17 @@ def plan(path: str, stretches: int) -> list[tuple[Callable[..., Outcome], tuple[
         ]
     finally:
         conn.close()
-    decisions = _decisions(path)
+    store = SQLiteStore(path)
+    try:
+        decisions = {row.seq: row for row in store.decision_rows()}
+    finally:
+        store.close()
+    acts = event_acts(decisions.values())
     jobs: list[tuple[Callable[..., Outcome], tuple[object, ...]]] = [
-        (chain_stretch, (path, first, last, after, decisions))
+        (chain_stretch, (path, first, last, after, {s: row for s, row in decisions.items() if first <= s <= last}))
         for (first, last), after in zip(bounds, afters, strict=True)
     ]
-    return [*jobs, (event_rows, (path,)), (intake_log, (path,))]
+    return [*jobs, (event_rows, (path, acts)), (intake_log, (path, acts))]
 
 
 def _in_turn(path: str, stretches: int) -> list[Outcome]:

@@ -193,7 +193,8 @@ class Pipeline:
             for rule in group
         )
         self._periods: dict[tuple[str, str], str] = {}  # (month, kind) → the period label
-        # Checks and caps see earlier events: then the whole call is judged in time order.
+        # Checks and caps see a member's earlier events: then the whole call is judged together,
+        # member by member, each member's events in time order.
         self._order_matters = bool(self.checks_by_kind) or self._has_caps
 
     # -- public entry points -------------------------------------------------------------

@@ -45,7 +45,7 @@ from gridpoints.schema import (
 if TYPE_CHECKING:
     from gridpoints.stores import Store
 
-__all__ = ["SETTLE_ACTION", "Broken", "EntryFacts", "check_bindings", "close_mismatch"]
+__all__ = ["SETTLE_ACTION", "Broken", "EntryFacts", "check_bindings", "close_mismatch", "event_acts"]
 
 #: The decision action that records a settled month (zero points, like every decision).
 SETTLE_ACTION = "settle"
@@ -111,9 +111,7 @@ def check_bindings(
     ``intake_anchor`` (intake seq, its hash, what recorded it — a checkpoint) is a position the
     intake log must reach with that hash: it catches the last intakes cut off with their rows.
     """
-    by_action: dict[str, list[DecisionRow]] = {}
-    for decision in decisions:
-        by_action.setdefault(str(decision.action), []).append(decision)
+    by_action = _by_action(decisions)
     acts = _event_acts(by_action)
     notes: list[str] = []
     broken = (
@@ -124,6 +122,19 @@ def check_bindings(
         or check_intakes(store, acts, intake_anchor, notes)
     )
     return broken, tuple(notes)
+
+
+def _by_action(decisions: Iterable[DecisionRow]) -> dict[str, list[DecisionRow]]:
+    """The decisions grouped by action, each group in the order given."""
+    by_action: dict[str, list[DecisionRow]] = {}
+    for decision in decisions:
+        by_action.setdefault(str(decision.action), []).append(decision)
+    return by_action
+
+
+def event_acts(decisions: Iterable[DecisionRow]) -> dict[str, dict[str, int]]:
+    """``event id → action → decision seq`` of the decisions about events."""
+    return _event_acts(_by_action(decisions))
 
 
 def _event_acts(by_action: dict[str, list[DecisionRow]]) -> dict[str, dict[str, int]]:
