@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
 
 from gridpoints.model import Event, Member
 from gridpoints.rules.compiled import CompiledRule, CompiledVersion
@@ -61,13 +62,41 @@ class Ready:
         Every check, cap and count limit keeps its state per member, so each member's events
         are judged in time order whatever the other members' are; taking one member's events
         together keeps its timeline in the CPU's caches (14–21 % less time per event at 250,000
-        and 1,000,000 events in random order, and less growth with the size of the call)."""
-        events = self.events
-        keys = list(
-            zip([e.member_id for e in events], self.occurred, [e.id for e in events], range(len(events)), strict=True)
-        )
-        keys.sort()
-        return [position for _, _, _, position in keys]
+        and 1,000,000 events in random order, and less growth with the size of the call).
+
+        Linear in the call but for small sorts: the positions are put in one group per member
+        in one pass over the compact columns (the events themselves are not read), and each
+        group is sorted on its own by instant, in the caches, where one sort of the whole call
+        by (member, instant, id) reached across all of it. Only instants shared within a group
+        (rare) read the events' ids to break the tie.
+        """
+        groups: dict[str, list[int]] = {}
+        for position, member in enumerate(self.members):
+            group = groups.get(member.id)
+            if group is None:
+                group = groups[member.id] = []
+            group.append(position)
+        instant = self.occurred.__getitem__
+        order: list[int] = []
+        for member_id in sorted(groups):
+            group = groups[member_id]
+            group.sort(key=instant)  # stable: positions stay ascending within one instant
+            if len(set(map(instant, group))) < len(group):
+                group = self._ties_by_id(group)
+            order.extend(group)
+        return order
+
+    def _ties_by_id(self, group: list[int]) -> list[int]:
+        """``group`` (sorted by instant) with each run of one instant ordered by id, then
+        position."""
+        events, instant = self.events, self.occurred.__getitem__
+        ordered: list[int] = []
+        for _, run in groupby(group, key=instant):
+            tied = list(run)
+            if len(tied) > 1:
+                tied.sort(key=lambda position: (events[position].id, position))
+            ordered.extend(tied)
+        return ordered
 
     def __iter__(self) -> Iterator[tuple[int, Event, Member, CompiledVersion, CompiledRule, int, str]]:
         return zip(

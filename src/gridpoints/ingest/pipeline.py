@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from heapq import merge
 from itertools import islice
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
 from gridpoints._decimal import ZERO, award_cents, canonical, quantize, to_cents
@@ -114,17 +114,23 @@ class _Call(Booking):
         self.seen: dict[str, tuple[str, str]] = {}
         self.cap_used: dict[CapKey, int] = {}
         self.limit_used: dict[CapKey, Decimal] = {}  # units counted per count-limit key
-        # While events are judged in time order, their entries wait here with their input
-        # index, to be chained in input order: the chain (and its hashes) of an import stays
-        # what it always was, while verdicts and caps follow occurred_at.
-        self.deferred: list[tuple[int, EntryFields, str | None]] | None = None
+        # While events are judged member by member in time order, their entries wait here, in
+        # a slot per input index, to be chained in input order: the chain (and its hashes) of an
+        # import stays what it always was, while verdicts and caps follow occurred_at. Slots,
+        # not a sort by index: putting back in input order is then linear in the call.
+        self.deferred: list[tuple[EntryFields, str | None] | None] | None = None
+        self.deferred_more: dict[int, list[tuple[EntryFields, str | None]]] = {}  # an event's later entries
         self.index = 0  # the input index of the event being booked
 
     def chain(self, fields: EntryFields, tail: str | None = None) -> int:
         """Chain an entry now, or, while deferring, stage it under the current input index."""
-        if self.deferred is None:
+        deferred = self.deferred
+        if deferred is None:
             return super().chain(fields, tail)
-        self.deferred.append((self.index, fields, tail))
+        if deferred[self.index] is None:
+            deferred[self.index] = (fields, tail)
+        else:  # the event's second entry (a late report's deduction)
+            self.deferred_more.setdefault(self.index, []).append((fields, tail))
         return 0  # no seq yet: the pipeline's entries are never referred to by seq
 
     def flush_chunks(self, size: int) -> None:
@@ -135,13 +141,22 @@ class _Call(Booking):
         self.entry_count += len(entries)
         self.entries, self.events = [], []
 
+    def defer(self, inputs: int) -> None:
+        """Stage entries from now on, in a slot for each of ``inputs`` input indexes."""
+        self.deferred = [None] * inputs
+        self.deferred_more = {}
+
     def chain_deferred(self) -> None:
         """Chain the staged entries in input order (an event's own entries in their order)."""
         deferred, self.deferred = self.deferred or [], None
-        deferred.sort(key=itemgetter(0))  # stable
+        more, self.deferred_more = self.deferred_more, {}
         chain = super().chain
-        for _, fields, tail in deferred:
-            chain(fields, tail)
+        for index, staged in enumerate(deferred):
+            if staged is not None:
+                chain(*staged)
+                if more and index in more:
+                    for fields, tail in more[index]:
+                        chain(fields, tail)
 
 
 class Pipeline:
@@ -350,7 +365,7 @@ class Pipeline:
             ready.indexes, ready.events, ready.members, ready.versions, ready.rules, ready.occurred, ready.payloads
         )
         if self._order_matters:
-            call.deferred = []
+            call.defer(indexes[-1] + 1)  # indexes ascend: the last is the call's highest
         # Rejections of this stage (verdicts, repeated ids) follow the earlier stages' in input order.
         earlier, call.rejected = call.rejected, []
         for position in order:
