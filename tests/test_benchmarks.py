@@ -184,3 +184,11 @@ def test_the_parallel_verify_trial_passes_an_intact_ledger_and_fails_a_tampered_
     conn.close()
     lines = _python("-m", "benchmarks.verify_parallel", ledger, "--stretches", "3").stdout.splitlines()
     assert all(line.endswith("ok=False") for line in lines[:3]), lines
+
+
+def test_the_phase_timer_times_every_stage_of_one_ingest() -> None:
+    done = _python("-m", "benchmarks.ingest_phases", "2000", "--order", "member")
+    assert done.stdout.startswith("2,000 events, member order:"), done.stdout
+    for stage in ("Pipeline.ingest", "Pipeline._judge_and_book", "Ready.judging_order", "Call.chain_deferred",
+                  "IntakeLog.add", "commit (after the pipeline)", "peak RSS"):  # fmt: skip
+        assert stage in done.stdout, stage

@@ -25,10 +25,11 @@ from typing import Any
 from gridpoints._decimal import ZERO, award_cents, canonical, quantize, to_cents
 from gridpoints.checks import Check, Verdict
 from gridpoints.errors import PluginError
+from gridpoints.ingest._call import Call
 from gridpoints.ingest._ready import Ready
 from gridpoints.ingest._running import RunningState, is_legacy, warn_legacy
 from gridpoints.ingest.admission import Admission, Refusal
-from gridpoints.ingest.booking import Booking, EntryFields
+from gridpoints.ingest.booking import Booking
 from gridpoints.ingest.outcomes import IngestResult, Rejection
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
@@ -100,65 +101,6 @@ def _event_row(
     return (event.id, event.member_id, event.kind, occurred, month, status, payload, check, reason, ref)
 
 
-class _Call(Booking):
-    """The state of one ingest call: outcomes so far, the chain head, running cap totals."""
-
-    def __init__(self, tx: Transaction) -> None:
-        super().__init__(tx)
-        # Outcomes as (input index, event id): reported in input order whatever the judging order.
-        self.accepted: list[tuple[int, str]] = []
-        self.held: list[tuple[int, str]] = []
-        self.rejected: list[Rejection] = []
-        self.duplicates: list[tuple[int, str]] = []
-        # Ids judged in this call (booked or held), with their payload and status.
-        self.seen: dict[str, tuple[str, str]] = {}
-        self.cap_used: dict[CapKey, int] = {}
-        self.limit_used: dict[CapKey, Decimal] = {}  # units counted per count-limit key
-        # While events are judged member by member in time order, their entries wait here, in
-        # a slot per input index, to be chained in input order: the chain (and its hashes) of an
-        # import stays what it always was, while verdicts and caps follow occurred_at. Slots,
-        # not a sort by index: putting back in input order is then linear in the call.
-        self.deferred: list[tuple[EntryFields, str | None] | None] | None = None
-        self.deferred_more: dict[int, list[tuple[EntryFields, str | None]]] = {}  # an event's later entries
-        self.index = 0  # the input index of the event being booked
-
-    def chain(self, fields: EntryFields, tail: str | None = None) -> int:
-        """Chain an entry now, or, while deferring, stage it under the current input index."""
-        deferred = self.deferred
-        if deferred is None:
-            return super().chain(fields, tail)
-        if deferred[self.index] is None:
-            deferred[self.index] = (fields, tail)
-        else:  # the event's second entry (a late report's deduction)
-            self.deferred_more.setdefault(self.index, []).append((fields, tail))
-        return 0  # no seq yet: the pipeline's entries are never referred to by seq
-
-    def flush_chunks(self, size: int) -> None:
-        """Hand the staged rows to the transaction ``size`` entries and events at a time."""
-        entries, events = self.entries, self.events
-        for start in range(0, max(len(entries), len(events)), size):
-            self.tx.append(entries[start : start + size], events[start : start + size])
-        self.entry_count += len(entries)
-        self.entries, self.events = [], []
-
-    def defer(self, inputs: int) -> None:
-        """Stage entries from now on, in a slot for each of ``inputs`` input indexes."""
-        self.deferred = [None] * inputs
-        self.deferred_more = {}
-
-    def chain_deferred(self) -> None:
-        """Chain the staged entries in input order (an event's own entries in their order)."""
-        deferred, self.deferred = self.deferred or [], None
-        more, self.deferred_more = self.deferred_more, {}
-        chain = super().chain
-        for index, staged in enumerate(deferred):
-            if staged is not None:
-                chain(*staged)
-                if more and index in more:
-                    for fields, tail in more[index]:
-                        chain(fields, tail)
-
-
 class Pipeline:
     """The compiled ingest path of one engine."""
 
@@ -216,7 +158,7 @@ class Pipeline:
 
     def ingest(self, tx: Transaction, items: Iterable[Event | Mapping[str, Any]]) -> IngestResult:
         """Run every item through the pipeline inside ``tx``; return the outcomes."""
-        call = _Call(tx)
+        call = Call(tx)
         iterator = iter(items)
         index = 0
         gathered = Ready()
@@ -241,7 +183,7 @@ class Pipeline:
 
     def booking(self, tx: Transaction) -> Booking:
         """A Booking on ``tx`` that ``book_event`` can add to (for reviews and corrections)."""
-        return _Call(tx)
+        return Call(tx)
 
     def book_event(
         self, booking: Booking, event: Event, *, reason: str = "rule", ref: str = "", new: bool = False
@@ -253,7 +195,7 @@ class Pipeline:
 
         Raises ``ValueError`` naming the problem if the event cannot be booked now.
         """
-        if not isinstance(booking, _Call):
+        if not isinstance(booking, Call):
             raise TypeError("booking: use Pipeline.booking(tx)")
         try:
             member, version, rule = self.admission.admit(event, self.clock() + FUTURE_TOLERANCE)
@@ -269,7 +211,7 @@ class Pipeline:
 
     # -- stages --------------------------------------------------------------------------
 
-    def _chunk(self, call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> Ready:
+    def _chunk(self, call: Call, chunk: list[Event | Mapping[str, Any]], base: int) -> Ready:
         """One chunk through the first stages, parse → dedupe → admit: return the admitted."""
         indexes, events = self._parse(call, chunk, base)
         conflicts, fresh = self._dedupe(call, indexes, events)
@@ -278,7 +220,7 @@ class Pipeline:
         return ready
 
     @staticmethod
-    def _parse(call: _Call, chunk: list[Event | Mapping[str, Any]], base: int) -> tuple[list[int], list[Event]]:
+    def _parse(call: Call, chunk: list[Event | Mapping[str, Any]], base: int) -> tuple[list[int], list[Event]]:
         """Events, and mappings made into events; anything else is an ``invalid`` rejection.
 
         Parallel lists (input index, event), not tuples per event: see Ready for why.
@@ -306,7 +248,7 @@ class Pipeline:
         return indexes, events
 
     def _dedupe(
-        self, call: _Call, indexes: list[int], events: list[Event]
+        self, call: Call, indexes: list[int], events: list[Event]
     ) -> tuple[list[Rejection], tuple[list[int], list[Event], list[int], list[str]]]:
         """Sort out the ids the store knows, in one look-up per chunk: a duplicate is recorded,
         a changed payload is a conflict (returned). Return the conflicts, and the other events
@@ -350,7 +292,7 @@ class Pipeline:
             ready.add(index, event, member, version, rule, occurred, payload)
         return refused, ready
 
-    def _judge_and_book(self, call: _Call, ready: Ready) -> None:
+    def _judge_and_book(self, call: Call, ready: Ready) -> None:
         """Judge each admitted event by its checks, then hold, reject or book it, member by member
         and each member's in order of ``occurred_at`` then id: a booked or held event is history
         for the member's events after it."""
@@ -402,7 +344,7 @@ class Pipeline:
         call.rejected[:0] = earlier
 
     @staticmethod
-    def _hold(call: _Call, verdict: Verdict, event: Event, occurred: int, month: str, payload: str, index: int) -> None:
+    def _hold(call: Call, verdict: Verdict, event: Event, occurred: int, month: str, payload: str, index: int) -> None:
         """Hold an event for review: stored with the check's reason (and history for the
         checks of later events)."""
         call.held.append((index, event.id))
@@ -434,7 +376,7 @@ class Pipeline:
                 return verdict
         return None
 
-    def _load_state(self, call: _Call, ready: Ready) -> RunningState:
+    def _load_state(self, call: Call, ready: Ready) -> RunningState:
         """The running state of the events to judge: their members' booked and held events
         from the earliest event − the widest check window to the latest + it, in one query."""
         window = self.check_window // _MICROSECOND
@@ -443,7 +385,7 @@ class Pipeline:
         state.load(call.tx, members.values(), min(ready.occurred) - window, max(ready.occurred) + window)
         return state
 
-    def _load_caps(self, call: _Call, ready: list[tuple[Event, Member, CompiledVersion, CompiledRule]]) -> None:
+    def _load_caps(self, call: Call, ready: list[tuple[Event, Member, CompiledVersion, CompiledRule]]) -> None:
         """Running totals for every cap and count limit this chunk may touch, fetched once."""
         keys: set[CapKey] = set()
         limits: set[CapKey] = set()
@@ -495,7 +437,7 @@ class Pipeline:
 
     def _book(
         self,
-        call: _Call,
+        call: Call,
         event: Event,
         member: Member,
         version: CompiledVersion,
@@ -531,7 +473,7 @@ class Pipeline:
 
     def _append(
         self,
-        call: _Call,
+        call: Call,
         event_id: str,
         member_id: str,
         kind: str,
