@@ -16,9 +16,9 @@ def test_a_file_store_writes_ahead_and_syncs_fully(tmp_path: Path) -> None:
     store.close()
 
 
-def test_the_page_cache_is_64_mib_unless_told_otherwise_and_refuses_nonsense(tmp_path: Path) -> None:
+def test_the_page_cache_is_32_mib_unless_told_otherwise_and_refuses_nonsense(tmp_path: Path) -> None:
     store = gp.SQLiteStore(str(tmp_path / "a.db"))
-    assert store._conn.execute("PRAGMA cache_size").fetchone() == (-64 * 1024,)
+    assert store._conn.execute("PRAGMA cache_size").fetchone() == (-32 * 1024,)
     store.close()
     store = gp.SQLiteStore(str(tmp_path / "b.db"), cache_mib=8)
     assert store._conn.execute("PRAGMA cache_size").fetchone() == (-8 * 1024,)

@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS ruleset_versions (
 """
 
 #: SQLite's page cache per store, in MiB: taken as pages are read, up to this.
-DEFAULT_CACHE_MIB = 64
+DEFAULT_CACHE_MIB = 32
 
 
 def path_from_url(url: str) -> str | None:
@@ -96,9 +96,10 @@ class SQLiteStore(SQLStore[sqlite3.Connection, SQLiteTransaction]):
 
     Every append runs inside ``BEGIN IMMEDIATE``, so the chain head is read under the write lock
     and two writers can never fork the chain. ``timeout`` is how long a writer waits for the lock
-    before ``StoreBusyError``. ``cache_mib`` bounds SQLite's page cache (64 MiB; SQLite's own
+    before ``StoreBusyError``. ``cache_mib`` bounds SQLite's page cache (32 MiB; SQLite's own
     default is 2): a large import inserts index entries at random keys, which a cache much
-    smaller than the indexes reads back from the OS on most inserts (docs/stores.md).
+    smaller than the indexes reads back from the OS on most inserts; a larger one counts
+    against the CSV import's memory bound (docs/stores.md).
     """
 
     dialect = SQLITE
