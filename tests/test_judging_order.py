@@ -24,12 +24,13 @@ _ROWS = st.lists(
 
 
 def _ready(rows: list[tuple[str, int, str]]) -> Ready:
-    members = {m: gp.Member(m, "R") for m in ("M1", "M2", "M10")}
+    """The rows (member, instant, id) as a call's admitted events, in the order given."""
+    members = {m: gp.Member(m, "R") for m, _, _ in rows}
     ready = Ready()
     for position, (member_id, instant, event_id) in enumerate(rows):
         event = gp.Event(event_id, member_id, "patrol", _START)
         # The instant column is what the order reads; the event's own occurred_at is not.
-        ready.add(position * 2, event, members[member_id], None, None, instant, "")  # type: ignore[arg-type]
+        ready.add(position, event, members[member_id], None, None, instant, "")  # type: ignore[arg-type]
     return ready
 
 
@@ -41,9 +42,4 @@ def test_judging_order_is_member_instant_id_position(rows: list[tuple[str, int, 
 
 def test_a_tie_on_the_instant_is_broken_by_id_then_by_position() -> None:
     rows = [("M1", 5, "b"), ("M1", 5, "a"), ("M1", 1, "z"), ("M1", 5, "a"), ("M0", 9, "y")]
-    members = {m: gp.Member(m, "R") for m in ("M0", "M1")}
-    ready = Ready()
-    for position, (member_id, instant, event_id) in enumerate(rows):
-        ready.add(position, gp.Event(event_id, member_id, "patrol", _START), members[member_id],
-                  None, None, instant, "")  # type: ignore[arg-type]  # fmt: skip
-    assert ready.judging_order() == [4, 2, 1, 3, 0]
+    assert _ready(rows).judging_order() == [4, 2, 1, 3, 0]
