@@ -22,10 +22,11 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any
 
-from gridpoints._decimal import ZERO, award_cents, canonical, quantize, to_cents
+from gridpoints._decimal import award_cents, canonical
 from gridpoints.checks import Check, Verdict
 from gridpoints.errors import PluginError
 from gridpoints.ingest._call import Call
+from gridpoints.ingest._caps import CapsAndLimits
 from gridpoints.ingest._ready import Ready
 from gridpoints.ingest._running import RunningState, is_legacy, warn_legacy
 from gridpoints.ingest.admission import Admission, Refusal
@@ -33,10 +34,9 @@ from gridpoints.ingest.booking import Booking
 from gridpoints.ingest.outcomes import IngestResult, Rejection
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
-from gridpoints.periods import Period
 from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
-from gridpoints.schema import CapKey, EntryValues, EventValues
-from gridpoints.stores import Transaction, limit_rows, limit_units
+from gridpoints.schema import EventValues
+from gridpoints.stores import Transaction
 from gridpoints.timeline import Timeline
 
 __all__ = ["Pipeline"]
@@ -65,18 +65,6 @@ def _repeat(
         return
     message = f"id: event {event.id!r} is already {status} with a different payload"
     rejected.append(Rejection(event.id, "conflict", message, index))
-
-
-def _staged_cap_totals(entries: list[EntryValues], keys: list[CapKey]) -> dict[CapKey, int]:
-    """Points (hundredths) per cap key of entries staged but not yet in the store — a
-    correction's reversals — so the replacement booked after them has their room back."""
-    wanted = set(keys)
-    totals: dict[CapKey, int] = {}
-    for _, member_id, _, _, period, day, cents, _, _, rule, ruleset, *_ in entries:
-        for key in (CapKey(member_id, ruleset, rule, "day", day), CapKey(member_id, ruleset, rule, "period", period)):
-            if key in wanted:
-                totals[key] = totals.get(key, 0) + cents
-    return totals
 
 
 def _in_input_order(outcomes: list[tuple[int, str]]) -> tuple[str, ...]:
@@ -149,7 +137,7 @@ class Pipeline:
             for group in version.by_kind.values()
             for rule in group
         )
-        self._periods: dict[tuple[str, str], str] = {}  # (month, kind) → the period label
+        self._caps = CapsAndLimits()
         # Checks and caps see a member's earlier events: then the whole call is judged together,
         # member by member, each member's events in time order.
         self._order_matters = bool(self.checks_by_kind) or self._has_caps
@@ -202,7 +190,7 @@ class Pipeline:
         except Refusal as error:
             raise ValueError(f"{error.code}: {error.message}") from None
         occurred, payload = payload_of(event)
-        self._load_caps(booking, [(event, member, version, rule)])
+        self._caps.load(booking, [(event, member, version, rule)], self._day_and_month)
         month = self._book(booking, event, member, version, rule, occurred, reason=reason, ref=ref)
         if new:
             own = self._day_and_month(event.occurred_at)[1]
@@ -300,7 +288,7 @@ class Pipeline:
             return
         state = self._load_state(call, ready) if self.checks_by_kind else None
         if self._has_caps:
-            self._load_caps(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready])
+            self._caps.load(call, [(e, m, v, r) for _, e, m, v, r, _, _ in ready], self._day_and_month)
         order = ready.judging_order() if self._order_matters else range(len(ready.events))
         checks_by_kind = self.checks_by_kind
         indexes, events, members, versions, rules, instants, payloads = (
@@ -385,44 +373,6 @@ class Pipeline:
         state.load(call.tx, members.values(), min(ready.occurred) - window, max(ready.occurred) + window)
         return state
 
-    def _load_caps(self, call: Call, ready: list[tuple[Event, Member, CompiledVersion, CompiledRule]]) -> None:
-        """Running totals for every cap and count limit this chunk may touch, fetched once."""
-        keys: set[CapKey] = set()
-        limits: set[CapKey] = set()
-        for event, member, version, rule in ready:
-            for capped in (rule, version.late_rule):
-                if capped is not None and capped.cap is not None:
-                    day, month = self._day_and_month(event.occurred_at)
-                    scope = ("day", day) if capped.cap.per == "day" else ("period", call.open_month(month))
-                    keys.add(CapKey(member.id, version.ruleset.id, capped.id, *scope))
-                if capped is not None and capped.limit is not None:
-                    day, month = self._day_and_month(event.occurred_at)
-                    limits.add(self._limit_key(member.id, version, capped, day, call.open_month(month)))
-        missing = [k for k in keys if k not in call.cap_used]
-        if missing:
-            found = call.tx.cap_totals(missing)
-            # Entries staged but not yet in the store (a correction's reversals) count too.
-            staged = _staged_cap_totals(call.entries, missing) if call.entries else {}
-            for key in missing:
-                call.cap_used[key] = found.get(key, 0) + staged.get(key, 0)
-        missing = [k for k in limits if k not in call.limit_used]
-        if missing:
-            counted = call.tx.limit_totals(missing)
-            for key in missing:
-                # Entries staged but not yet in the store (a correction's reversals) count too.
-                call.limit_used[key] = counted.get(key, ZERO) + limit_units(limit_rows(call.entries, key))
-
-    def _limit_key(self, member_id: str, version: CompiledVersion, rule: CompiledRule, day: str, month: str) -> CapKey:
-        """The count-limit key: the day, or the month / assessed period containing ``month``."""
-        per = rule.limit.per if rule.limit is not None else "day"
-        if per == "day":
-            return CapKey(member_id, version.ruleset.id, rule.id, "day", day)
-        kind = "month" if per == "month" else version.ruleset.assessment.period
-        label = self._periods.get((month, kind))
-        if label is None:
-            label = self._periods[(month, kind)] = str(Period.parse(month).within(kind))
-        return CapKey(member_id, version.ruleset.id, rule.id, "period", label)
-
     def _day_and_month(self, moment: datetime) -> tuple[str, str]:
         """Local day and month labels of an instant in the engine's zone."""
         local = moment.astimezone(self.tz)
@@ -489,13 +439,9 @@ class Pipeline:
         if rule.limit is not None:
             # A count limit counts units before the coefficient; the entry records the units
             # it counted, and units beyond the limit book nothing, with reason "limit".
-            limit_key = self._limit_key(member_id, version, rule, day, month)
-            units = call.limit_used.get(limit_key, ZERO)
-            room = max(ZERO, rule.limit.units - units)
-            if quantity > room:
-                quantity = int(room) if room == room.to_integral_value() else room
+            quantity, limited = self._caps.count_units(call, member_id, version, rule, day, month, quantity)
+            if limited:
                 reason = "limit"
-            call.limit_used[limit_key] = units + quantity
         # Points, their texts and the hashed fields that follow from (rule, quantity,
         # coefficient) are computed once per combination: no Decimal work per entry.
         key = (id(rule), quantity, coefficient)
@@ -510,17 +456,11 @@ class Pipeline:
             )
         cents, coefficient_text, quantity_text, cached_tail = cached
         tail: str | None = cached_tail
-        cap = rule.cap
-        if cap is not None:
-            scope = ("day", day) if cap.per == "day" else ("period", month)
-            cap_key = CapKey(member_id, version.ruleset.id, rule.id, *scope)
-            used = call.cap_used.get(cap_key, 0)
-            remaining = max(0, to_cents(quantize(cap.points)) - abs(used))
-            if abs(cents) > remaining:
-                cents = remaining if cents > 0 else -remaining
+        if rule.cap is not None:
+            cents, clipped = self._caps.clip_to_cap(call, member_id, version, rule, day, month, cents)
+            if clipped:
                 reason = "cap"
                 tail = None  # clipped points: chain encodes this entry's fields itself
-            call.cap_used[cap_key] = used + cents
         call.chain(
             (
                 member_id,
