@@ -7,9 +7,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import gridpoints as gp
-from tests.conftest import at
+from tests.conftest import NOW, at
 from tests.test_toml_rules import PythonRules
 
 D = Decimal
@@ -87,6 +89,9 @@ def test_derived_deductions_count_against_the_rules_limit(engine: gp.Engine) -> 
     engine.ingest([gp.Event(f"h{n}", "U", "hazard", at(3, n), reported_at=at(3, n) + late) for n in (8, 9)])
     assert [(p, r) for _, p, _, r in entries(engine, "U", "2026-11", "late_report")] == [
         (D("-3.00"), "derived"), (D("0.00"), "limit")]
+    # The deduction the limit cut keeps the late event as its ref: not a second award of h9.
+    assert [e.ref for e in engine.explain("U", "2026-11") if e.kind == "late_report"] == ["h8", "h9"]
+    assert engine.ledger.verify()
 
 
 def test_quantity_bounds_reject_with_a_located_message(engine: gp.Engine) -> None:
@@ -111,3 +116,69 @@ def test_a_what_if_recounts_limits_under_the_proposal(engine: gp.Engine) -> None
     assert engine.score("U", "2026-11") == D("4.00")  # 2 of 4 visits count
     looser = gp.RuleSet("limited", "2", "2000-01-01", [gp.Rule("visit", 2, limit={"day": 3})])
     assert engine.simulate(looser, "2026-11").row("U").new_score == D("6.00")
+
+
+# -- a property: whatever limits and caps do to an entry, an honest ledger verifies -----------
+
+def often(strategy: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """``strategy`` three times in four, else None: most rules get the limit or cap."""
+    return st.integers(0, 3).flatmap(lambda n: strategy if n else st.none())
+
+
+#: A count limit (units a day, month or assessed period) and a cap (points a day or month).
+limits = often(st.dictionaries(st.sampled_from(["day", "month", "period"]),
+                               st.integers(1, 3) | st.decimals("0.5", "3", places=1), min_size=1, max_size=1))
+caps = often(st.dictionaries(st.sampled_from(["day", "month"]), st.integers(0, 12), min_size=1, max_size=1))
+
+
+@st.composite
+def limited_and_capped_rules(draw: st.DrawFn) -> gp.RuleSet:
+    """A count limit, a cap, both or neither on a visit rule, the hazard rule and the late_report
+    rule whose deductions are derived from late hazard reports."""
+    rules = [gp.Rule(kind, draw(points), limit=draw(limits), cap=draw(caps)) for kind, points in
+             (("visit", st.integers(1, 5) | st.decimals("0.5", "5", places=1)), ("hazard", st.integers(1, 10)),
+              ("late_report", st.integers(-5, -1)))]  # fmt: skip
+    rural = draw(st.sampled_from(["1", "1.5", "0.8"]))
+    return gp.RuleSet("random", "1", "2000-01-01", rules, coefficients={"urban": "1", "rural": rural})
+
+
+@st.composite
+def visits_and_late_hazards(draw: st.DrawFn) -> list[gp.Event]:
+    """Up to 24 events of members U and R on two days, most hazards reported late."""
+    events = []
+    for n in range(draw(st.integers(1, 24))):
+        kind = draw(st.sampled_from(["visit", "hazard"]))
+        occurred = at(draw(st.integers(3, 4)), draw(st.integers(0, 23)))
+        delay = draw(st.sampled_from([None, 2, 25, 30, 48]))
+        events.append(gp.Event(
+            f"e{n}", draw(st.sampled_from(["U", "R"])), kind, occurred,
+            quantity=draw(st.integers(1, 3) | st.decimals("0.1", "3", places=1)),
+            reported_at=None if delay is None else occurred + timedelta(hours=delay),
+        ))  # fmt: skip
+    return events
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store", ["memory", "sqlite"])  # verify's awards count: in Python, and in SQL
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=limited_and_capped_rules(), batch=visits_and_late_hazards(), data=st.data())
+def test_limits_caps_and_late_reports_book_ledgers_that_verify(
+    store: str, rules: gp.RuleSet, batch: list[gp.Event], data: st.DataObject
+) -> None:
+    """An entry cut by a count limit and clipped by a cap, a derived deduction cut or clipped, a
+    correction's replacement cut or clipped: honestly booked, over several calls, it verifies."""
+    opened = gp.MemoryStore() if store == "memory" else gp.SQLiteStore(":memory:")
+    engine = gp.Engine(opened, ruleset="random", plugins=[PythonRules(rules)], load_entrypoints=False,
+                       clock=lambda: NOW, checks=False)  # fmt: skip
+    with engine:
+        engine.add_members([gp.Member("U", "urban"), gp.Member("R", "rural")])
+        cut = data.draw(st.integers(0, len(batch)), label="first call")
+        assert len(engine.ingest(batch[:cut]).accepted) + len(engine.ingest(batch[cut:]).accepted) == len(batch)
+        if data.draw(st.booleans(), label="correct one"):
+            original = data.draw(st.sampled_from(batch), label="corrected")
+            replacement = gp.Event(f"{original.id}b", original.member_id, original.kind, original.occurred_at,
+                                   quantity=data.draw(st.integers(1, 3), label="its quantity"),
+                                   reported_at=original.reported_at)  # fmt: skip
+            engine.correct(original.id, replacement, by="考核办", reason="quantity")
+        result = engine.ledger.verify()
+        assert result and result.notes == (), result

@@ -43,6 +43,7 @@ __all__ = [
     "IntakeBinding",
     "IntakeRow",
     "PeriodCloseRow",
+    "is_derived",
     "named",
 ]
 
@@ -105,7 +106,8 @@ class EventBinding(NamedTuple):
     """An event row beside its own entries (``Store.event_bindings``, what ``verify()`` checks):
     the row's columns (None when the row is missing), then the event's first own entry (reasons
     in ``EVENT_REASONS``: seq, member, kind, quantity, reason; None when it has none) and
-    ``awards``, how many own entries other than ``derived`` it has (one, unless booked twice)."""
+    ``awards``, how many own entries it has that are not derived from it (``is_derived``): one,
+    unless booked twice."""
 
     event_id: str
     member_id: str | None
@@ -217,6 +219,16 @@ PERIOD_CLOSE_COLUMNS: Final = PeriodCloseRow._fields
 #: (period awards, reversals, decisions) stand beside events. Quantities in a period summary
 #: count only these.
 EVENT_REASONS: Final = frozenset({"rule", "cap", "limit", "derived", "correction"})
+
+def is_derived(event_id: str, reason: str, ref: str) -> bool:
+    """Whether an own entry of event ``event_id`` (reason in ``EVENT_REASONS``) is a deduction
+    derived from it (a late report's) rather than its award: reason ``derived``, or ``ref`` the
+    event's own id. The ref tells it whatever the reason: a count limit or a cap on the
+    ``late_report`` rule names the reason of the deduction it cuts (``limit``) or clips (``cap``),
+    and an award's ref is never its own event's id (empty, ``period:<month>``, or the replaced
+    event's id for a correction). ``Store.event_bindings`` counts awards by the same test."""
+    return reason == "derived" or ref == event_id
+
 
 #: Statuses of a stored event: booked (its entries are in the ledger), held (waiting for
 #: review), rejected (by a reviewer; never booked), corrected (replaced; its entries reversed).

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from gridpoints.ledger.broken import Broken
@@ -49,8 +50,11 @@ __all__ = ["SETTLE_ACTION", "Broken", "EntryFacts", "check_bindings", "close_mis
 
 #: The decision action that records a settled month (zero points, like every decision).
 SETTLE_ACTION = "settle"
-#: Reasons of an event's own entry whose ``quantity`` is the event's quantity (a count limit
-#: records the units it counted instead).
+#: Reasons of an event's award entry whose ``quantity`` is, as a rule, the event's quantity: the
+#: fast path of ``_events``. A ``limit`` entry records the units its count limit left, fewer than
+#: the event's; a ``cap`` entry too when the rule's limit cut the units before the cap clipped
+#: the points (the limit acts first; the cap, acting last, names the reason). ``_quantity_problem``
+#: has what each reason allows.
 _FULL_QUANTITY = frozenset({"rule", "cap", "correction"})
 #: Decision actions about an event (subject ``event:<id>``).
 _EVENT_ACTIONS = frozenset({"approve", "reject", "correct"})
@@ -278,12 +282,47 @@ def _event_problem(binding: EventBinding, decided: dict[str, int]) -> str:
     if seq is not None:
         if (binding.entry_member_id, binding.entry_kind) != (binding.member_id, binding.kind):
             return f"its member or kind differs from its entry at seq {seq}"
-        if binding.entry_reason in _FULL_QUANTITY and binding.entry_quantity != parts[3]:
-            return (
-                f"the quantity of its payload ({parts[3]}) differs from its entry at seq {seq} "
-                f"({binding.entry_quantity})"
-            )
+        return _quantity_problem(binding.entry_reason, binding.entry_quantity, parts[3], seq)
     return ""
+
+
+def _quantity_problem(reason: object, quantity: object, payload_quantity: str, seq: object) -> str:
+    """What of an award entry's quantity disagrees with its event's payload ("" if nothing).
+
+    ``rule`` and ``correction``: the event's quantity. ``limit``: fewer units (what the count
+    limit left; 0 beyond it). ``cap``: the event's quantity, or fewer units when the rule's count
+    limit cut them before the cap clipped the points — the chain alone cannot tell which (that
+    takes the rules and the member's earlier entries), so a payload with more units than its
+    ``cap`` entry passes here; the intake log binds the payload itself.
+    """
+    if reason == "limit" or (reason == "cap" and quantity != payload_quantity):
+        booked, sent = _number(quantity), _number(payload_quantity)
+        if booked is None or sent is None:
+            return (
+                f"the quantity of its payload ({payload_quantity}) or of its entry at seq {seq} ({quantity}) "
+                "is not a number"
+            )
+        if booked < sent:
+            return ""
+        if reason == "limit":
+            return (
+                f"the quantity of its payload ({payload_quantity}) is not above its entry's at seq {seq} ({quantity}): "
+                "a count limit books fewer units than the event has"
+            )
+    elif reason not in _FULL_QUANTITY or quantity == payload_quantity:
+        return ""
+    return f"the quantity of its payload ({payload_quantity}) differs from its entry at seq {seq} ({quantity})"
+
+
+def _number(text: object) -> Decimal | None:
+    """``text`` as a finite Decimal, or None (a tampered column is a broken row, never an exception)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
 
 
 def _expected_status(booked: bool, decided: dict[str, int]) -> str:

@@ -315,8 +315,9 @@ class Store(Protocol):
         """Every event row beside its own entries, in one read (one snapshot), streamed — what
         ``verify()`` matches: per event id that has a row or an entry of its own (reasons in
         ``EVENT_REASONS``), ``EventBinding`` (row columns None when there is no row; the first
-        own entry's seq, member, kind, quantity and reason, and how many own entries other than
-        ``derived`` it has — None and 0 when it has none), in no particular order."""
+        own entry's seq, member, kind, quantity and reason, and how many own entries not derived
+        from it it has (``gridpoints.schema.is_derived``: reason ``derived`` or ``ref`` its own
+        id) — None and 0 when it has none), in no particular order."""
 
     def intake_bindings(self) -> Iterator[IntakeBinding]:
         """The intake log and every event row, in one read (one snapshot), streamed, ordered by

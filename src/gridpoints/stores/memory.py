@@ -28,6 +28,7 @@ from gridpoints.schema import (
     IntakeRow,
     PeriodCloseRow,
     RuleKey,
+    is_derived,
     named,
 )
 from gridpoints.stores import chained_head, checked_settings, checked_versions, limit_rows, limit_units
@@ -312,7 +313,7 @@ class MemoryStore:
         for entry in named(EntryRow, self._entries):
             if entry.reason in EVENT_REASONS:
                 earliest, count = own.get(entry.event_id, (entry, 0))
-                own[entry.event_id] = (earliest, count + (entry.reason != "derived"))
+                own[entry.event_id] = (earliest, count + (not is_derived(entry.event_id, entry.reason, entry.ref)))
         found: list[EventBinding] = []
         for event_id in [*self._events, *(i for i in own if i not in self._events)]:
             stored = self._events.get(event_id)

@@ -502,11 +502,12 @@ class SQLStore(abc.ABC, Generic[C, T]):
     def event_bindings(self) -> Iterator[EventBinding]:
         # One statement, so the rows and the entries come from one snapshot even while others
         # write: events with their first own entry, then own entries whose event has no row.
+        # Awards: own entries not derived from the event (schema.is_derived, the same test).
         reasons = ", ".join(f"'{reason}'" for reason in EVENT_REASON_LIST)
         query = f"""
             WITH own AS (
                 SELECT event_id, MIN(seq) AS first_seq,
-                       SUM(CASE WHEN reason = 'derived' THEN 0 ELSE 1 END) AS awards
+                       SUM(CASE WHEN reason = 'derived' OR ref = event_id THEN 0 ELSE 1 END) AS awards
                 FROM entries WHERE reason IN ({reasons}) GROUP BY event_id)
             SELECT ev.event_id, ev.member_id, ev.kind, ev.occurred_us, ev.status, ev.payload,
                    own.first_seq, en.member_id, en.kind, en.quantity, en.reason, COALESCE(own.awards, 0)

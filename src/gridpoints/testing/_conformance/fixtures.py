@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -166,6 +167,34 @@ class LimitedRules:
     def gridpoints_rulesets(self) -> list[gp.RuleSet]:
         return [gp.RuleSet("limited", "1", "2000-01-01", [gp.Rule("visit", 2, limit={"day": 2}),
                                                          gp.Rule("case", 3, limit={"month": "2.5"})])]
+
+
+class LimitedAndCappedRules:
+    """A count limit and a cap on one rule, and on the late_report rule whose deductions are
+    derived from late reports: entries the limit cuts, the cap clips, or both (the limit first)."""
+
+    @gp.hookimpl
+    def gridpoints_rulesets(self) -> list[gp.RuleSet]:
+        return [gp.RuleSet("both", "1", "2000-01-01", [gp.Rule("visit", 2, limit={"day": 2}, cap={"day": 3}),
+                                                      gp.Rule("hazard", 10),
+                                                      gp.Rule("late_report", -3, limit={"day": 2}, cap={"day": 4})])]
+
+
+def limited_and_capped() -> list[gp.Event]:
+    """For ``LimitedAndCappedRules``, M001: on the 3rd, visits of 1.5 (booked whole), 2 (the limit
+    leaves 0.5, whose point the cap clips to 0: reason cap, quantity 0.5) and 1 (beyond the limit:
+    0, reason limit); on the 4th a visit booked whole and one the cap clips (reason cap, quantity
+    1); three hazards reported 30 hours late on the 5th: their deductions −3 (derived), −1
+    (clipped by the cap: reason cap) and 0 (beyond the limit: reason limit)."""
+    late = timedelta(hours=30)
+    return [
+        gp.Event("v1", "M001", "visit", at(3, 8), quantity=Decimal("1.5")),
+        gp.Event("v2", "M001", "visit", at(3, 9), quantity=2),
+        gp.Event("v3", "M001", "visit", at(3, 10)),
+        gp.Event("v4", "M001", "visit", at(4, 8)),
+        gp.Event("v5", "M001", "visit", at(4, 9)),
+        *(gp.Event(f"h{n}", "M001", "hazard", at(5, 7 + n), reported_at=at(5, 7 + n) + late) for n in (1, 2, 3)),
+    ]
 
 
 #: A rule file of one version (``tmp_path / "local.toml"`` in the settings cases).

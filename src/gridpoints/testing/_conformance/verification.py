@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 import gridpoints as gp
 from gridpoints.testing._conformance.base import ConformanceBase
-from gridpoints.testing._conformance.fixtures import OCT, ChecksPlugin, HoldFlagged, at, october, rate, xiao_li_month
+from gridpoints.testing._conformance.fixtures import (
+    OCT,
+    ChecksPlugin,
+    HoldFlagged,
+    LimitedAndCappedRules,
+    at,
+    limited_and_capped,
+    october,
+    rate,
+    xiao_li_month,
+)
+
+D = Decimal
 
 
 class Verification(ConformanceBase):
@@ -134,3 +148,89 @@ class Verification(ConformanceBase):
         versions = engine.store.ruleset_versions()
         entry = next(iter(engine.store.entry_rows()))
         assert versions[(entry.ruleset, entry.version)] == entry.digest
+
+    # -- count limits and caps: what an honest ledger books must verify ----------------------
+
+    def limited_and_capped(self, events: list[gp.Event]) -> gp.Engine:
+        """``events`` booked under ``LimitedAndCappedRules`` in two calls (the second reads the
+        limit and cap totals back from the store), then a freshly opened engine."""
+        engine = self.engine(ruleset="both", plugins=[LimitedAndCappedRules()], checks=False)
+        engine.ingest(events[:2])
+        engine.ingest(events[2:])
+        return self.reopen(engine, ruleset="both", plugins=[LimitedAndCappedRules()], checks=False)
+
+    @staticmethod
+    def booked(engine: gp.Engine) -> list[tuple[int, str, str, Decimal, str, str, str]]:
+        return [(e.seq, e.event_id, e.kind, e.points, e.quantity, e.reason, e.ref) for e in engine.ledger.entries()]
+
+    def test_an_entry_a_count_limit_cut_and_a_cap_clipped_verifies(self) -> None:
+        engine = self.limited_and_capped([e for e in limited_and_capped() if e.kind == "visit"])
+        assert self.booked(engine) == [
+            (1, "v1", "visit", D("3.00"), "1.5", "rule", ""),
+            (2, "v2", "visit", D("0.00"), "0.5", "cap", ""),  # the limit left 0.5 of 2, the cap clipped its point
+            (3, "v3", "visit", D("0.00"), "0", "limit", ""),
+            (4, "v4", "visit", D("2.00"), "1", "rule", ""),
+            (5, "v5", "visit", D("1.00"), "1", "cap", ""),
+        ]  # fmt: skip
+        result = engine.ledger.verify()
+        assert result and result.notes == (), result
+
+    def test_a_late_reports_deduction_cut_by_a_count_limit_or_clipped_by_a_cap_verifies(self) -> None:
+        engine = self.limited_and_capped([e for e in limited_and_capped() if e.kind == "hazard"])
+        assert self.booked(engine) == [
+            (1, "h1", "hazard", D("10.00"), "1", "rule", ""),
+            (2, "h1", "late_report", D("-3.00"), "1", "derived", "h1"),
+            (3, "h2", "hazard", D("10.00"), "1", "rule", ""),
+            (4, "h2", "late_report", D("-1.00"), "1", "cap", "h2"),  # clipped by the cap of 4 a day
+            (5, "h3", "hazard", D("10.00"), "1", "rule", ""),
+            (6, "h3", "late_report", D("0.00"), "0", "limit", "h3"),  # beyond the limit of 2 a day
+        ]  # fmt: skip
+        # A deduction derived from an event (its ref is the event's own id) is not an award of it.
+        assert {b.event_id: (b.entry_seq, b.entry_reason, b.awards) for b in engine.store.event_bindings()} == {
+            "h1": (1, "rule", 1), "h2": (3, "rule", 1), "h3": (5, "rule", 1)}  # fmt: skip
+        result = engine.ledger.verify()
+        assert result and result.notes == (), result
+
+    @pytest.mark.parametrize(("seq", "column", "value"), [
+        (2, "quantity", "2"), (2, "reason", "limit"), (3, "reason", "rule"), (3, "quantity", "1"),
+        (9, "reason", "derived"), (11, "ref", ""), (11, "reason", "derived"), (11, "quantity", "1"),
+    ])  # fmt: skip
+    def test_verify_still_catches_limited_and_capped_entries_edited(self, seq: int, column: str, value: str) -> None:
+        engine = self.limited_and_capped(limited_and_capped())
+        assert [(s, e, r) for s, e, _, _, _, r, _ in self.booked(engine)][1:11:2] == [
+            (2, "v2", "cap"), (4, "v4", "rule"), (6, "h1", "rule"), (8, "h2", "rule"), (10, "h3", "rule")]
+        assert engine.ledger.verify()
+        self.tamper(engine.store, seq, column, value)
+        result = self.reopen(engine, ruleset="both", plugins=[LimitedAndCappedRules()], checks=False).ledger.verify()
+        assert not result and result.first_bad_seq == seq, result
+
+    @pytest.mark.parametrize(
+        ("attack", "row", "words"),
+        [
+            # v2 booked 0.5 of its 2 units (reason cap): fewer units in its payload cannot be
+            ("v2 0.25", "event 'v2'", "the quantity of its payload (0.25) differs from its entry at seq 2 (0.5)"),
+            # v3 booked 0 of its 1 unit (reason limit): a limit books fewer units than the event has
+            ("v3 0", "event 'v3'", "the quantity of its payload (0) is not above its entry's at seq 3 (0)"),
+            # More units than v2 booked are what a limit leaves: the intake log binds the payload
+            ("v2 3", "intake 1", "a row was changed after intake: its payload"),
+            ("h2 sent again", "event 'h2'", "it is booked 2 times (first at seq 8): its row was deleted"),
+        ],
+    )
+    def test_verify_still_catches_limited_and_capped_events_edited_or_booked_again(
+        self, attack: str, row: str, words: str
+    ) -> None:
+        engine = self.limited_and_capped(limited_and_capped())
+        event_id, change = attack.split(" ", 1)
+        if change == "sent again":
+            self.tamper_row(engine.store, "events", event_id, None)
+            engine = self.reopen(engine, ruleset="both", plugins=[LimitedAndCappedRules()], checks=False)
+            (again,) = [e for e in limited_and_capped() if e.id == event_id]
+            assert engine.ingest([again]).accepted == (event_id,)
+        else:
+            (stored,) = engine.store.event_rows(event_ids=[event_id])
+            parts = stored.payload.split("\x1f")
+            parts[3] = change
+            self.tamper_row(engine.store, "events", event_id, "payload", "\x1f".join(parts))
+        result = self.reopen(engine, ruleset="both", plugins=[LimitedAndCappedRules()], checks=False).ledger.verify()
+        assert not result and (result.table, result.row) == ("events", row), result
+        assert words in result.problem, result.problem
