@@ -11,6 +11,7 @@ import pytest
 
 import gridpoints as gp
 from tests.conftest import at
+from tests.test_toml_rules import PythonRules
 
 Make = Callable[..., gp.Engine]
 E, Q, U = gp.Grade.EXCELLENT, gp.Grade.QUALIFIED, gp.Grade.UNQUALIFIED
@@ -150,6 +151,26 @@ def test_reversals_cancel_the_simulated_points_not_the_old_ones(make_engine: Mak
     result = engine.simulate(jiangsu(), "2026-11")
     # Neither the reversed mediation nor the corrected one counts under the proposal either.
     assert (result.row("A").new_score, result.row("B").new_score) == (Decimal(60), Decimal(10))
+
+
+@pytest.mark.parametrize("acts", [{"cap": {"day": 4}}, {"limit": {"day": 1}}])
+@pytest.mark.parametrize("appealed", ["award", "deduction"])
+def test_a_reversal_cancels_a_late_reports_deduction_cut_or_clipped(
+    make_engine: Make, acts: dict[str, dict[str, int]], appealed: str
+) -> None:
+    # The second late report's deduction is clipped to −1 by the cap (reason cap) or cut to 0 by
+    # the limit (reason limit); its ref, the event, marks it as derived, not as h9's award.
+    rules = gp.RuleSet("late", "1", date(2000, 1, 1), [gp.Rule("hazard", 10), gp.Rule("late_report", -3, **acts)])
+    engine = make_engine(ruleset="late", plugins=[PythonRules(rules)], checks=False)
+    engine.add_members([gp.Member(id="A", region="urban")])
+    engine.ingest([gp.Event(f"h{n}", "A", "hazard", at(3, n), reported_at=at(4, n + 6)) for n in (8, 9)])
+    *_, award, deduction = engine.explain("A", "2026-11")
+    assert (award.reason, deduction.reason, deduction.ref) == ("rule", next(iter(acts)), "h9")
+    target = award if appealed == "award" else deduction
+    engine.appeal(target.seq, by="A", reason="r").uphold(by="office")
+    assert engine.ledger.verify()
+    # The same rules change nothing: the reversal cancels the simulated points of that one entry.
+    assert engine.simulate(rules, "2026-11").row("A").new_score == engine.score("A", "2026-11")
 
 
 def test_a_closed_month_and_the_late_events_booked_after_it(make_engine: Make) -> None:

@@ -32,6 +32,7 @@ from gridpoints.schema import (
     EventValues,
     PeriodCloseRow,
     RuleKey,
+    is_derived,
 )
 from gridpoints.stores import Store
 
@@ -198,7 +199,7 @@ class ScoreSink:
             key = rule_key(row)
             self.add(row.member_id, row.period, key, row.points_cents)
             if watched:
-                role = (row.event_id, entry_role(row.reason))
+                role = (row.event_id, entry_role(row))
                 if role in watched:
                     before = watched[role]
                     watched[role] = (key, row.points_cents + (before[1] if before is not None else 0))
@@ -296,9 +297,12 @@ def rule_key(row: EntryRow) -> RuleKey:
     return RuleKey(row.ruleset, row.version, row.rule, row.kind, row.reason)
 
 
-def entry_role(reason: str) -> str:
-    """``derived`` for a derived deduction, ``main`` for an event's own award (rule, cap, correction)."""
-    return "derived" if reason == "derived" else "main"
+def entry_role(row: EntryRow) -> str:
+    """``derived`` for a deduction derived from the entry's event (``schema.is_derived``: reason
+    ``derived``, or ``ref`` its own event's id — a late report's deduction a count limit cut or a
+    cap clipped reads ``limit`` or ``cap``), ``main`` for the event's own award (rule, cap,
+    limit, correction)."""
+    return "derived" if is_derived(row.event_id, row.reason, row.ref) else "main"
 
 
 @attrs.frozen
@@ -338,7 +342,7 @@ def carry_over(store: Store, months: Sequence[str], sink: ScoreSink) -> list[Pen
             sink.add(row.member_id, row.period, rule_key(row), row.points_cents)
             continue
         sink.watch(target.event_id)
-        pending.append(PendingReversal(row.member_id, row.period, target.event_id, entry_role(target.reason)))
+        pending.append(PendingReversal(row.member_id, row.period, target.event_id, entry_role(target)))
     return pending
 
 
