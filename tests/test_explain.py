@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import attrs
 import pytest
 
 import gridpoints as gp
+from gridpoints.results.explain import explain_entries
 from tests.conftest import NOW, at, xiao_li_month
 
 Make = Callable[..., gp.Engine]
@@ -132,3 +134,125 @@ def test_appeals_corrections_decisions_and_late_bookings_read_as_sentences(make_
     both = engine.explain("A", "2026-11") + engine.explain("A", "2026-12")
     assert isinstance(both, list) and len(both) == len(november) + 1 and both[-1].event_id == "late"
     assert november[1:3] == tuple(november)[1:3]
+
+
+# -- what a count limit and a cap did, when both act or act on a late report's deduction ---------
+
+BOTH = gp.RuleSet("both", "1", "2000-01-01", [
+    gp.Rule("visit", 2, limit={"day": 2}, cap={"day": 3}, label="入户走访", label_en="visit"),
+    gp.Rule("hazard", 10, label="发现隐患", label_en="hazard"),
+    gp.Rule("late_report", -3, limit={"day": 2}, cap={"day": 4}, label="迟报", label_en="late report"),
+])  # fmt: skip
+
+
+class BothRules:
+    @gp.hookimpl
+    def gridpoints_rulesets(self) -> list[gp.RuleSet]:
+        return [BOTH]
+
+
+def both_month(make_engine: Make) -> gp.Engine:
+    """Visits on the 3rd (the second sends 3 units: the limit counts 1, the cap clips its 2
+    points to 1); three hazards reported 30 hours late on the 3rd (their deductions: one
+    derived, one the cap clips, one beyond the limit); a late_report event of 3 units on the 4th
+    (an award of the rule, not derived: the limit counts 2, the cap clips 6 points to 4)."""
+    engine = make_engine(ruleset="both", plugins=[BothRules()], checks=False)
+    engine.add_members([gp.Member("U", "urban")])
+    late = timedelta(hours=30)
+    engine.ingest([
+        gp.Event("v1", "U", "visit", at(3, 8)), gp.Event("v2", "U", "visit", at(3, 9), quantity=3),
+        *[gp.Event(f"h{n}", "U", "hazard", at(3, 9 + n), reported_at=at(3, 9 + n) + late) for n in (1, 2, 3)],
+        gp.Event("lr", "U", "late_report", at(4), quantity=3),
+    ])  # fmt: skip
+    return engine
+
+
+def test_a_cap_entry_the_count_limit_cut_first_says_both(make_engine: Make) -> None:
+    explanation = both_month(make_engine).explain("U", "2026-11")
+    visit = next(e for e in explanation if e.event_id == "v2")
+    assert (visit.reason, visit.quantity, visit.points) == ("cap", "1", Decimal("1.00"))
+    assert visit.sentence("zh") == (
+        "2026-11-03 入户走访 ×1 = +1（超出次数上限 day 2，事件数量 3 只计 1；再超出上限 day 3，规则 both 1）"
+    )
+    assert visit.sentence("en") == (
+        "2026-11-03 visit ×1 = +1 (over the count limit of day 2, 1 of the event's 3 units counted; "
+        "then over the cap of day 3, rule both 1)"
+    )
+    own = next(e for e in explanation if e.event_id == "lr")  # the rule's own event: an award, not derived
+    assert (own.reason, own.quantity, own.points) == ("cap", "2", Decimal("-4.00"))
+    assert own.sentence("en") == (
+        "2026-11-04 late report ×2 = -4 (over the count limit of day 2, 2 of the event's 3 units counted; "
+        "then over the cap of day 4, rule both 1)"
+    )
+    assert (visit.limit_cut, own.limit_cut, own.derived) == (True, True, False)
+    lines = {(line.rule, line.reason, line.derived): line for line in explanation.lines()}
+    assert lines["visit.1", "cap", False].sentence("zh") == "入户走访 ×1 = +1（超出次数上限和上限，规则 both 1）"
+    assert lines["late_report.1", "cap", False].sentence("en") == (
+        "late report ×2 = -4 (over the count limit and the cap, rule both 1)"
+    )
+
+
+def test_a_late_reports_deduction_cut_or_clipped_still_says_it_was_late(make_engine: Make) -> None:
+    explanation = both_month(make_engine).explain("U", "2026-11")
+    deductions = [e for e in explanation if e.kind == "late_report" and e.ref == e.event_id]
+    assert [(e.ref, e.reason, e.quantity, e.points) for e in deductions] == [
+        ("h1", "derived", "1", Decimal("-3.00")), ("h2", "cap", "1", Decimal("-1.00")),
+        ("h3", "limit", "0", Decimal("0.00"))]  # fmt: skip
+    derived, clipped, cut = deductions
+    assert derived.sentence("zh") == "2026-11-03 迟报 = -3（事件 h1 超过上报时限，规则 both 1）"
+    assert clipped.sentence("zh") == "2026-11-03 迟报 ×1 = -1（事件 h2 超过上报时限，超出上限 day 4，规则 both 1）"
+    assert clipped.sentence("en") == (
+        "2026-11-03 late report ×1 = -1 (event h2 reported after the deadline, over the cap of day 4, rule both 1)"
+    )
+    assert cut.sentence("zh") == "2026-11-03 迟报 ×0 = 0（事件 h3 超过上报时限，超出次数上限 day 2，规则 both 1）"
+    assert cut.sentence("en") == (
+        "2026-11-03 late report ×0 = 0 (event h3 reported after the deadline, over the count limit of day 2, "
+        "rule both 1)"
+    )
+    assert all(e.derived for e in deductions) and not any(e.limit_cut for e in deductions)
+    # Lines keep the derived deductions apart from the rule's own award, which the cap clipped too.
+    assert [line.sentence("en") for line in explanation.lines() if line.rule == "late_report.1"] == [
+        "late report ×1 = -3 (derived deduction, rule both 1)",
+        "late report ×1 = -1 (derived deduction, over the cap, rule both 1)",
+        "late report ×0 = 0 (derived deduction, over the count limit, rule both 1)",
+        "late report ×2 = -4 (over the count limit and the cap, rule both 1)",
+    ]
+    assert [line.sentence("zh") for line in explanation.lines() if line.derived][1:] == [
+        "迟报 ×1 = -1（派生扣分，超出上限，规则 both 1）",
+        "迟报 ×0 = 0（派生扣分，超出次数上限，规则 both 1）",
+    ]
+
+
+def test_a_late_reports_deduction_cut_in_part_and_clipped_says_all_three(make_engine: Make) -> None:
+    half = gp.RuleSet("half", "1", "2000-01-01", [
+        gp.Rule("hazard", 10),
+        gp.Rule("late_report", -4, limit={"day": "1.5"}, cap={"day": 3}, label_en="late"),
+    ])  # fmt: skip
+    contributes = type("Contributes", (), {"gridpoints_rulesets": gp.hookimpl(lambda self: [half])})
+    engine = make_engine(ruleset="half", plugins=[contributes()], checks=False)
+    engine.add_members([gp.Member("U", "urban")])
+    late = timedelta(hours=30)
+    engine.ingest([gp.Event(f"h{n}", "U", "hazard", at(3, 8 + n), reported_at=at(3, 8 + n) + late) for n in (1, 2)])
+    second = [e for e in engine.explain("U", "2026-11") if e.kind == "late_report"][1]
+    # h1's -4 is clipped to the cap's -3; for h2 the limit leaves 0.5 of its one late report
+    # (-2), and the cap has nothing left: 0.
+    assert (second.reason, second.quantity, second.ref) == ("cap", "0.5", "h2")
+    assert second.sentence("en") == (
+        "2026-11-03 late ×0.5 = 0 (event h2 reported after the deadline, over the count limit of day 1.5, "
+        "0.5 of 1 unit counted; then over the cap of day 3, rule half 1)"
+    )
+
+
+def test_without_its_event_a_cap_entry_reads_as_before(make_engine: Make) -> None:
+    engine = both_month(make_engine)
+    entries = engine.ledger.entries(member_id="U")
+    bare = explain_entries("U", "2026-11", entries, {}, engine.rulebook)
+    visit = next(e for e in bare if e.event_id == "v2")
+    assert visit.sentence("en") == "2026-11-03 visit ×1 = +1 (over the cap of day 3, rule both 1)"
+    assert visit.event is None and not visit.limit_cut
+    # A derived deduction needs no event to be told: its ref is its own event's id.
+    assert (
+        next(e for e in bare if e.ref == "h3")
+        .sentence("en")
+        .endswith("(event h3 reported after the deadline, over the count limit of day 2, rule both 1)")
+    )

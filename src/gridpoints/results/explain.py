@@ -22,6 +22,7 @@ from gridpoints.results._text import check_lang, format_points
 from gridpoints.results.explain_scheme import scheme_text
 from gridpoints.results.scheme import MemberAssessment
 from gridpoints.rules.compiled import RuleBook
+from gridpoints.schema import EVENT_REASONS, is_derived
 
 __all__ = ["ExplainLine", "ExplainedEntry", "Explanation", "explain_entries", "format_points", "kind_labels"]
 
@@ -75,6 +76,29 @@ class ExplainedEntry(Entry):
         """The rule's (or kind's) label in ``lang``."""
         return self.label if check_lang(lang) == "zh" else self.label_en
 
+    @property
+    def derived(self) -> bool:
+        """Whether this is a deduction derived from its event (a late report's), whatever its
+        reason: ``derived``, or ``limit``/``cap`` when the count limit or cap of the
+        ``late_report`` rule acted on it (its ``ref`` is its own event's id either way)."""
+        return self.reason in EVENT_REASONS and is_derived(self.event_id, self.reason, self.ref)
+
+    @property
+    def limit_cut(self) -> bool:
+        """Whether the rule's count limit cut this entry's units before its cap clipped the
+        points: reason ``cap`` with fewer units than its event has (than the one late report,
+        for a derived deduction). False when the event is not attached."""
+        sent = self.units_sent
+        return self.reason == "cap" and sent is not None and Decimal(self.quantity) < sent
+
+    @property
+    def units_sent(self) -> Decimal | None:
+        """The units the entry was booked for before any count limit: its event's quantity for
+        an award (None when the event is not attached), 1 for a derived deduction."""
+        if self.derived:
+            return Decimal(1)
+        return None if self.event is None else Decimal(self.event.quantity)
+
     def sentence(self, lang: str = "zh", *, day: bool = True) -> str:
         """One human-readable line, e.g. ``2026-11-03 巡查 ×1 = +5（规则 standard 2026.1）``."""
         zh = check_lang(lang) == "zh"
@@ -89,19 +113,29 @@ class ExplainedEntry(Entry):
             if self.coefficient != 1:
                 head += f" ×{'系数' if zh else 'coefficient '}{canonical(self.coefficient)}"
         result = f"{head} = {format_points(self.points)}"
-        if self.reason == "rule":
-            detail = rule_text
-        elif self.reason == "cap":
-            detail = f"超出上限 {self.cap}，{rule_text}" if zh else f"over the cap of {self.cap}, {rule_text}"
-        elif self.reason == "limit":
-            over = f"超出次数上限 {self.limit}" if zh else f"over the count limit of {self.limit}"
-            detail = f"{over}，{rule_text}" if zh else f"{over}, {rule_text}"
-        elif self.reason == "derived":
-            detail = (
-                f"事件 {self.ref} 超过上报时限，{rule_text}"
+        over_cap = f"超出上限 {self.cap}" if zh else f"over the cap of {self.cap}"
+        over_limit = f"超出次数上限 {self.limit}" if zh else f"over the count limit of {self.limit}"
+        derived = self.derived
+        sent = self.units_sent
+        if self.reason == "cap" and sent is not None and Decimal(self.quantity) < sent:
+            # The limit counted fewer units than were sent, then the cap clipped their points.
+            units = "unit" if sent == 1 else "units"
+            whose = "" if derived else ("事件" if zh else "the event's ")
+            cut = (
+                f"{over_limit}，{whose}数量 {canonical(sent)} 只计 {self.quantity}；再{over_cap}"
                 if zh
-                else f"event {self.ref} reported after the deadline, {rule_text}"
+                else f"{over_limit}, {self.quantity} of {whose}{canonical(sent)} {units} counted; then {over_cap}"
             )
+        else:
+            cut = {"limit": over_limit, "cap": over_cap}.get(self.reason, "")
+        if derived:
+            # A late report's deduction, whatever a count limit or cap on late_report did to it.
+            late = f"事件 {self.ref} 超过上报时限" if zh else f"event {self.ref} reported after the deadline"
+            detail = ("，" if zh else ", ").join(part for part in (late, cut, rule_text) if part)
+        elif self.reason == "rule":
+            detail = rule_text
+        elif self.reason in ("cap", "limit"):
+            detail = f"{cut}，{rule_text}" if zh else f"{cut}, {rule_text}"
         elif self.reason == "correction":
             replaced = self.ref
             detail = f"更正，替换事件 {replaced}，{rule_text}" if zh else f"correction of event {replaced}, {rule_text}"
@@ -145,6 +179,12 @@ class ExplainLine:
     points: Decimal
     entries: tuple[ExplainedEntry, ...]
 
+    @property
+    def derived(self) -> bool:
+        """Whether the line adds up deductions derived from late reports (``lines()`` keeps
+        them apart from the rule's awards whatever their reason)."""
+        return bool(self.entries) and self.entries[0].derived
+
     def sentence(self, lang: str = "zh") -> str:
         """E.g. ``巡查 ×20 = +100（规则 standard 2026.1）``."""
         zh = check_lang(lang) == "zh"
@@ -160,6 +200,10 @@ class ExplainLine:
             detail = f"规则 {version}" if zh else f"rule {version}"
         else:
             why = reason_label(self.reason, lang)
+            if self.reason == "cap" and any(entry.limit_cut for entry in self.entries):
+                why = "超出次数上限和上限" if zh else "over the count limit and the cap"
+            if self.derived and self.reason != "derived":
+                why = f"{reason_label('derived', lang)}{'，' if zh else ', '}{why}"
             detail = f"{why}，规则 {version}" if zh else f"{why}, rule {version}"
         text = f"{head} = {format_points(self.points)}"
         return f"{text}（{detail}）" if zh else f"{text} ({detail})"
@@ -208,16 +252,17 @@ class Explanation(Sequence[ExplainedEntry]):
         return sum((e.points for e in self.entries), Decimal("0.00"))
 
     def lines(self) -> list[ExplainLine]:
-        """One line per (rule, version, coefficient, reason), in order of first appearance.
+        """One line per (rule, version, coefficient, reason), in order of first appearance;
+        deductions derived from late reports have lines of their own whatever their reason.
 
         Decision entries (zero points, the audit trail of review, appeals and closing) are left
         out of the lines; ``text(detail=True)`` shows them.
         """
-        groups: dict[tuple[str, str, str, Decimal, str], list[ExplainedEntry]] = {}
+        groups: dict[tuple[str, str, str, Decimal, str, bool], list[ExplainedEntry]] = {}
         for entry in self.entries:
             if entry.reason == "decision":
                 continue
-            key = (entry.rule, entry.ruleset, entry.version, entry.coefficient, entry.reason)
+            key = (entry.rule, entry.ruleset, entry.version, entry.coefficient, entry.reason, entry.derived)
             groups.setdefault(key, []).append(entry)
         return [
             ExplainLine(
@@ -232,7 +277,7 @@ class Explanation(Sequence[ExplainedEntry]):
                 points=sum((e.points for e in items), Decimal("0.00")),
                 entries=tuple(items),
             )
-            for (rule, ruleset, version, coefficient, reason), items in groups.items()
+            for (rule, ruleset, version, coefficient, reason, _), items in groups.items()
         ]
 
     def text(self, lang: str = "zh", *, detail: bool = False) -> str:
