@@ -112,6 +112,35 @@ def test_rule_sets_with_caps_and_coefficients_are_drawn() -> None:
 
 
 @few
+@given(rulesets(caps=True, limits=True), st.data())
+def test_generated_rule_sets_with_count_limits_book_ledgers_that_verify(rules: gp.RuleSet, data: st.DataObject) -> None:
+    contributes = type("Contributes", (), {"gridpoints_rulesets": gp.hookimpl(lambda self: [rules])})
+    eng = fresh(ruleset="generated", plugins=[contributes()])
+    batch = data.draw(st.lists(events(members=MEMBERS, ruleset=rules, period="2026-11", days=2), max_size=10,
+                               unique_by=lambda e: e.id))  # fmt: skip
+    result = eng.ingest(batch)
+    assert not result.rejected and len(result.accepted) == len(batch)
+    assert eng.ledger.verify()
+
+
+def test_rule_sets_with_count_limits_are_drawn_only_when_asked_for() -> None:
+    limited = find(rulesets(limits=True), lambda r: any(rule.limit is not None for rule in r.rules))
+    assert limited.id == "generated"
+    for per in ("day", "month", "period"):  # find raises NoSuchExample if none is drawn
+        find(rulesets(limits=True), lambda r, p=per: any(rule.limit and rule.limit.per == p for rule in r.rules))
+    both = find(rulesets(caps=True, limits=True), lambda r: any(rule.cap and rule.limit for rule in r.rules))
+    assert any(rule.cap and rule.limit for rule in both.rules)
+
+    # Without limits=True no rule gets one (and the draws are those of before the option).
+    @few
+    @given(rulesets(caps=True, coefficients=True))
+    def unlimited(rules: gp.RuleSet) -> None:
+        assert all(rule.limit is None for rule in rules.rules)
+
+    unlimited()
+
+
+@few
 @given(rulesets(invalid=True))
 def test_invalid_rule_set_arguments_are_refused(arguments: dict[str, Any]) -> None:
     with pytest.raises((TypeError, ValueError)):

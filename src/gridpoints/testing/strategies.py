@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import gridpoints as gp
 from gridpoints._decimal import MAX_POINTS, MAX_QUANTITY
 from gridpoints.ratings import RATING_KIND, stars_of
+from gridpoints.rules.bounds import LIMIT_SCOPES
 
 __all__ = [
     "DEFAULT_MEMBER_IDS",
@@ -314,16 +315,23 @@ def events(
 # -- rule sets -------------------------------------------------------------------------------
 
 
-def _rule(kind: str, draw: st.DrawFn, *, min_points: int, max_points: int, caps: bool, conditional: bool) -> gp.Rule:
+def _rule(
+    kind: str, draw: st.DrawFn, *, min_points: int, max_points: int, caps: bool, limits: bool, conditional: bool
+) -> gp.Rule:
     points = draw(st.integers(min_points, max_points) | st.decimals(min_points, max_points, places=2))
     cap = None
     if caps and draw(st.booleans()):
         cap = gp.Cap(draw(st.integers(0, min(int(MAX_POINTS), 3 * max(abs(min_points), abs(max_points), 1)))),
                      draw(st.sampled_from(["day", "month"])))
+    limit = None
+    # Drawn only when asked for: without limits, the same draws give the same rule sets as before.
+    if limits and draw(st.booleans()):
+        limit = gp.Limit(draw(st.integers(1, 3) | st.decimals("0.5", "3", places=1)),
+                         draw(st.sampled_from(LIMIT_SCOPES)))
     when: Mapping[str, object] | None = None
     if conditional:
         when = {"severity": draw(st.sampled_from(["major", "serious"]))}
-    return gp.Rule(kind, points, when=when, cap=cap)
+    return gp.Rule(kind, points, when=when, cap=cap, limit=limit)
 
 
 @overload
@@ -335,6 +343,7 @@ def rulesets(
     max_points: int = ...,
     caps: bool = ...,
     coefficients: bool = ...,
+    limits: bool = ...,
     invalid: Literal[False] = ...,
 ) -> st.SearchStrategy[gp.RuleSet]: ...
 
@@ -348,6 +357,7 @@ def rulesets(
     max_points: int = ...,
     caps: bool = ...,
     coefficients: bool = ...,
+    limits: bool = ...,
     invalid: Literal[True],
 ) -> st.SearchStrategy[dict[str, Any]]: ...
 
@@ -360,6 +370,7 @@ def rulesets(
     max_points: int = 30,
     caps: bool = False,
     coefficients: bool = False,
+    limits: bool = False,
     invalid: bool = False,
 ) -> st.SearchStrategy[gp.RuleSet] | st.SearchStrategy[dict[str, Any]]:
     """One-version rule sets ``id`` in effect from 2000-01-01 with a rule for each of some of
@@ -367,7 +378,10 @@ def rulesets(
 
     Some kinds get a conditional rule (``severity`` ``major``/``serious``) before their
     unconditional one; with ``caps=True`` rules may carry day or month caps; with
-    ``coefficients=True`` the rule set may carry a region → coefficient table.
+    ``limits=True`` rules may carry count limits (1–3 units, or 0.5–3 in tenths, per day,
+    month or assessed period; with caps too, some rules get both, and a ``late_report`` rule's
+    acts on the deductions derived from late reports); with ``coefficients=True`` the rule set
+    may carry a region → coefficient table.
     With ``invalid=True``: keyword arguments that ``gp.RuleSet(**kw)`` refuses.
     """
     kind_values = tuple(kinds) if kinds is not None else tuple(sorted(gp.standard_ruleset().kinds))
@@ -383,9 +397,9 @@ def rulesets(
         for kind in chosen:
             if draw(st.booleans()):
                 rules.append(_rule(kind, draw, min_points=min_points, max_points=max_points, caps=caps,
-                                   conditional=True))
+                                   limits=limits, conditional=True))
             rules.append(_rule(kind, draw, min_points=min_points, max_points=max_points, caps=caps,
-                               conditional=False))
+                               limits=limits, conditional=False))
         table = None
         if coefficients and draw(st.booleans()):
             table = {region: draw(st.decimals("0.5", "2", places=2)) for region in DEFAULT_REGIONS[1:]}
