@@ -10,15 +10,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from hypothesis import find, settings
 
 import gridpoints as gp
 from gridpoints.schema import EntryRow
-from gridpoints.testing import PROPERTIES, PropertyFailed, check_ruleset
+from gridpoints.testing import PROPERTIES, PropertyFailed, check_ruleset, rulesets
+from gridpoints.testing.properties import _reversal, _setup
+from tests.conftest import at
 
 CAPPED = gp.RuleSet(
     "capped", "1", "2000-01-01",
@@ -26,6 +30,15 @@ CAPPED = gp.RuleSet(
      gp.Rule("mediation", 15), gp.Rule("complaint", -10, cap={"day": 10})],
     coefficients={"rural": "1.2"},
 )
+#: Count limits per day, month (in tenths) and assessed period, a limit and a cap on one rule, and
+#: both on the late_report rule, which act on the deductions derived from late hazard reports.
+LIMITED = gp.RuleSet(
+    "limited", "1", "2000-01-01",
+    [gp.Rule("patrol", 5, limit={"day": 2}, cap={"day": 8}), gp.Rule("service", 10, limit={"month": "2.5"}),
+     gp.Rule("mediation", 15, limit={"period": 3}), gp.Rule("hazard", 10),
+     gp.Rule("late_report", -3, limit={"day": 1}, cap={"month": 5})],
+    coefficients={"rural": "1.2"}, assessment={"period": "quarter"},
+)  # fmt: skip
 # Derandomized: the same examples every run, so a broken case is caught on every run, not most.
 QUICK = {"max_examples": 15, "max_events": 12, "derandomize": True}
 
@@ -41,6 +54,23 @@ def fails(prop: str, match: str, ruleset: gp.RuleSet | str = CAPPED, **kwargs: A
 def test_every_property_holds_for_the_standard_and_a_capped_rule_set() -> None:
     assert check_ruleset(gp.standard_ruleset(), **QUICK) == tuple(p for p in PROPERTIES if p != "caps")
     assert check_ruleset(CAPPED, **QUICK) == PROPERTIES
+
+
+@pytest.mark.slow
+def test_every_property_holds_for_a_rule_set_with_count_limits() -> None:
+    # Entries a count limit cut (reason limit) are appealed and reversed too: every total nets to 0.
+    assert check_ruleset(LIMITED, **QUICK) == PROPERTIES
+
+
+@pytest.mark.slow
+def test_every_property_holds_for_generated_rule_sets_with_limits_and_caps() -> None:
+    drawn = rulesets(caps=True, limits=True)
+    wanted = settings(database=None, max_examples=2000)
+    both = find(drawn, lambda r: any(rule.cap and rule.limit for rule in r.rules), settings=wanted)
+    late = find(drawn, lambda r: any(rule.kind == "late_report" and rule.limit for rule in r.rules)
+                and "hazard" in r.kinds, settings=wanted)  # fmt: skip
+    for rules in (both, late):
+        assert "caps" in check_ruleset(rules, **{**QUICK, "max_examples": 8})
 
 
 def test_a_rule_set_id_is_resolved_through_plugins() -> None:
@@ -177,6 +207,11 @@ class ForgetsCapsTx(_Tx):
         return {}  # every ingest call starts its caps from zero
 
 
+class ForgetsLimitsTx(_Tx):
+    def limit_totals(self, keys: Any) -> dict[Any, Decimal]:
+        return {}  # every ingest call starts its count limits from zero
+
+
 def store_with(wrapper: type[_Tx]) -> Any:
     return lambda: type(f"Store{wrapper.__name__}", (DoubleStore,), {"wrapper": wrapper})()
 
@@ -206,6 +241,44 @@ def test_accounting_catches_a_store_that_loses_held_events() -> None:
 @pytest.mark.slow
 def test_caps_catch_a_store_that_forgets_cap_totals_between_calls() -> None:
     fails("caps", "over its cap", store=store_with(ForgetsCapsTx), max_examples=40)
+
+
+@pytest.mark.slow
+def test_caps_catch_a_store_that_forgets_count_limit_totals_between_calls() -> None:
+    fails("caps", "over its count limit", LIMITED, store=store_with(ForgetsLimitsTx), max_examples=40)
+
+
+class AppealRecorder(gp.Engine):
+    """Engine double: records the reason of every entry appealed and every correction."""
+
+    appealed: ClassVar[list[str]] = []
+
+    def appeal(self, entry_seq: int, *, by: str, reason: str) -> gp.Appeal:
+        self.appealed.append(next(e.reason for e in self.ledger.entries() if e.seq == entry_seq))
+        return super().appeal(entry_seq, by=by, reason=reason)
+
+    def correct(self, event_id: str, replacement: Any, *, by: str, reason: str) -> gp.Decision:
+        self.appealed.append("correct")
+        return super().correct(event_id, replacement, by=by, reason=reason)
+
+
+def test_reversal_appeals_what_limits_caps_and_corrections_booked() -> None:
+    setup = _setup(LIMITED, plugins=(), members=None, period="2026-11", tz="Asia/Shanghai", checks=False,
+                   engine=AppealRecorder, store=None, max_events=12)  # fmt: skip
+    late = timedelta(hours=30)
+    batch = [
+        gp.Event("p1", "M1", "patrol", at(3, 8)),
+        gp.Event("p2", "M1", "patrol", at(3, 9), quantity=2),  # the limit counts 1, the cap clips 5 to 3
+        gp.Event("p3", "M1", "patrol", at(3, 10)),  # beyond the limit: 0 units, reason limit
+        *[gp.Event(f"h{n}", "M1", "hazard", at(3, 10 + n), reported_at=at(3, 10 + n) + late) for n in (1, 2)],
+    ]
+    AppealRecorder.appealed = []
+    _reversal(setup, batch)  # raises PropertyFailed if any entry is not reversed to 0
+    # p1 is corrected (its entry reversed by the correction, its replacement's appealed); every
+    # other entry, whatever a limit or cap made its reason, is appealed.
+    assert sorted(AppealRecorder.appealed) == sorted(
+        ["correct", "cap", "limit", "rule", "derived", "rule", "limit", "correction"]
+    )
 
 
 # -- unit coefficient: an engine that records coefficients as written ---------------------------

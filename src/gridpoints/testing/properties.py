@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gridpoints as gp
+from gridpoints.schema import EVENT_REASONS, is_derived
 from gridpoints.testing.strategies import DEFAULT_REGIONS, DEFAULT_TZ, events
 
 __all__ = ["PROPERTIES", "PropertyFailed", "check_ruleset", "ruleset_tests"]
@@ -187,20 +188,35 @@ def _idempotent(setup: _Setup, batch: list[gp.Event]) -> None:
 def _reversal(setup: _Setup, batch: list[gp.Event]) -> None:
     engine = setup.build(checks=False)
     try:
-        engine.ingest(batch)
-        originals = [e for e in engine.ledger.entries() if e.reason in ("rule", "cap", "derived")]
+        accepted = set(engine.ingest(batch).accepted)
+        # One correction first: its reversals, and a replacement booked with reason "correction"
+        # (or "limit"/"cap" when a count limit or cap acts on it) for the appeals below.
+        first = next((event for event in batch if event.id in accepted), None)
+        if first is not None:
+            engine.correct(first.id, attrs.evolve(first, id=f"{first.id}-corrected"),
+                           by="property-suite office", reason="reversal property")
+        # Every entry an event booked (its award, a derived deduction, whatever a count limit or
+        # cap made its reason, a correction's replacement) that nothing has reversed yet.
+        reversed_already = {e.ref for e in engine.ledger.entries() if e.reason == "reversal"}
+        originals = [e for e in engine.ledger.entries() if e.reason in EVENT_REASONS]
         for entry in originals:
+            if f"seq:{entry.seq}" in reversed_already:
+                continue
             appeal = engine.appeal(entry.seq, by="property-suite appellant", reason="reversal property")
             appeal.uphold(by="property-suite office")  # another person: nobody decides their own case
         reversals = {e.ref: e for e in engine.ledger.entries() if e.reason == "reversal"}
         for entry in originals:
             reversal = reversals.get(f"seq:{entry.seq}")
             if reversal is None:
-                _fail("reversal", f"upheld appeal of entry {entry.seq} booked no reversal")
+                _fail("reversal", f"entry {entry.seq} (reason {entry.reason}) was never reversed: the upheld "
+                                  "appeal or the correction booked no reversal")
                 return
             if entry.points + reversal.points != 0:
-                _fail("reversal", f"entry {entry.seq} ({entry.points}) and its reversal {reversal.seq} "
-                                  f"({reversal.points}) net to {entry.points + reversal.points}, not 0")
+                _fail("reversal", f"entry {entry.seq} ({entry.points}, reason {entry.reason}) and its reversal "
+                                  f"{reversal.seq} ({reversal.points}) net to {entry.points + reversal.points}, not 0")
+            if reversal.quantity != entry.quantity:
+                _fail("reversal", f"entry {entry.seq} counted {entry.quantity} units (reason {entry.reason}) but "
+                                  f"its reversal {reversal.seq} takes back {reversal.quantity}")
         for (member, period), total in _totals(engine, setup).items():
             if total != 0:
                 _fail("reversal", f"member {member} period {period}: {total} after every entry was reversed")
@@ -254,32 +270,68 @@ def _accounting(setup: _Setup, batch: list[Any]) -> None:
         engine.close()
 
 
+def _limit_scope(rules: gp.RuleSet, per: str, entry: gp.Entry) -> str:
+    """The day, month or assessed period an entry counts toward its rule's count limit in."""
+    if per == "day":
+        return entry.day
+    if per == "month":
+        return entry.period
+    return str(gp.Period.parse(entry.period).within(rules.assessment.period))
+
+
 def _caps(setup: _Setup, batch: list[gp.Event]) -> None:
     engine = setup.build()
     try:
-        # Several calls: caps must hold across them, not only within one.
+        # Several calls: caps and count limits must hold across them, not only within one.
         for start in range(0, len(batch), 5):
             engine.ingest(batch[start:start + 5])
+        sent = {event.id: Decimal(event.quantity) for event in batch}
         used: dict[tuple[str, str, str], Decimal] = {}
+        counted: dict[tuple[str, str, str], Decimal] = {}
         for entry in engine.ledger.entries():
             rule = setup.rules.rule(entry.rule)
-            if rule is None or rule.cap is None or entry.reason not in ("rule", "cap", "derived"):
+            # Every entry an event booked counts, whatever a limit or cap made its reason (a
+            # limit-cut entry keeps the points of the units it counted); a reversal takes back.
+            if rule is None or entry.reason not in (*EVENT_REASONS, "reversal"):
                 continue
-            key = (entry.member_id, entry.rule, entry.day if rule.cap.per == "day" else entry.period)
-            used[key] = used.get(key, Decimal(0)) + entry.points
-            if abs(used[key]) > rule.cap.points:
-                _fail("caps", f"member {key[0]} rule {key[1]} {rule.cap.per} {key[2]}: {used[key]} points, "
-                              f"over its cap {rule.cap.points}")
+            sign = -1 if entry.reason == "reversal" else 1
+            if rule.cap is not None:
+                key = (entry.member_id, entry.rule, entry.day if rule.cap.per == "day" else entry.period)
+                used[key] = used.get(key, Decimal(0)) + entry.points
+                if abs(used[key]) > rule.cap.points:
+                    _fail("caps", f"member {key[0]} rule {key[1]} {rule.cap.per} {key[2]}: {used[key]} points, "
+                                  f"over its cap {rule.cap.points}")
+            if rule.limit is not None:
+                key = (entry.member_id, entry.rule, _limit_scope(setup.rules, rule.limit.per, entry))
+                counted[key] = counted.get(key, Decimal(0)) + sign * Decimal(entry.quantity)
+                if counted[key] > rule.limit.units:
+                    _fail("caps", f"member {key[0]} rule {key[1]} {rule.limit.per} {key[2]}: {counted[key]} units, "
+                                  f"over its count limit {rule.limit.units}")
+            if entry.reason == "reversal":
+                continue
+            # The units an entry records: what was sent (one late report for a derived
+            # deduction), fewer when the limit cut them, never more.
+            units = Decimal(1) if is_derived(entry.event_id, entry.reason, entry.ref) else sent.get(entry.event_id)
+            if units is not None and (Decimal(entry.quantity) > units
+                                      or (entry.reason == "limit" and Decimal(entry.quantity) >= units)):
+                _fail("caps", f"entry {entry.seq} (reason {entry.reason}) of event {entry.event_id} records "
+                              f"{entry.quantity} units of the {units} sent")
     finally:
         engine.close()
 
 
-def _capped_kinds(rules: gp.RuleSet) -> list[str]:
-    return sorted({r.kind for r in rules.rules if r.cap is not None})
+def _bounded_kinds(rules: gp.RuleSet) -> list[str]:
+    """Kinds whose events a cap or count limit acts on: those of rules with one, and the
+    reportable kinds when the late_report rule has one (their late reports' deductions)."""
+    kinds = {r.kind for r in rules.rules if r.cap is not None or r.limit is not None}
+    if "late_report" in kinds:
+        kinds |= set(rules.reportable) & rules.kinds
+    return sorted(kinds)
 
 
 def _runner(setup: _Setup, prop: str, max_examples: int, derandomize: bool) -> Callable[[], None] | None:
-    """The Hypothesis test for one property, or None when it does not apply (caps without caps)."""
+    """The Hypothesis test for one property, or None when it does not apply (caps without caps
+    or count limits)."""
     fast = settings(max_examples=max_examples, deadline=None, database=None, derandomize=derandomize,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     batch = setup.events()
@@ -303,7 +355,7 @@ def _runner(setup: _Setup, prop: str, max_examples: int, derandomize: bool) -> C
                          max_size=setup.max_events)
         return fast(given(mixed)(lambda b: _accounting(setup, b)))
     if prop == "caps":
-        kinds = _capped_kinds(setup.rules)
+        kinds = _bounded_kinds(setup.rules)
         if not kinds:
             return None
         dense = setup.events(days=2, kinds=kinds)
@@ -366,9 +418,10 @@ def check_ruleset(
     for plugins with state). ``members`` default to one per region (``M1`` urban, …), events
     fall in ``period``. ``engine`` and ``store`` (a callable returning a Store, path or None)
     build the engines under test; every engine gets a fresh store. ``checks`` switches the
-    anti-gaming checks (always off for ``arrival_order``). ``caps`` is skipped (not returned)
-    when no rule has a cap. ``derandomize=True`` draws the same examples on every run (for a
-    CI that must never flake, at the price of exploring less over time).
+    anti-gaming checks (always off for ``arrival_order``). ``caps`` (caps and count limits) is
+    skipped (not returned) when no rule has a cap or a count limit. ``derandomize=True`` draws
+    the same examples on every run (for a CI that must never flake, at the price of exploring
+    less over time).
 
     Raises ``PropertyFailed`` naming the first property that does not hold, after Hypothesis
     has shrunk the events to a minimal failing example.
