@@ -288,23 +288,111 @@ def test_day_bounds_are_the_local_day_whatever_the_zone(minutes: int, zone_name:
         assert start <= at_us <= end
 
 
-_NAMES = st.sampled_from(["location", "loc", "a", 'x"location', "location\\", "地点", ",", ":"])
-_VALUES = st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.text(max_size=12) | _NAMES.map(
-    lambda name: f'{name}":"{name}'
-)
-
-
-@given(st.dictionaries(_NAMES, _VALUES, max_size=6), st.sets(_NAMES, max_size=4))
-def test_needed_attributes_are_read_from_the_payload_as_json_would(
-    attributes: dict[str, object], needs: set[str]
-) -> None:
-    import json
+def _needed(attributes: dict[str, object], needs: set[str]) -> dict[str, object]:
+    """What the running state reads of ``attributes`` stored as canonical JSON for ``needs``."""
     from zoneinfo import ZoneInfo
 
-    from gridpoints.ingest._running import RunningState
+    from gridpoints.model import canonical_attributes
+
+    state = _running.RunningState(ZoneInfo("UTC"), frozenset(needs), legacy=False)
+    return dict(state._attributes(canonical_attributes(attributes)))
+
+
+#: (stored attributes, needed names, what is read): strings ending in "," or "{" whose closing
+#: quote, followed by ":" or ",", spells a needed key; names and values that only look like keys.
+_ADVERSARIAL: list[tuple[dict[str, object], set[str], dict[str, object]]] = [
+    ({",": ":0"}, {":"}, {}),  # {",":":0"} : was {":": 0}
+    ({",": "::"}, {":"}, {}),  # was a JSONDecodeError
+    ({"{": ':"x'}, {":"}, {}),  # {"{":":\"x"} : was a JSONDecodeError
+    ({"x{": ':":1'}, {":"}, {}),  # was a JSONDecodeError
+    ({"!,": ":5", ":": "real"}, {":"}, {":": "real"}),  # was {":": 5}: the wrong value
+    ({"0": "x,", ":1": 2}, {","}, {}),  # {"0":"x,",":1":2} : was {",": 1}
+    ({",": ",", ":": 1}, {":", ","}, {",": ",", ":": 1}),
+    ({"note": 'x","location":"forged'}, {"location"}, {}),
+    ({"note": 'x","location":"forged', "location": "东门"}, {"location"}, {"location": "东门"}),
+    ({'a":1,"b': 5, "b": 6}, {"b", 'a":1,"b'}, {'a":1,"b': 5, "b": 6}),
+    ({'x"location': 1, "location\\": 2}, {"location"}, {}),
+    ({"x,": ':"y'}, {':"y'}, {}),
+    ({"a": "{", "}": 1}, {"}"}, {"}": 1}),
+]
+
+
+def test_needed_keys_are_told_from_strings_that_end_like_a_key_begins() -> None:
+    for attributes, needs, expected in _ADVERSARIAL:
+        assert _needed(attributes, needs) == expected, (attributes, needs)
+
+
+def test_a_stored_string_ending_in_a_comma_does_not_stop_the_next_call() -> None:
+    seen: list[dict[str, object]] = []
+
+    class Colon(gp.Check):
+        name = "colon"
+        kinds = frozenset({"service"})
+        window = timedelta(hours=2)
+        needs = frozenset({":"})
+
+        def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
+            seen.extend(dict(f.attributes) for f in timeline.between(at_us - 7_200_000_000, at_us))
+            return None
+
+    class Plugin:
+        @gp.hookimpl
+        def gridpoints_checks(self) -> list[gp.Check]:
+            return [Colon()]
+
+    engine = gp.Engine(None, clock=lambda: NOW, load_entrypoints=False, plugins=[Plugin()], checks=True)
+    engine.add_members([gp.Member(id="M1", region="urban")])
+    engine.ingest([gp.Event("s1", "M1", "service", at(2, 9), attributes={"x,": ':"'})])
+    result = engine.ingest([gp.Event("s2", "M1", "service", at(2, 10))])  # was a JSONDecodeError
+    assert result.accepted == ("s2",)
+    assert seen == [{}]
+
+
+#: Short names of the characters JSON gives a meaning to (quotes, escapes, colons, commas,
+#: braces), so that they meet at the ends of keys and values, and a few plain names.
+_JSONISH = st.text(alphabet=':,{}"\\a', min_size=1, max_size=4)
+_NAMES = _JSONISH | st.sampled_from(["location", "loc", "地点", 'x"location', "location\\", 'a":1,"b'])
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.decimals(-(10**6), 10**6, places=2)
+    | st.text(max_size=12)
+    | st.lists(_NAMES, min_size=1, max_size=3).map('":"'.join)
+)
+_VALUES = st.integers(0, 2).flatmap(lambda n: _JSONISH if n else _SCALARS)  # mostly JSON-ish
+
+
+def _spelled(text: str) -> list[str]:
+    """Every name the text seems to hold as a key: a JSON string after ``{`` or ``,`` and
+    followed by ``:`` — the keys, and whatever else reads like one."""
+    from json.decoder import scanstring
+
+    names = []
+    for quote in range(1, len(text)):
+        if text[quote] == '"' and text[quote - 1] in "{,":
+            try:
+                name, end = scanstring(text, quote + 1)
+            except ValueError:
+                continue
+            if name and text[end : end + 1] == ":":
+                names.append(name)
+    return names
+
+
+@given(st.dictionaries(_NAMES, _VALUES, min_size=1, max_size=6), st.data())
+def test_needed_attributes_are_read_from_the_payload_as_json_would(
+    attributes: dict[str, object], data: st.DataObject
+) -> None:
+    import json
+
     from gridpoints.model import canonical_attributes
 
     text = canonical_attributes(attributes)
-    state = RunningState(ZoneInfo("UTC"), frozenset(needs), legacy=False)
-    parsed = json.loads(text) if text else {}
-    assert dict(state._attributes(text)) == {name: parsed[name] for name in needs if name in parsed}
+    parsed = json.loads(text)
+    names = sorted(set(_spelled(text)))
+    assert set(attributes) <= set(names)
+    for name in names:  # each key and look-alike needed alone
+        assert _needed(attributes, {name}) == ({name: parsed[name]} if name in parsed else {})
+    needs = data.draw(st.sets(st.sampled_from(names) | _NAMES, max_size=4), label="needs")
+    assert _needed(attributes, needs) == {name: parsed[name] for name in needs if name in parsed}

@@ -52,13 +52,16 @@ def warn_legacy(check: object) -> None:
 class RunningState:
     """Each member's Timeline during one ingest call, and what legacy checks need besides."""
 
-    __slots__ = ("_days", "_keys", "_sources", "needs", "timelines", "tz")
+    __slots__ = ("_days", "_keys", "_sources", "_whole", "needs", "timelines", "tz")
 
     def __init__(self, tz: tzinfo, needs: frozenset[str], *, legacy: bool) -> None:
         self.tz = tz
         self.needs = needs
         # Each needed attribute's key as canonical JSON spells it, colon included.
         self._keys = [(name, json.dumps(name, ensure_ascii=False) + ":") for name in sorted(needs)]
+        # A name starting with ":" or "," can be found where a string ends in "{" or ",", not
+        # where a key starts: for such names the texts are parsed whole (see _attributes).
+        self._whole = any(name.startswith((":", ",")) for name in needs)
         self.timelines: dict[str, Timeline] = {}
         self._days: dict[int, tuple[int, int]] = {}  # shared day-bounds cache of the timelines
         # Event id → its Event or stored payload, for building legacy checks' contexts only.
@@ -86,13 +89,24 @@ class RunningState:
             timelines[member_id].record(fact)
 
     def _attributes(self, text: str) -> Mapping[str, object]:
-        """The attributes some check needs, each value decoded where its key stands; the rest
-        of the JSON is never parsed.
+        """The attributes some check needs, exactly as ``json.loads(text)`` holds them; as a
+        rule each value is decoded where its key stands and the rest of the JSON is not parsed.
 
-        The text is canonical compact JSON of flat attributes (``canonical_attributes``): a key
-        follows ``{`` or ``,``, and inside a string a quote is always escaped, so ``,"name":``
-        or ``{"name":`` can only be the key itself.
+        The text is canonical compact JSON of flat attributes (``canonical_attributes``):
+        ``{"key":value,"key":value}``, where inside a string a quote is always written ``\\"``.
+        So a ``"`` right after ``{`` or ``,`` is either the opening quote of a key or the closing
+        quote of a string whose text ends in ``{`` or ``,`` (as in ``{"a,":…``). After an opening
+        quote, ``"name":`` is the whole key ``name``: its JSON spelling leaves no quote unescaped
+        and no escape open, so the quote after it closes the key. After a closing quote comes
+        ``:`` (after a key), ``,`` (before the next key) or the ``}`` that ends the text, so
+        ``"name":`` can stand there only if ``name`` starts with ``:`` or ``,``. When a check
+        needs such a name (the built-in ``location`` is not one) the whole text is parsed
+        instead (``_whole``).
         """
+        if self._whole:
+            parsed = json.loads(text)
+            whole = {name: parsed[name] for name in self.needs if name in parsed}
+            return whole or NO_ATTRIBUTES
         found: dict[str, object] | None = None
         for name, key in self._keys:
             at = text.find(key)
