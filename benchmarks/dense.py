@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -148,11 +149,70 @@ def dense_memory(opts: argparse.Namespace, timed: Timer) -> Result:
     return {**result, **_outcomes(outcome)}
 
 
+def dense_nochecks(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The pipeline on the in-memory store, one ingest call, checks off: what the native-core
+    skeleton does, in Python."""
+    w = _workload(opts)
+    engine = make_engine(checks=False)
+    members = w.member_list()
+    engine.add_members(members)
+    events = w.build(members)
+    result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
+    return {**result, **_outcomes(outcome)}
+
+
+def _native(opts: argparse.Namespace, timed: Timer, store: str | None) -> Result:
+    """The native-core skeleton (benchmarks/native_core) on ``store``, one call, checks off;
+    ``native_seconds`` is its C pass alone, ``append_seconds`` the store's ``append`` of the rows
+    and ``commit_seconds`` the commit; ``intake_lines_seconds`` (measured after the call, over the
+    same rows) is the intake log's per-row hashing (``event_line``), part of the store's work."""
+    from benchmarks.native_core import NativeSkeleton, build
+    from gridpoints.stores.intakes import event_line
+
+    try:
+        module = build()
+    except RuntimeError as error:
+        return {"skipped": f"the native skeleton cannot be built here: {str(error).splitlines()[0]}"}
+    w = _workload(opts)
+    engine = make_engine(store, checks=False)
+    members = w.member_list()
+    engine.add_members(members)
+    events = w.build(members)
+    skeleton = NativeSkeleton(engine, module)
+    result, outcome = timed("events", lambda: skeleton.ingest(events), lambda _: len(events))
+    engine.close()
+    started = time.perf_counter()
+    for row in skeleton.last_rows:
+        event_line(row)
+    lines = time.perf_counter() - started
+    return {
+        **result, "accepted": len(outcome.accepted), "held": 0, "rejected": len(outcome.rejected),
+        "duplicates": len(outcome.duplicates), "entries": outcome.entries,
+        "native_seconds": round(skeleton.native_seconds, 3), "append_seconds": round(skeleton.append_seconds, 3),
+        "commit_seconds": round(skeleton.commit_seconds, 3), "intake_lines_seconds": round(lines, 3),
+    }  # fmt: skip
+
+
+def dense_native(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The native-core skeleton on the in-memory store (see ``_native``)."""
+    return _native(opts, timed, None)
+
+
+def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The native-core skeleton on a new SQLite file, one transaction (see ``_native``)."""
+    _remove_database(opts.db)
+    return _native(opts, timed, opts.db)
+
+
+def _remove_database(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+
+
 def dense_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The pipeline on a new SQLite file, one ingest call (one transaction)."""
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(opts.db + suffix):
-            os.remove(opts.db + suffix)
+    _remove_database(opts.db)
     w = _workload(opts)
     engine = make_engine(opts.db)
     members = w.member_list()
@@ -189,9 +249,7 @@ def _plain_rows(opts: argparse.Namespace) -> list[tuple[object, ...]]:
 def dense_raw_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The floor: executemany of one entry-shaped row per event into a plain table with a unique
     index on the event id, WAL, synchronous=FULL, one transaction."""
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(opts.db + suffix):
-            os.remove(opts.db + suffix)
+    _remove_database(opts.db)
     rows = _plain_rows(opts)
     conn = sqlite3.connect(opts.db, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
@@ -243,6 +301,9 @@ DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
     "dense-naive": dense_naive,
     "dense-peer": dense_peer,
     "dense-memory": dense_memory,
+    "dense-nochecks": dense_nochecks,
+    "dense-native": dense_native,
+    "dense-native-sqlite": dense_native_sqlite,
     "dense-sqlite": dense_sqlite,
     "dense-postgres": dense_postgres,
     "dense-raw-sqlite": dense_raw_sqlite,

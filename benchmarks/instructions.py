@@ -11,7 +11,10 @@ version of the code on ``PYTHONPATH`` (docs/performance.md, "in instructions"):
 
 WORK is ``memory`` or ``sqlite`` (ingest of the quick workload in one call, into memory or a new
 SQLite file), ``dense`` (in-memory ingest of ``--events`` dense events in random order, issue 13's
-workload, in one call) or ``report`` (the last month's report of an existing ledger, ``--ledger``).
+workload, in one call), ``dense-nochecks`` (the same with checks off), ``dense-native`` (the same
+events booked by the native-core skeleton, checks off: benchmarks/native_core), ``dense-naive`` and
+``dense-peer`` (the naive loop and business-rules over the same events) or ``report`` (the last
+month's report of an existing ledger, ``--ledger``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+from collections.abc import Callable
+from functools import partial
 
+from benchmarks.baselines import naive_scores, peer_scorers
 from benchmarks.dense import DenseWorkload
 from benchmarks.workload import LAST_MONTH, SIZES, make_engine
 
@@ -28,7 +34,10 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__.splitlines()[0])
-    parser.add_argument("work", choices=["memory", "sqlite", "dense", "report"])
+    parser.add_argument(
+        "work", choices=["memory", "sqlite", "dense", "dense-nochecks", "dense-native", "dense-naive", "dense-peer",
+                         "report"]
+    )  # fmt: skip
     parser.add_argument("--baseline", action="store_true", help="do everything but the measured call")
     parser.add_argument("--ledger", help="the ledger to report on (report)")
     parser.add_argument("--events", type=int, default=40_000, help="dense events to ingest (dense; default 40,000)")
@@ -41,14 +50,8 @@ def main(argv: list[str] | None = None) -> None:
         if not args.baseline:
             engine.report(LAST_MONTH)
         return
-    if args.work == "dense":
-        dense = DenseWorkload(args.events, "random")
-        engine = make_engine()
-        dense_members = dense.member_list()
-        engine.add_members(dense_members)
-        dense_events = dense.build(dense_members)
-        if not args.baseline:
-            engine.ingest(dense_events)
+    if args.work.startswith("dense"):
+        _dense(args.work, args.events, baseline=args.baseline)
         return
     workload = SIZES["quick"]
     members = workload.member_list()
@@ -59,6 +62,31 @@ def main(argv: list[str] | None = None) -> None:
         if not args.baseline:
             engine.ingest(events)
         engine.close()
+
+
+def _dense(work: str, events: int, *, baseline: bool) -> None:
+    """One dense-workload WORK over ``events`` events in random order (all but the call when
+    ``baseline``)."""
+    dense = DenseWorkload(events, "random")
+    engine = make_engine(checks=work == "dense")
+    dense_members = dense.member_list()
+    engine.add_members(dense_members)
+    dense_events = dense.build(dense_members)
+    call: Callable[[], object] = partial(engine.ingest, dense_events)
+    if work == "dense-native":
+        from benchmarks.native_core import NativeSkeleton
+
+        skeleton = NativeSkeleton(engine)  # built (compiled if need be) before the measured call
+        call = partial(skeleton.ingest, dense_events)
+    elif work == "dense-naive":
+        call = partial(naive_scores, dense_events)
+    elif work == "dense-peer":
+        scorer = peer_scorers()["business-rules"]
+        if scorer is None:
+            raise SystemExit("business-rules is not installed (pip install -e '.[bench]')")
+        call = partial(scorer, dense_events)
+    if not baseline:
+        call()
 
 
 if __name__ == "__main__":

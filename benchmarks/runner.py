@@ -147,6 +147,21 @@ def _met(op: str, limit: float, value: float) -> bool:
     return value >= limit if op == "≥" else value <= limit if op == "≤" else value < limit
 
 
+def _native_line(native: Result, naive: Result, peer: Result) -> str:
+    """How the native-core skeleton (a trial, checks off) stands against the two in-memory
+    targets: whole call (with the store's append), and its C pass alone."""
+    whole, alone = _per(native), float(native["native_seconds"]) / native["count"]
+    append, commit, lines = (float(native[k]) / native["count"] for k in ("append_seconds", "commit_seconds",
+                                                                         "intake_lines_seconds"))  # fmt: skip
+    return (
+        f"Native-core skeleton (trial, checks off): {whole / _per(naive):,.1f}× the naive loop's time and "
+        f"{_per(peer) / whole:,.2f}× business-rules' throughput with the store's work; its C pass alone "
+        f"{1e6 * alone:.2f} µs/event, {alone / _per(naive):,.1f}× the naive loop, {_per(peer) / alone:,.2f}× "
+        f"business-rules. The store: append {1e6 * append:.2f} µs/event, commit {1e6 * commit:.2f} "
+        f"(its intake-log hashing of the rows, event_line, alone {1e6 * lines:.2f})."
+    )
+
+
 def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, str], command: str) -> str:
     """The markdown table, ratios and targets of one run."""
     lines = [
@@ -170,6 +185,26 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     if article and memory:
         lines.append(
             f"In-memory pipeline vs the article's class as written: {_rate(article) / _rate(memory):,.1f}× the time."
+        )
+    native = results.get("dense-native")
+    dense_naive, dense_peer = results.get("dense-naive"), results.get("dense-peer")
+    if native and "skipped" not in native and dense_naive and dense_peer and "skipped" not in dense_peer:
+        lines.append(_native_line(native, dense_naive, dense_peer))
+    native_4n = results.get("dense-native-4n")
+    if native and native_4n and "skipped" not in native and "skipped" not in native_4n:
+        alone, alone_4n = (float(r["native_seconds"]) / r["count"] for r in (native, native_4n))
+        lines.append(
+            f"Native-core skeleton at 4N ÷ at N: {_per(native_4n) / _per(native):.2f} (whole call), "
+            f"{alone_4n / alone:.2f} (its C pass alone)."
+        )
+    native_sqlite, floor = results.get("dense-native-sqlite"), results.get("dense-raw-sqlite")
+    if native_sqlite and "skipped" not in native_sqlite and floor:
+        alone = float(native_sqlite["native_seconds"]) / native_sqlite["count"]
+        lines.append(
+            f"Native-core skeleton on SQLite (trial, checks off): {_per(native_sqlite) / _per(floor):,.2f}× the raw "
+            f"executemany floor; its C pass alone {1e6 * alone:.2f} µs/event, append "
+            f"{1e6 * float(native_sqlite['append_seconds']) / native_sqlite['count']:.2f}, commit "
+            f"{1e6 * float(native_sqlite['commit_seconds']) / native_sqlite['count']:.2f}."
         )
     if report and scorecard and float(report["seconds"]):
         ratio = float(scorecard["seconds"]) / float(report["seconds"])
@@ -330,6 +365,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("dense-peer", "dense-peer", "dense: business-rules, rule table only", workload,
              dense(n, "random", *peers)),
             ("dense-random", "dense-memory", "dense: pipeline, in-memory, random order", workload, dense(n)),
+            ("dense-nochecks", "dense-nochecks", "dense: pipeline, in-memory, random order, checks off", workload,
+             dense(n)),
+            ("dense-native", "dense-native", "dense: native-core skeleton (trial), in-memory, random, checks off",
+             workload, dense(n)),
+            ("dense-native-4n", "dense-native",
+             f"dense: native-core skeleton (trial), in-memory, random, checks off, 4N = {4 * n:,}", workload,
+             dense(4 * n)),
             ("dense-time", "dense-memory", "dense: pipeline, in-memory, sorted by time", workload, dense(n, "time")),
             ("dense-member", "dense-memory", "dense: pipeline, in-memory, by member", workload, dense(n, "member")),
             ("dense-random-n4", "dense-memory", f"dense: in-memory, random, N/4 = {n // 4:,}", workload, dense(n // 4)),
@@ -338,6 +380,9 @@ def main(argv: Sequence[str] | None = None) -> int:
              dense(n, "random", "--db", raw_db)),
             ("dense-sqlite", "dense-sqlite", "dense: pipeline, SQLite, random order (1 call)", workload,
              dense(n, "random", "--db", dense_db)),
+            ("dense-native-sqlite", "dense-native-sqlite",
+             "dense: native-core skeleton (trial), SQLite, random, checks off (1 call)", workload,
+             dense(n, "random", "--db", os.path.join(tmp, "native.db"))),
             ("dense-verify", "verify", "dense: verify() of that SQLite ledger", workload, ["--db", dense_db]),
             ("dense-raw-postgres", "dense-raw-postgres", "dense: raw PostgreSQL COPY, plain table (floor)", workload,
              dense(n)),

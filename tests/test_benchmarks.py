@@ -24,8 +24,9 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 DENSE = [
-    "dense-naive", "dense-peer", "dense-random", "dense-time", "dense-member", "dense-random-n4", "dense-random-4n",
-    "dense-raw-sqlite", "dense-sqlite", "dense-verify", "dense-raw-postgres", "dense-postgres",
+    "dense-naive", "dense-peer", "dense-random", "dense-nochecks", "dense-native", "dense-native-4n", "dense-time",
+    "dense-member", "dense-random-n4", "dense-random-4n",
+    "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-verify", "dense-raw-postgres", "dense-postgres",
 ]  # fmt: skip
 
 
@@ -142,6 +143,8 @@ def test_the_instruction_counting_work_runs_and_refuses_a_missing_ledger(tmp_pat
     _python("-m", "benchmarks.scenarios", "sqlite", "--members", "6", "--db", str(ledger))
     for argv in (["memory", "--baseline"], ["report", "--ledger", str(ledger)], ["dense", "--events", "40"]):
         main(argv)
+    for work in ("dense-nochecks", "dense-naive", "dense-peer"):
+        main([work, "--events", "40"])
     with pytest.raises(SystemExit):
         main(["report", "--ledger", str(tmp_path / "none.db")])
 
@@ -162,6 +165,16 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
     }
     assert len(set(outcomes.values())) == 1 and outcomes["random"][1] > 0, outcomes
     assert results["dense-random-n4"]["count"] == 100 and results["dense-random-4n"]["count"] == 1600
+    # The native-core skeleton books what the pipeline books with checks off.
+    native, nochecks = results["dense-native"], results["dense-nochecks"]
+    if "skipped" not in native:
+        assert [native[k] for k in ("accepted", "rejected", "entries")] == [
+            nochecks[k] for k in ("accepted", "rejected", "entries")
+        ]
+        assert native["native_seconds"] > 0 and "Native-core skeleton (trial, checks off)" in done.stdout
+        assert results["dense-native-sqlite"]["entries"] == native["entries"]
+        assert "Native-core skeleton on SQLite" in done.stdout and "Native-core skeleton at 4N ÷ at N" in done.stdout
+        assert results["dense-native-4n"]["count"] == 1600
     assert results["dense-verify"]["count"] == results["dense-sqlite"]["entries"]
     for target in ("random order ÷ sorted by time", "µs/event at 4N ÷ at N", "raw COPY into a plain table"):
         assert target in done.stdout
