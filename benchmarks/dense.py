@@ -204,6 +204,41 @@ def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     return _native(opts, timed, opts.db)
 
 
+def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
+    """verify()'s reads of an existing SQLite ledger (``--db``) in C (benchmarks/native_core,
+    ``NativeVerify``): the chain pass verified, the bindings' and the intake log's statements
+    stepped with no check made, then (apart, not in ``seconds``) one plain scan of the events."""
+    from benchmarks.native_core import NativeVerify, build
+
+    if not os.path.exists(opts.db):
+        raise SystemExit(f"no ledger at {opts.db}: build one first (the dense-sqlite scenario)")
+    try:
+        module = build("verify")
+    except RuntimeError as error:
+        return {"skipped": f"the native verify cannot be built here: {str(error).splitlines()[0]}"}
+    native = NativeVerify(opts.db, module)
+    parts: dict[str, float] = {}
+
+    def passes() -> int:
+        started = time.perf_counter()
+        entries, bad = native.chain()
+        if bad is not None:
+            raise SystemExit(f"the native chain pass found seq {bad} broken in {opts.db}")
+        parts["chain_seconds"] = time.perf_counter() - started
+        for statement in ("bindings", "intakes"):
+            step(statement)
+        return entries
+
+    def step(statement: str) -> None:
+        started = time.perf_counter()
+        parts[f"{statement}_rows"] = native.step(statement)
+        parts[f"{statement}_seconds"] = time.perf_counter() - started
+
+    result, _ = timed("entries", passes, lambda entries: entries)
+    step("events")
+    return {**result, **{k: round(v, 3) if k.endswith("seconds") else v for k, v in parts.items()}}
+
+
 def _remove_database(path: str) -> None:
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
@@ -304,6 +339,7 @@ DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
     "dense-nochecks": dense_nochecks,
     "dense-native": dense_native,
     "dense-native-sqlite": dense_native_sqlite,
+    "dense-native-verify": dense_native_verify,
     "dense-sqlite": dense_sqlite,
     "dense-postgres": dense_postgres,
     "dense-raw-sqlite": dense_raw_sqlite,

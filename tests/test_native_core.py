@@ -1,17 +1,21 @@
-"""The native-core skeleton (benchmarks/native_core), issue 13's trial: for what it covers it
-books byte for byte what the pipeline books, so the figures it gives measure the same work."""
+"""The native-core trials (benchmarks/native_core) of issue 13: for what it covers the skeleton
+books byte for byte what the pipeline books, and the native chain pass finds what verify()
+finds, so the figures they give measure the same work."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import shutil
+import sqlite3
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 from benchmarks.dense import DenseWorkload
-from benchmarks.native_core import NativeSkeleton, build
+from benchmarks.native_core import NativeSkeleton, NativeVerify, build
 from benchmarks.workload import NOW, SHANGHAI, make_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,14 +25,23 @@ import gridpoints as gp
 MEMBERS = gp.demo.demo_members(6, seed=7)
 
 
-@pytest.fixture(scope="module")
-def native() -> ModuleType:
+def _built(name: str) -> ModuleType:
     try:
-        return build()
+        return build(name)
     except RuntimeError as error:
         if os.environ.get("CI") == "true":
-            raise  # .ci/run installs the compiler's OpenSSL headers: absence is a failure there
-        pytest.skip(f"the native skeleton cannot be built here: {str(error).splitlines()[0]}")
+            raise  # .ci/run installs the OpenSSL and SQLite headers: absence is a failure there
+        pytest.skip(f"the native {name} cannot be built here: {str(error).splitlines()[0]}")
+
+
+@pytest.fixture(scope="module")
+def native() -> ModuleType:
+    return _built("skeleton")
+
+
+@pytest.fixture(scope="module")
+def native_verify() -> ModuleType:
+    return _built("verify")
 
 
 def _engines() -> tuple[gp.Engine, gp.Engine]:
@@ -120,3 +133,54 @@ def test_the_instruction_counting_work_runs_the_skeleton(native: ModuleType) -> 
     from benchmarks.instructions import main
 
     main(["dense-native", "--events", "40"])
+
+
+@pytest.fixture(scope="module")
+def dense_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A SQLite ledger of 300 dense events (checks on: some held), booked in one call."""
+    path = tmp_path_factory.mktemp("native") / "dense.db"
+    workload = DenseWorkload(300, "random")
+    members = workload.member_list()
+    engine = make_engine(str(path))
+    engine.add_members(members)
+    engine.ingest(workload.build(members))
+    engine.close()
+    yield path
+
+
+def test_the_native_chain_pass_verifies_what_verify_verifies(native_verify: ModuleType, dense_ledger: Path) -> None:
+    verification = gp.Engine(str(dense_ledger), load_entrypoints=False).ledger.verify()
+    native = NativeVerify(str(dense_ledger), native_verify)
+    assert verification.ok and native.chain() == (verification.entries, None)
+    with sqlite3.connect(dense_ledger) as conn:
+        events, intakes = (conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("events", "intakes"))
+    assert native.step("bindings") == events == 300 and native.step("intakes") == events + intakes
+    assert native.step("events") == events
+
+
+# A column of the entry and a value to write into it, as someone editing the file would; every
+# edit changes the value (a hash's first hex digit becomes another).
+_OTHER_FIRST_DIGIT = "CASE WHEN substr({0}, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr({0}, 2)"
+_EDITS = st.sampled_from([
+    ("points_cents", "points_cents + 1"), ("member_id", "'G99999'"), ("day", "'2026-11-31'"),
+    ("coefficient", "'1.5'"), ("quantity", "'2'"), ("reason", "'cap'"), ("ref", "'x'"), ("digest", "'0'"),
+    ("hash", _OTHER_FIRST_DIGIT.format("hash")), ("prev_hash", _OTHER_FIRST_DIGIT.format("prev_hash")),
+])  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edit=_EDITS, seq=st.integers(1, 250))
+def test_the_native_chain_pass_stops_where_verify_does(
+    native_verify: ModuleType, dense_ledger: Path, tmp_path_factory: pytest.TempPathFactory,
+    edit: tuple[str, str], seq: int,
+) -> None:  # fmt: skip
+    """One column of one entry edited: the native pass names the seq verify() names."""
+    path = tmp_path_factory.mktemp("edited") / "ledger.db"
+    shutil.copy(dense_ledger, path)
+    column, value = edit
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER entries_no_update")  # the store refuses edits; an editor of the file need not
+        conn.execute(f"UPDATE entries SET {column} = {value} WHERE seq = ?", (seq,))
+    verification = gp.Engine(str(path), load_entrypoints=False).ledger.verify()
+    entries, bad = NativeVerify(str(path), native_verify).chain()
+    assert not verification.ok and bad == verification.first_bad_seq and entries == bad - 1

@@ -1,0 +1,126 @@
+"""``NativeSkeleton``: ``skeleton.c`` set up for an engine, booking a call's events into its
+store as ``engine.ingest`` would (the subset the package docstring names)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+
+import attrs
+
+import gridpoints as gp
+from benchmarks.native_core.compiling import build
+from gridpoints._decimal import award_cents, canonical
+from gridpoints.ingest.pipeline import FUTURE_TOLERANCE
+from gridpoints.ledger.chain import entry_tail
+from gridpoints.model import canonical_attributes
+from gridpoints.ratings import RATING_KIND
+
+__all__ = ["NativeSkeleton", "SkeletonResult"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@attrs.frozen
+class SkeletonResult:
+    """What one skeleton call did, as ``IngestResult`` says it: accepted and duplicate ids in
+    input order, rejections as ``(input index, id, code)``, entries booked."""
+
+    accepted: tuple[str, ...]
+    duplicates: tuple[str, ...]
+    rejected: tuple[tuple[int, str, str], ...]
+    entries: int
+
+
+class NativeSkeleton:
+    """The skeleton set up for ``engine`` (standard-shaped rules, checks off)."""
+
+    def __init__(self, engine: gp.Engine, module: ModuleType | None = None) -> None:
+        pipeline = engine.pipeline
+        if pipeline.checks_by_kind:
+            raise NotImplementedError("the skeleton runs no checks: build the engine with checks=False")
+        if pipeline._has_caps:
+            raise NotImplementedError("the skeleton keeps no cap or count-limit totals")
+        if len(pipeline.rulebook.versions) != 1:
+            raise NotImplementedError("the skeleton books with one rule-set version")
+        self._module = module or build()
+        self._engine = engine
+        self._pipeline = pipeline
+        self._version = version = pipeline.rulebook.versions[0]
+        self._rules: list[Any] = []
+        self._kinds: dict[str, tuple[tuple[int, str | None, object], ...]] = {}
+        for kind, group in version.by_kind.items():
+            if kind == RATING_KIND:
+                continue  # a rating's stars are validated in Python: refused as an unknown kind here
+            table = []
+            for rule in group:
+                conditions = rule.rule.when
+                if rule.quantity is not None or len(conditions) > 1:
+                    raise NotImplementedError(f"rule {rule.id}: quantity bounds or several conditions")
+                attribute = value = None
+                if conditions:
+                    (condition,) = conditions
+                    if condition.op != "eq" or not isinstance(condition.value, str):
+                        raise NotImplementedError(f"rule {rule.id}: only string equality is matched")
+                    attribute, value = condition.attribute, condition.value
+                table.append((len(self._rules), attribute, value))
+                self._rules.append(rule)
+            self._kinds[kind] = tuple(table)
+        #: Seconds the last ``ingest`` spent in the C pass, handing the rows to the store
+        #: (``tx.append``) and committing; and the event rows it staged (for measuring what the
+        #: store does with them).
+        self.native_seconds = self.append_seconds = self.commit_seconds = 0.0
+        self.last_rows: list[tuple[object, ...]] = []
+        self._meta = [(r.id, version.ruleset.id, version.ruleset.version, version.digest) for r in self._rules]
+
+    def _tail(self, member_id: str, rule_index: int, month: str, quantity: int) -> tuple[int, str, str, str]:
+        """Points and texts of one (member, rule, month, quantity), as the pipeline's ``_append``."""
+        rule, version = self._rules[rule_index], self._version
+        member = self._engine.member(member_id)
+        coefficient = Decimal(1)
+        if rule.positive:  # deductions are not scaled (the pipeline's rule)
+            coefficient = self._pipeline.coefficient(member, rule.rule.kind, month, version)
+        cents = award_cents(rule.points, quantity, coefficient)
+        texts = canonical(coefficient), str(quantity)
+        ruleset = version.ruleset
+        return cents, *texts, entry_tail(cents, *texts, rule.id, ruleset.id, ruleset.version, version.digest)
+
+    def ingest(self, events: Iterable[gp.Event]) -> SkeletonResult:
+        """Book ``events`` in one transaction of the engine's store, as ``engine.ingest`` would."""
+        events = list(events)
+        pipeline = self._pipeline
+        deadline = (pipeline.clock() + FUTURE_TOLERANCE - _EPOCH) // _MICROSECOND
+        members: dict[str, None] = {}
+        for member in self._engine.members:
+            if member.joined is not None or member.left is not None:
+                raise NotImplementedError(f"member {member.id}: the skeleton checks no joined/left dates")
+            members[member.id] = None
+        with self._engine.store.transaction() as tx:
+            if tx.closed_periods():
+                raise NotImplementedError("the skeleton books into no closed month")
+            seq, prev = tx.head
+            stored = tx.lookup(list({e.id for e in events}))
+            t0 = time.perf_counter()
+            entries, rows, accepted, rejected, duplicates, _, _ = self._module.run(
+                events, stored, members, self._kinds, self._meta, pipeline.tz, deadline, seq, prev,
+                self._tail, canonical_attributes,
+            )  # fmt: skip
+            t1 = time.perf_counter()
+            self.last_rows = rows
+            size = pipeline.chunk_size
+            for start in range(0, max(len(entries), len(rows)), size):
+                tx.append(entries[start : start + size], rows[start : start + size])
+            t2 = time.perf_counter()
+        t3 = time.perf_counter()
+        self.native_seconds, self.append_seconds, self.commit_seconds = t1 - t0, t2 - t1, t3 - t2
+        return SkeletonResult(
+            accepted=tuple(event_id for _, event_id in accepted),
+            duplicates=tuple(event_id for _, event_id in duplicates),
+            rejected=tuple((index, event_id, code) for index, event_id, code, _ in rejected),
+            entries=len(entries),
+        )
