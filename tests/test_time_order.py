@@ -244,18 +244,20 @@ def test_stored_history_is_read_as_compact_fields_not_events(monkeypatch: pytest
     assert built == []
 
 
-def test_stored_events_carry_only_the_attributes_checks_need() -> None:
-    seen: list[dict[str, object]] = []
+def _peeking_engine(needs: frozenset[str], seen: list[dict[str, object]]) -> gp.Engine:
+    """An engine with member M1 and one check on services that needs ``needs`` and notes, in
+    ``seen``, the attributes of every fact its timeline holds in the two hours before."""
 
     class Peek(gp.Check):
         name = "peek"
         kinds = frozenset({"service"})
         window = timedelta(hours=2)
-        needs = frozenset({"location"})
 
         def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
             seen.extend(dict(f.attributes) for f in timeline.between(at_us - 7_200_000_000, at_us))
             return None
+
+    Peek.needs = needs
 
     class Plugin:
         @gp.hookimpl
@@ -264,6 +266,12 @@ def test_stored_events_carry_only_the_attributes_checks_need() -> None:
 
     engine = gp.Engine(None, clock=lambda: NOW, load_entrypoints=False, plugins=[Plugin()], checks=True)
     engine.add_members([gp.Member(id="M1", region="urban")])
+    return engine
+
+
+def test_stored_events_carry_only_the_attributes_checks_need() -> None:
+    seen: list[dict[str, object]] = []
+    engine = _peeking_engine(frozenset({"location"}), seen)
     stored = {"location": "东门", "note": "kept in the payload, not loaded"}
     engine.ingest([gp.Event("s1", "M1", "service", at(2, 9), attributes=stored)])
     engine.ingest([gp.Event("s2", "M1", "service", at(2, 10))])
@@ -324,24 +332,7 @@ def test_needed_keys_are_told_from_strings_that_end_like_a_key_begins() -> None:
 
 def test_a_stored_string_ending_in_a_comma_does_not_stop_the_next_call() -> None:
     seen: list[dict[str, object]] = []
-
-    class Colon(gp.Check):
-        name = "colon"
-        kinds = frozenset({"service"})
-        window = timedelta(hours=2)
-        needs = frozenset({":"})
-
-        def judge(self, event: gp.Event, at_us: int, timeline: gp.Timeline) -> gp.Verdict | None:
-            seen.extend(dict(f.attributes) for f in timeline.between(at_us - 7_200_000_000, at_us))
-            return None
-
-    class Plugin:
-        @gp.hookimpl
-        def gridpoints_checks(self) -> list[gp.Check]:
-            return [Colon()]
-
-    engine = gp.Engine(None, clock=lambda: NOW, load_entrypoints=False, plugins=[Plugin()], checks=True)
-    engine.add_members([gp.Member(id="M1", region="urban")])
+    engine = _peeking_engine(frozenset({":"}), seen)
     engine.ingest([gp.Event("s1", "M1", "service", at(2, 9), attributes={"x,": ':"'})])
     result = engine.ingest([gp.Event("s2", "M1", "service", at(2, 10))])  # was a JSONDecodeError
     assert result.accepted == ("s2",)
