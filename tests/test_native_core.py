@@ -87,6 +87,9 @@ def test_the_skeleton_refuses_what_it_does_not_cover(native: ModuleType) -> None
     late = gp.Event("late", MEMBERS[0].id, "patrol", NOW - timedelta(days=3), reported_at=NOW - timedelta(days=1))
     with pytest.raises(NotImplementedError, match="late reports"):
         NativeSkeleton(skeleton, native).ingest([late])
+    rating = gp.Event("r1", MEMBERS[0].id, "rating", NOW - timedelta(days=3), attributes={"stars": 5})
+    with pytest.raises(NotImplementedError, match="no rating events"):
+        NativeSkeleton(skeleton, native).ingest([rating])
     assert skeleton.ledger.head() == python.ledger.head()  # nothing booked
 
 

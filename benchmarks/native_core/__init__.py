@@ -6,7 +6,7 @@ SHA-256, and the staged entry and event rows — and hands the rows to the store
 pipeline does. It covers what the standard rule set with checks off needs and refuses the rest
 (``NotImplementedError``) before any work: checks, caps, count limits, several rule-set
 versions, conditions other than string equality, quantity bounds, members with joined/left
-dates, closed months; late reports and decimal quantities are refused per event. For that
+dates, closed months; late reports, ratings and decimal quantities are refused per event. For that
 subset it books byte for byte what ``engine.ingest`` books (``tests/test_native_core.py``).
 
 ``verify.c`` (``NativeVerify``) is the same trial for ``verify()``: the chain pass in C over a

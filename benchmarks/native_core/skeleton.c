@@ -6,7 +6,7 @@
  * and the two staged rows the store takes (entry and event row, as the pipeline stages them).
  * What it does not do is refused before any work (see benchmarks/native_core/__init__.py):
  * checks, caps, count limits, late reports, closed months, several rule-set versions, conditions
- * other than string equality, decimal quantities. It measures what those parts cost natively;
+ * other than string equality, ratings, decimal quantities. It measures what those parts cost natively;
  * it is not a second implementation to ship.
  *
  * SHA-256 is OpenSSL's (libcrypto), the library CPython's hashlib uses.
@@ -351,6 +351,10 @@ static PyObject *run(PyObject *self, PyObject *args) {
         if (!code && !candidates) {
             if (PyErr_Occurred()) goto next;
             code = "unknown_kind";
+        }
+        if (candidates == Py_None) { /* a kind whose events the skeleton does not judge (ratings) */
+            PyErr_Format(PyExc_NotImplementedError, "the skeleton books no %U events", kind);
+            goto next;
         }
         for (Py_ssize_t i = 0; !code && i < PyTuple_GET_SIZE(candidates); i++) {
             PyObject *candidate = PyTuple_GET_ITEM(candidates, i);

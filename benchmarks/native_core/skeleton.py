@@ -53,10 +53,13 @@ class NativeSkeleton:
         self._pipeline = pipeline
         self._version = version = pipeline.rulebook.versions[0]
         self._rules: list[Any] = []
-        self._kinds: dict[str, tuple[tuple[int, str | None, object], ...]] = {}
+        # Kind → its rules as (index, attribute, value); None for ratings (their stars are
+        # validated in Python): the C pass refuses those events with NotImplementedError.
+        self._kinds: dict[str, tuple[tuple[int, str | None, object], ...] | None] = {}
         for kind, group in version.by_kind.items():
             if kind == RATING_KIND:
-                continue  # a rating's stars are validated in Python: refused as an unknown kind here
+                self._kinds[kind] = None
+                continue
             table = []
             for rule in group:
                 conditions = rule.rule.when
