@@ -256,3 +256,52 @@ def test_without_its_event_a_cap_entry_reads_as_before(make_engine: Make) -> Non
         .sentence("en")
         .endswith("(event h3 reported after the deadline, over the count limit of day 2, rule both 1)")
     )
+
+
+def test_a_correction_the_cap_or_count_limit_acted_on_still_says_what_it_replaced(make_engine: Make) -> None:
+    engine = make_engine(ruleset="both", plugins=[BothRules()], checks=False)
+    engine.add_members([gp.Member("U", "urban")])
+    engine.ingest([
+        gp.Event("v3", "U", "visit", at(3, 8)), gp.Event("x", "U", "hazard", at(3, 9)),
+        gp.Event("v4", "U", "visit", at(4, 8), quantity=2), gp.Event("y", "U", "hazard", at(4, 9)),
+        gp.Event("v5", "U", "visit", at(5, 8)), gp.Event("z", "U", "hazard", at(5, 9)),
+    ])  # fmt: skip
+    # Each hazard was a visit: on the 3rd the cap clips the replacement's 2 points to 1; on the
+    # 4th the count limit is used up (reason limit, 0 units); on the 5th it counts 1 of 3 units
+    # and the cap clips their points.
+    engine.correct("x", gp.Event("xv", "U", "visit", at(3, 9)), by="office", reason="was a visit")
+    engine.correct("y", gp.Event("yv", "U", "visit", at(4, 9)), by="office", reason="was a visit")
+    engine.correct("z", gp.Event("zv", "U", "visit", at(5, 9), quantity=3), by="office", reason="was a visit")
+    explanation = engine.explain("U", "2026-11")
+    clipped, cut, both = (next(e for e in explanation if e.event_id == id_) for id_ in ("xv", "yv", "zv"))
+    assert [(e.reason, e.ref, e.quantity, e.points) for e in (clipped, cut, both)] == [
+        ("cap", "x", "1", Decimal("1.00")),
+        ("limit", "y", "0", Decimal("0.00")),
+        ("cap", "z", "1", Decimal("1.00")),
+    ]
+    assert clipped.sentence("zh") == "2026-11-03 入户走访 ×1 = +1（更正，替换事件 x，超出上限 day 3，规则 both 1）"
+    assert clipped.sentence("en") == (
+        "2026-11-03 visit ×1 = +1 (correction of event x, over the cap of day 3, rule both 1)"
+    )
+    assert cut.sentence("zh") == "2026-11-04 入户走访 ×0 = 0（更正，替换事件 y，超出次数上限 day 2，规则 both 1）"
+    assert cut.sentence("en") == (
+        "2026-11-04 visit ×0 = 0 (correction of event y, over the count limit of day 2, rule both 1)"
+    )
+    assert both.sentence("en") == (
+        "2026-11-05 visit ×1 = +1 (correction of event z, over the count limit of day 2, 1 of the event's 3 units "
+        "counted; then over the cap of day 3, rule both 1)"
+    )
+    assert [e.replaces for e in (clipped, cut, both)] == ["x", "y", "z"]
+    v4 = next(e for e in explanation if e.event_id == "v4")  # the rule's own capped entry: no correction
+    assert (v4.reason, v4.replaces) == ("cap", "")
+    # Lines keep the replacements apart from the rule's other capped entries, and say so.
+    assert [line.sentence("en") for line in explanation.lines() if line.rule == "visit.1"] == [
+        "visit ×2 = +4 (rule both 1)",
+        "visit ×2 = +3 (over the cap, rule both 1)",
+        "visit ×2 = +2 (correction, over the count limit and the cap, rule both 1)",
+        "visit ×0 = 0 (correction, over the count limit, rule both 1)",
+    ]
+    assert [line.sentence("zh") for line in explanation.lines() if line.correction] == [
+        "入户走访 ×2 = +2（更正，超出次数上限和上限，规则 both 1）",
+        "入户走访 ×0 = 0（更正，超出次数上限，规则 both 1）",
+    ]

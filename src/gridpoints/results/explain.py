@@ -84,6 +84,18 @@ class ExplainedEntry(Entry):
         return self.reason in EVENT_REASONS and is_derived(self.event_id, self.reason, self.ref)
 
     @property
+    def replaces(self) -> str:
+        """The id of the event this entry's event replaced when it is a correction's replacement,
+        else "": its ``ref`` under reason ``correction``, or ``limit``/``cap`` when the rule's
+        count limit or cap acted on it (the ref of a main entry is otherwise "" or
+        ``period:<month>``, and a derived deduction's its own event's id)."""
+        if self.reason == "correction":
+            return self.ref
+        if self.reason in ("cap", "limit") and not self.derived and not self.ref.startswith("period:"):
+            return self.ref
+        return ""
+
+    @property
     def limit_cut(self) -> bool:
         """Whether the rule's count limit cut this entry's units before its cap clipped the
         points: reason ``cap`` with fewer units than its event has (than the one late report,
@@ -135,7 +147,10 @@ class ExplainedEntry(Entry):
         elif self.reason == "rule":
             detail = rule_text
         elif self.reason in ("cap", "limit"):
-            detail = f"{cut}，{rule_text}" if zh else f"{cut}, {rule_text}"
+            # A correction's replacement says so whatever a count limit or cap did to it.
+            replaced = self.replaces
+            fix = (f"更正，替换事件 {replaced}" if zh else f"correction of event {replaced}") if replaced else ""
+            detail = ("，" if zh else ", ").join(part for part in (fix, cut, rule_text) if part)
         elif self.reason == "correction":
             replaced = self.ref
             detail = f"更正，替换事件 {replaced}，{rule_text}" if zh else f"correction of event {replaced}, {rule_text}"
@@ -185,6 +200,12 @@ class ExplainLine:
         them apart from the rule's awards whatever their reason)."""
         return bool(self.entries) and self.entries[0].derived
 
+    @property
+    def correction(self) -> bool:
+        """Whether the line adds up corrections' replacements (``lines()`` keeps those a count
+        limit or cap acted on apart from the rule's other entries of that reason)."""
+        return bool(self.entries) and bool(self.entries[0].replaces)
+
     def sentence(self, lang: str = "zh") -> str:
         """E.g. ``巡查 ×20 = +100（规则 standard 2026.1）``."""
         zh = check_lang(lang) == "zh"
@@ -204,6 +225,8 @@ class ExplainLine:
                 why = "超出次数上限和上限" if zh else "over the count limit and the cap"
             if self.derived and self.reason != "derived":
                 why = f"{reason_label('derived', lang)}{'，' if zh else ', '}{why}"
+            if self.correction and self.reason != "correction":
+                why = f"{reason_label('correction', lang)}{'，' if zh else ', '}{why}"
             detail = f"{why}，规则 {version}" if zh else f"{why}, rule {version}"
         text = f"{head} = {format_points(self.points)}"
         return f"{text}（{detail}）" if zh else f"{text} ({detail})"
@@ -253,16 +276,20 @@ class Explanation(Sequence[ExplainedEntry]):
 
     def lines(self) -> list[ExplainLine]:
         """One line per (rule, version, coefficient, reason), in order of first appearance;
-        deductions derived from late reports have lines of their own whatever their reason.
+        deductions derived from late reports, and corrections' replacements, have lines of their
+        own whatever their reason.
 
         Decision entries (zero points, the audit trail of review, appeals and closing) are left
         out of the lines; ``text(detail=True)`` shows them.
         """
-        groups: dict[tuple[str, str, str, Decimal, str, bool], list[ExplainedEntry]] = {}
+        groups: dict[tuple[str, str, str, Decimal, str, bool, bool], list[ExplainedEntry]] = {}
         for entry in self.entries:
             if entry.reason == "decision":
                 continue
-            key = (entry.rule, entry.ruleset, entry.version, entry.coefficient, entry.reason, entry.derived)
+            key = (
+                entry.rule, entry.ruleset, entry.version, entry.coefficient, entry.reason, entry.derived,
+                bool(entry.replaces),
+            )  # fmt: skip
             groups.setdefault(key, []).append(entry)
         return [
             ExplainLine(
@@ -277,7 +304,7 @@ class Explanation(Sequence[ExplainedEntry]):
                 points=sum((e.points for e in items), Decimal("0.00")),
                 entries=tuple(items),
             )
-            for (rule, ruleset, version, coefficient, reason, _), items in groups.items()
+            for (rule, ruleset, version, coefficient, reason, *_), items in groups.items()
         ]
 
     def text(self, lang: str = "zh", *, detail: bool = False) -> str:
