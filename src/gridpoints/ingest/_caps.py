@@ -59,13 +59,15 @@ class CapsAndLimits:
         limits: set[CapKey] = set()
         for event, member, version, rule in ready:
             for capped in (rule, version.late_rule):
-                if capped is not None and capped.cap is not None:
-                    day, month = labels(event.occurred_at)
-                    scope = ("day", day) if capped.cap.per == "day" else ("period", call.open_month(month))
+                if capped is None or (capped.cap is None and capped.limit is None):
+                    continue
+                day, month = labels(event.occurred_at)
+                month = call.open_month(month)
+                if capped.cap is not None:
+                    scope = ("day", day) if capped.cap.per == "day" else ("period", month)
                     keys.add(CapKey(member.id, version.ruleset.id, capped.id, *scope))
-                if capped is not None and capped.limit is not None:
-                    day, month = labels(event.occurred_at)
-                    limits.add(self._limit_key(member.id, version, capped, day, call.open_month(month)))
+                if capped.limit is not None:
+                    limits.add(self._limit_key(member.id, version, capped, day, month))
         missing = [k for k in keys if k not in call.cap_used]
         if missing:
             found = call.tx.cap_totals(missing)

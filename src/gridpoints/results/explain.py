@@ -129,7 +129,7 @@ class ExplainedEntry(Entry):
         over_limit = f"超出次数上限 {self.limit}" if zh else f"over the count limit of {self.limit}"
         derived = self.derived
         sent = self.units_sent
-        if self.reason == "cap" and sent is not None and Decimal(self.quantity) < sent:
+        if self.limit_cut and sent is not None:
             # The limit counted fewer units than were sent, then the cap clipped their points.
             units = "unit" if sent == 1 else "units"
             whose = "" if derived else ("事件" if zh else "the event's ")
@@ -146,14 +146,11 @@ class ExplainedEntry(Entry):
             detail = ("，" if zh else ", ").join(part for part in (late, cut, rule_text) if part)
         elif self.reason == "rule":
             detail = rule_text
-        elif self.reason in ("cap", "limit"):
+        elif self.reason in ("cap", "limit", "correction"):
             # A correction's replacement says so whatever a count limit or cap did to it.
             replaced = self.replaces
             fix = (f"更正，替换事件 {replaced}" if zh else f"correction of event {replaced}") if replaced else ""
             detail = ("，" if zh else ", ").join(part for part in (fix, cut, rule_text) if part)
-        elif self.reason == "correction":
-            replaced = self.ref
-            detail = f"更正，替换事件 {replaced}，{rule_text}" if zh else f"correction of event {replaced}, {rule_text}"
         elif self.reason == "reversal":
             target = self.ref.removeprefix("seq:")
             detail = f"冲正：冲销第 {target} 条记录" if zh else f"reversal of entry {target}"
