@@ -51,7 +51,8 @@ _PLAIN_INDEX = "CREATE UNIQUE INDEX plain_event ON plain (event_id)"
 
 @attrs.frozen
 class DenseWorkload:
-    """``events`` events of ``events // 200`` members over 29 days, in ``order``."""
+    """``events`` events of ``events // 200`` members over 29 days, in ``order``; ``booked_by``
+    gives them with a benchmark engine that knows their members."""
 
     events: int
     order: str = "random"
@@ -63,6 +64,14 @@ class DenseWorkload:
 
     def member_list(self) -> list[gp.Member]:
         return demo_members(self.members, seed=self.seed)
+
+    def booked_by(self, store: str | None = None, *, checks: bool = True) -> tuple[gp.Engine, list[gp.Event]]:
+        """A benchmark engine on ``store`` (None: in memory) with the workload's members, and
+        the events to ingest into it."""
+        engine = make_engine(store, checks=checks)
+        members = self.member_list()
+        engine.add_members(members)
+        return engine, self.build(members)
 
     def build(self, members: list[gp.Member] | None = None) -> list[gp.Event]:
         """The events, materialized, in the workload's order."""
@@ -140,11 +149,7 @@ def dense_peer(opts: argparse.Namespace, timed: Timer) -> Result:
 
 def dense_memory(opts: argparse.Namespace, timed: Timer) -> Result:
     """The pipeline on the in-memory store, one ingest call, built-in checks on."""
-    w = _workload(opts)
-    engine = make_engine()
-    members = w.member_list()
-    engine.add_members(members)
-    events = w.build(members)
+    engine, events = _workload(opts).booked_by()
     result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
     return {**result, **_outcomes(outcome)}
 
@@ -152,11 +157,7 @@ def dense_memory(opts: argparse.Namespace, timed: Timer) -> Result:
 def dense_nochecks(opts: argparse.Namespace, timed: Timer) -> Result:
     """The pipeline on the in-memory store, one ingest call, checks off: what the native-core
     skeleton does, in Python."""
-    w = _workload(opts)
-    engine = make_engine(checks=False)
-    members = w.member_list()
-    engine.add_members(members)
-    events = w.build(members)
+    engine, events = _workload(opts).booked_by(checks=False)
     result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
     return {**result, **_outcomes(outcome)}
 
@@ -173,11 +174,7 @@ def _native(opts: argparse.Namespace, timed: Timer, store: str | None) -> Result
         module = build()
     except RuntimeError as error:
         return {"skipped": f"the native skeleton cannot be built here: {str(error).splitlines()[0]}"}
-    w = _workload(opts)
-    engine = make_engine(store, checks=False)
-    members = w.member_list()
-    engine.add_members(members)
-    events = w.build(members)
+    engine, events = _workload(opts).booked_by(store, checks=False)
     skeleton = NativeSkeleton(engine, module)
     result, outcome = timed("events", lambda: skeleton.ingest(events), lambda _: len(events))
     engine.close()
@@ -248,11 +245,7 @@ def _remove_database(path: str) -> None:
 def dense_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The pipeline on a new SQLite file, one ingest call (one transaction)."""
     _remove_database(opts.db)
-    w = _workload(opts)
-    engine = make_engine(opts.db)
-    members = w.member_list()
-    engine.add_members(members)
-    events = w.build(members)
+    engine, events = _workload(opts).booked_by(opts.db)
     result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
     engine.close()
     return {**result, **_outcomes(outcome)}
@@ -265,11 +258,7 @@ def dense_postgres(opts: argparse.Namespace, timed: Timer) -> Result:
     if url is None:
         return {"skipped": "no PostgreSQL server answers (GRIDPOINTS_BENCH_POSTGRES)"}
     try:
-        w = _workload(opts)
-        engine = make_engine(url)
-        members = w.member_list()
-        engine.add_members(members)
-        events = w.build(members)
+        engine, events = _workload(opts).booked_by(url)
         result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
         engine.close()
     finally:

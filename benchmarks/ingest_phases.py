@@ -23,7 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.dense import ORDERS, DenseWorkload
-from benchmarks.workload import make_engine
 from gridpoints.ingest import _call, _ready, pipeline
 from gridpoints.stores import intakes, memory
 
@@ -68,11 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     seconds: dict[str, float] = {}
     timed_stages(seconds)
-    workload = DenseWorkload(args.events, args.order)
-    engine = make_engine()
-    members = workload.member_list()
-    engine.add_members(members)
-    events = workload.build(members)
+    engine, events = DenseWorkload(args.events, args.order).booked_by()
     if not args.no_collect:
         gc.collect()
     start = time.perf_counter()

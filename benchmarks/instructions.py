@@ -67,11 +67,7 @@ def main(argv: list[str] | None = None) -> None:
 def _dense(work: str, events: int, *, baseline: bool) -> None:
     """One dense-workload WORK over ``events`` events in random order (all but the call when
     ``baseline``)."""
-    dense = DenseWorkload(events, "random")
-    engine = make_engine(checks=work == "dense")
-    dense_members = dense.member_list()
-    engine.add_members(dense_members)
-    dense_events = dense.build(dense_members)
+    engine, dense_events = DenseWorkload(events, "random").booked_by(checks=work == "dense")
     call: Callable[[], object] = partial(engine.ingest, dense_events)
     if work == "dense-native":
         from benchmarks.native_core import NativeSkeleton

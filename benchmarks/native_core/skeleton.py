@@ -15,6 +15,7 @@ import attrs
 import gridpoints as gp
 from benchmarks.native_core.compiling import build
 from gridpoints._decimal import award_cents, canonical
+from gridpoints.ingest._call import Call
 from gridpoints.ingest.pipeline import FUTURE_TOLERANCE
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import canonical_attributes
@@ -104,20 +105,19 @@ class NativeSkeleton:
                 raise NotImplementedError(f"member {member.id}: the skeleton checks no joined/left dates")
             members[member.id] = None
         with self._engine.store.transaction() as tx:
-            if tx.closed_periods():
+            call = Call(tx)  # the pipeline's own call state: head, closed months, chunked writes
+            if call.closed:
                 raise NotImplementedError("the skeleton books into no closed month")
-            seq, prev = tx.head
             stored = tx.lookup(list({e.id for e in events}))
             t0 = time.perf_counter()
             entries, rows, accepted, rejected, duplicates, _, _ = self._module.run(
-                events, stored, members, self._kinds, self._meta, pipeline.tz, deadline, seq, prev,
+                events, stored, members, self._kinds, self._meta, pipeline.tz, deadline, call.seq, call.prev,
                 self._tail, canonical_attributes,
             )  # fmt: skip
             t1 = time.perf_counter()
-            self.last_rows = rows
-            size = pipeline.chunk_size
-            for start in range(0, max(len(entries), len(rows)), size):
-                tx.append(entries[start : start + size], rows[start : start + size])
+            self.last_rows = call.events = rows
+            call.entries = entries
+            call.flush_chunks(pipeline.chunk_size)
             t2 = time.perf_counter()
         t3 = time.perf_counter()
         self.native_seconds, self.append_seconds, self.commit_seconds = t1 - t0, t2 - t1, t3 - t2
