@@ -28,7 +28,7 @@ from benchmarks.baselines import ledger_shaped_rows, naive_scores, peer_scorers
 from benchmarks.workload import SHANGHAI, make_engine
 from gridpoints.demo import demo_members
 
-__all__ = ["DENSE_EVENTS", "DENSE_SCENARIOS", "ORDERS", "PLAIN_TABLE", "DenseWorkload", "postgres_url"]
+__all__ = ["DENSE_EVENTS", "DENSE_SCENARIOS", "ORDERS", "PLAIN_INDEX", "PLAIN_TABLE", "DenseWorkload", "postgres_url"]
 
 Result = dict[str, Any]
 Timer = Callable[..., tuple[Result, Any]]
@@ -46,7 +46,7 @@ PLAIN_TABLE = (
     "points_cents INTEGER, coefficient TEXT, quantity TEXT, rule TEXT, ruleset TEXT, version TEXT, "
     "digest TEXT, reason TEXT, ref TEXT, prev_hash TEXT, hash TEXT)"
 )
-_PLAIN_INDEX = "CREATE UNIQUE INDEX plain_event ON plain (event_id)"
+PLAIN_INDEX = "CREATE UNIQUE INDEX plain_event ON plain (event_id)"
 
 
 @attrs.frozen
@@ -279,7 +279,7 @@ def dense_raw_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute(PLAIN_TABLE)
-    conn.execute(_PLAIN_INDEX)
+    conn.execute(PLAIN_INDEX)
 
     def insert() -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -307,7 +307,7 @@ def dense_raw_postgres(opts: argparse.Namespace, timed: Timer) -> Result:
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
             conn.execute(PLAIN_TABLE.replace("INTEGER", "BIGINT"))
-            conn.execute(_PLAIN_INDEX)
+            conn.execute(PLAIN_INDEX)
             conn.commit()
 
             def copy() -> None:

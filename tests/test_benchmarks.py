@@ -216,3 +216,20 @@ def test_the_phase_timer_times_every_stage_of_one_ingest() -> None:
     for stage in ("Pipeline.ingest", "Pipeline._judge_and_book", "Ready.judging_order", "Call.chain_deferred",
                   "IntakeLog.add", "commit (after the pipeline)", "peak RSS"):  # fmt: skip
         assert stage in done.stdout, stage
+
+
+def test_the_store_rows_timer_writes_every_row_of_the_ledger_again(tmp_path: Path) -> None:
+    import sqlite3
+
+    ledger = str(tmp_path / "ledger.db")
+    _python("-m", "benchmarks.store_rows", "build", ledger, "600")
+    conn = sqlite3.connect(ledger)
+    entries, events = (conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("entries", "events"))
+    conn.close()
+    variants = ["floor", "store:member", "store:input", "store:id", "bare:member"]
+    lines = _python("-m", "benchmarks.store_rows", "time", ledger, *variants).stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["floor", "store", "store", "store", "bare"], lines
+    assert lines[0].endswith(f"({entries:,} rows)"), lines[0]
+    for line in lines[1:]:
+        assert line.endswith(f"({entries:,} entry rows, {events:,} event rows)"), line
+    assert not os.path.exists(ledger + ".scratch")
