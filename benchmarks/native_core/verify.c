@@ -271,7 +271,7 @@ static int events_find(Events *events, const void *id, size_t len, int create, S
     *slot = (Slot){.hash = h, .record = record};
     events->used += 1;
     *found = slot;
-    *created = 1;
+    if (created) *created = 1;
     return 0;
 }
 
