@@ -206,7 +206,8 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     ``NativeVerify``): the chain pass verified, the bindings' and the intake log's statements
     stepped with no check made, then (apart, not in ``seconds``) one plain scan of the events;
     then (apart too) ``NativeVerifyOnce``, the design that reads each table once, verifying the
-    ledger: ``once_seconds`` in all, ``once_native_seconds`` its C pass, ``once_table_bytes`` its
+    ledger: ``once_seconds`` in all, ``once_native_seconds`` its C pass (``once_entries_pass_seconds``
+    reading the entries, ``once_events_pass_seconds`` the events), ``once_table_bytes`` its
     hash table for ``once_table_events`` events, ``once_peak_rss_growth_mb`` how far it raised
     the process's peak RSS."""
     from benchmarks.native_core import NativeVerify, NativeVerifyOnce, build
@@ -246,6 +247,8 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
         raise SystemExit(f"the one-read verify found {opts.db} broken: {verification.problem}")
     once_figures = {
         "once_entries": verification.entries, "once_native_seconds": round(once.native_seconds, 3),
+        "once_entries_pass_seconds": round(once.entries_pass_seconds, 3),
+        "once_events_pass_seconds": round(once.events_pass_seconds, 3),
         "once_table_bytes": once.table_bytes, "once_table_events": once.table_events,
         "once_intake_bytes": once.intake_bytes, "once_handed_back": once.handed_back,
         "once_peak_rss_growth_mb": round(_peak_rss_mb() - peak_before, 1),

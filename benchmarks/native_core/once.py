@@ -67,13 +67,14 @@ class _HandedBack:
 class NativeVerifyOnce:
     """``verify()`` of the SQLite ledger at ``path`` with the entries and the events each read
     once in C. ``verify()`` answers as ``Ledger.verify()`` does (without a checkpoint);
-    afterwards ``native_seconds`` is the C pass's time, ``table_bytes`` its hash table's size
-    (slots and their records) for ``table_events`` events, ``intake_bytes`` its digests'."""
+    afterwards ``native_seconds`` is the C pass's time (``entries_pass_seconds`` reading the
+    entries, ``events_pass_seconds`` the intakes and events), ``table_bytes`` its hash table's
+    size (slots and their records) for ``table_events`` events, ``intake_bytes`` its digests'."""
 
     def __init__(self, path: str, module: ModuleType | None = None) -> None:
         self._module = module or build("verify")
         self.path = path
-        self.native_seconds = 0.0
+        self.native_seconds = self.entries_pass_seconds = self.events_pass_seconds = 0.0
         self.table_bytes = self.table_events = self.intake_bytes = 0
         self.handed_back = 0
 
@@ -106,6 +107,8 @@ class NativeVerifyOnce:
         self.native_seconds = time.perf_counter() - started
         self.table_bytes, self.table_events = found["table_bytes"], found["table_events"]
         self.intake_bytes = found["intake_bytes"]
+        self.entries_pass_seconds = found["entries_pass_seconds"]
+        self.events_pass_seconds = found["events_pass_seconds"]
         entries: int = found["entries"]
         chain = self._chain(found, decisions, anchors)
         if chain is not None:
