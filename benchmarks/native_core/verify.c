@@ -7,6 +7,8 @@
  * row's prev_hash. Returns (entries verified, first bad seq or None).
  * step(path, sql): every row of a statement stepped and every column read as text — what a pass
  * over those rows costs before any check. Returns the row count.
+ * once(path, …): the design that reads each table once, verifying (see "once" below and
+ * benchmarks/native_core/once.py). Returns a dict of what it found.
  * Measuring instruments only (see benchmarks/native_core/__init__.py); nothing of it ships.
  */
 #define PY_SSIZE_T_CLEAN
