@@ -204,8 +204,13 @@ def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
 def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     """verify()'s reads of an existing SQLite ledger (``--db``) in C (benchmarks/native_core,
     ``NativeVerify``): the chain pass verified, the bindings' and the intake log's statements
-    stepped with no check made, then (apart, not in ``seconds``) one plain scan of the events."""
-    from benchmarks.native_core import NativeVerify, build
+    stepped with no check made, then (apart, not in ``seconds``) one plain scan of the events;
+    then (apart too) ``NativeVerifyOnce``, the design that reads each table once, verifying the
+    ledger: ``once_seconds`` in all, ``once_native_seconds`` its C pass (``once_entries_pass_seconds``
+    reading the entries, ``once_events_pass_seconds`` the events), ``once_table_bytes`` its
+    hash table for ``once_table_events`` events, ``once_peak_rss_growth_mb`` how far it raised
+    the process's peak RSS."""
+    from benchmarks.native_core import NativeVerify, NativeVerifyOnce, build
 
     if not os.path.exists(opts.db):
         raise SystemExit(f"no ledger at {opts.db}: build one first (the dense-sqlite scenario)")
@@ -233,7 +238,31 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
 
     result, _ = timed("entries", passes, lambda entries: entries)
     step("events")
-    return {**result, **{k: round(v, 3) if k.endswith("seconds") else v for k, v in parts.items()}}
+    once = NativeVerifyOnce(opts.db, module)
+    peak_before = _peak_rss_mb()
+    started = time.perf_counter()
+    verification = once.verify()
+    parts["once_seconds"] = time.perf_counter() - started
+    if not verification.ok:
+        raise SystemExit(f"the one-read verify found {opts.db} broken: {verification.problem}")
+    once_figures = {
+        "once_entries": verification.entries, "once_native_seconds": round(once.native_seconds, 3),
+        "once_entries_pass_seconds": round(once.entries_pass_seconds, 3),
+        "once_events_pass_seconds": round(once.events_pass_seconds, 3),
+        "once_table_bytes": once.table_bytes, "once_table_events": once.table_events,
+        "once_intake_bytes": once.intake_bytes, "once_handed_back": once.handed_back,
+        "once_peak_rss_growth_mb": round(_peak_rss_mb() - peak_before, 1),
+    }  # fmt: skip
+    return {**result, **{k: round(v, 3) if k.endswith("seconds") else v for k, v in parts.items()}, **once_figures}
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set so far, in MB (Linux reports KiB, macOS bytes)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def _remove_database(path: str) -> None:

@@ -186,6 +186,8 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
     if "skipped" not in native_verify:
         assert native_verify["count"] == results["dense-sqlite"]["entries"]
         assert native_verify["bindings_rows"] == results["dense-sqlite"]["count"] and "Native verify" in done.stdout
+        assert native_verify["once_entries"] == native_verify["count"] and native_verify["once_table_bytes"] > 0
+        assert "Each table read once" in done.stdout
     assert results["dense-verify"]["count"] == results["dense-sqlite"]["entries"]
     for target in ("random order ÷ sorted by time", "µs/event at 4N ÷ at N", "raw COPY into a plain table"):
         assert target in done.stdout

@@ -19,7 +19,8 @@ uses) and SQLite's library, into a cache directory.
 """
 
 from benchmarks.native_core.compiling import build
+from benchmarks.native_core.once import NativeVerifyOnce
 from benchmarks.native_core.skeleton import NativeSkeleton, SkeletonResult
 from benchmarks.native_core.verify import NativeVerify
 
-__all__ = ["NativeSkeleton", "NativeVerify", "SkeletonResult", "build"]
+__all__ = ["NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "SkeletonResult", "build"]
