@@ -228,9 +228,9 @@ def test_the_store_rows_timer_writes_every_row_of_the_ledger_again(tmp_path: Pat
     conn = sqlite3.connect(ledger)
     entries, events = (conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("entries", "events"))
     conn.close()
-    variants = ["floor", "store:member", "store:input", "store:id", "bare:member"]
+    variants = ["floor", "store:member", "store:input", "store:id", "bare:member", "late:member"]
     lines = _python("-m", "benchmarks.store_rows", "time", ledger, *variants).stdout.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["floor", "store", "store", "store", "bare"], lines
+    assert [line.split(":")[0] for line in lines] == ["floor", "store", "store", "store", "bare", "late"], lines
     assert lines[0].endswith(f"({entries:,} rows)"), lines[0]
     for line in lines[1:]:
         assert line.endswith(f"({entries:,} entry rows, {events:,} event rows)"), line
