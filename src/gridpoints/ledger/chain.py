@@ -13,7 +13,7 @@ from gridpoints.ledger.bindings import EntryFacts, check_bindings, close_mismatc
 from gridpoints.ledger.checkpoints import Checkpoint
 from gridpoints.ledger.decisions import decision_digest
 from gridpoints.model import Entry
-from gridpoints.schema import ENTRY_COLUMNS, GENESIS, DecisionRow, EntryRow, EntryValues
+from gridpoints.schema import ENTRY_COLUMNS, GENESIS, DecisionRow, EntryRow, EntryValues, PeriodCloseRow
 
 if TYPE_CHECKING:
     from gridpoints.stores import Store
@@ -25,6 +25,7 @@ __all__ = [
     "Verification",
     "chain_hash",
     "chain_text_hash",
+    "close_anchors",
     "entry_bytes",
     "entry_from_row",
     "entry_tail",
@@ -248,6 +249,24 @@ def verify_rows(
     return Verification(True, count)
 
 
+def close_anchors(
+    closes: Iterable[PeriodCloseRow], decisions: Mapping[int, DecisionRow], anchors: dict[int, tuple[str, str]]
+) -> Verification | None:
+    """Each closed month's row against its ``close`` decision (the first that differs is the
+    failed ``Verification``); each close's head is added to ``anchors`` (seq → (hash, what)), where
+    the chain must pass with that hash."""
+    for close in closes:
+        broken = close_mismatch(close, decisions.get(close.decision_seq))
+        if broken:
+            return Verification(
+                False, 0, close.decision_seq if type(close.decision_seq) is int else None,
+                f"the close of {close.period} does not match its decision: {broken}",
+                table="period_closes", row=str(close.period),
+            )  # fmt: skip
+        anchors.setdefault(close.head_seq, (close.head_hash, f"the close of {close.period}"))
+    return None
+
+
 def _decision_digest(row: DecisionRow) -> str | None:
     """The decision row's digest, or None when a column holds what JSON cannot (a tampered blob)."""
     try:
@@ -309,15 +328,9 @@ class Ledger:
             if checkpoint.intake is not None:
                 intake_anchor = (*checkpoint.intake, f"the checkpoint {checkpoint}")
         decisions = {row.seq: row for row in self._store.decision_rows()}
-        for close in self._store.period_closes():
-            broken = close_mismatch(close, decisions.get(close.decision_seq))
-            if broken:
-                return Verification(
-                    False, 0, close.decision_seq if type(close.decision_seq) is int else None,
-                    f"the close of {close.period} does not match its decision: {broken}",
-                    table="period_closes", row=str(close.period),
-                )  # fmt: skip
-            anchors.setdefault(close.head_seq, (close.head_hash, f"the close of {close.period}"))
+        broken_close = close_anchors(self._store.period_closes(), decisions, anchors)
+        if broken_close is not None:
+            return broken_close
         facts = EntryFacts()
         result = verify_rows(facts.tap(self._store.chain_rows()), decisions, anchors)
         if not result:
