@@ -28,7 +28,10 @@ from benchmarks.baselines import ledger_shaped_rows, naive_scores, peer_scorers
 from benchmarks.workload import SHANGHAI, make_engine
 from gridpoints.demo import demo_members
 
-__all__ = ["DENSE_EVENTS", "DENSE_SCENARIOS", "ORDERS", "PLAIN_INDEX", "PLAIN_TABLE", "DenseWorkload", "postgres_url"]
+__all__ = [
+    "DENSE_EVENTS", "DENSE_SCENARIOS", "ORDERS", "PLAIN_INDEX", "PLAIN_TABLE", "DenseWorkload", "drop_schema",
+    "postgres_url",
+]  # fmt: skip
 
 Result = dict[str, Any]
 Timer = Callable[..., tuple[Result, Any]]
@@ -114,7 +117,7 @@ def postgres_url(schema: str) -> str | None:
     return f"{base}{'&' if '?' in base else '?'}schema={schema}"
 
 
-def _drop_schema(schema: str) -> None:
+def drop_schema(schema: str) -> None:
     import psycopg
     from psycopg import sql
 
@@ -291,7 +294,7 @@ def dense_postgres(opts: argparse.Namespace, timed: Timer) -> Result:
         result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
         engine.close()
     finally:
-        _drop_schema(schema)
+        drop_schema(schema)
     return {**result, **_outcomes(outcome)}
 
 
@@ -347,7 +350,7 @@ def dense_raw_postgres(opts: argparse.Namespace, timed: Timer) -> Result:
 
             return timed("rows", copy, lambda _: len(rows))[0]
     finally:
-        _drop_schema(schema)
+        drop_schema(schema)
 
 
 DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {

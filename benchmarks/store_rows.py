@@ -12,7 +12,10 @@ then each created over the written rows in the same transaction (what a bulk loa
 file could do). ``ORDER`` is the order the event rows are written in: ``member`` (by member,
 then time: the order the pipeline's judging writes them), ``input`` (the workload's own
 order), ``id``. ``floor`` is the harness's floor: one row per entry into a plain table with a
-unique event id index. Each variant prints µs per event of the workload.
+unique event id index. ``pg-floor``, ``pg-store:ORDER``, ``pg-bare:ORDER`` and ``pg-late:ORDER``
+are the same on PostgreSQL (``GRIDPOINTS_BENCH_POSTGRES``, default the local test server): ``COPY``
+into a new schema the PostgreSQL store created, as its ``append`` writes (``bare`` keeps the
+primary keys and unique constraints). Each variant prints µs per event of the workload.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks.dense import PLAIN_INDEX, PLAIN_TABLE, DenseWorkload
+from benchmarks.dense import PLAIN_INDEX, PLAIN_TABLE, DenseWorkload, drop_schema, postgres_url
 from gridpoints.schema import ENTRY_COLUMNS
 from gridpoints.stores.sql import EVENT_WRITE_COLUMNS
 from gridpoints.stores.sqlite import DEFAULT_CACHE_MIB, SQLiteStore
 
-__all__ = ["build", "main", "time_variant"]
+__all__ = ["build", "main", "time_postgres_variant", "time_variant"]
 
 #: The store's indexes beyond its tables' primary keys (``bare:`` and ``late:`` drop them).
 SECONDARY_INDEXES = (
@@ -135,10 +138,80 @@ def time_variant(source: str, variant: str, scratch: str) -> str:
 
     seconds = _timed(conn, writes)
     conn.close()
+    after = f", {len(created)} indexes created after" if schema == "late" else ""
     return (
         f"{variant}: {seconds / events_in_workload * 1e6:.2f} µs/event "
-        f"({len(entries):,} entry rows, {len(events):,} event rows)"
+        f"({len(entries):,} entry rows, {len(events):,} event rows{after})"
     )
+
+
+def time_postgres_variant(source: str, variant: str) -> str:
+    """One timed ``COPY`` of ``source``'s rows into a new PostgreSQL schema (see the module
+    docstring)."""
+    import psycopg
+    from psycopg import sql
+
+    from gridpoints.stores.postgres import PostgresStore
+
+    events_in_workload = _workload(source).events
+    schema_name = f"gp_store_rows_{os.getpid()}"
+    url = postgres_url(schema_name)
+    if url is None:
+        return f"{variant}: skipped, no PostgreSQL server answers (GRIDPOINTS_BENCH_POSTGRES)"
+    layout, _, order = variant.removeprefix("pg-").partition(":")
+    if variant != "pg-floor" and (layout not in ("store", "bare", "late") or order not in _ORDERS):
+        raise SystemExit(f"unknown variant {variant!r}: pg-floor, pg-store:ORDER, pg-bare:ORDER or pg-late:ORDER")
+    entries, events = _rows(source, order or "id")
+    base = os.environ.get("GRIDPOINTS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        with psycopg.connect(base) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema_name)))
+            conn.commit()
+        if variant != "pg-floor":
+            PostgresStore(url).close()
+        with psycopg.connect(base) as conn:
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema_name)))
+            if variant == "pg-floor":
+                conn.execute(PLAIN_TABLE.replace("INTEGER", "BIGINT"))
+                conn.execute(PLAIN_INDEX)
+            created = _postgres_layout(conn, schema_name, layout) if variant != "pg-floor" else []
+            conn.commit()
+            copies = [("plain", ENTRY_COLUMNS, entries)] if variant == "pg-floor" else [
+                ("entries", ENTRY_COLUMNS, entries), ("events", EVENT_WRITE_COLUMNS, events)
+            ]  # fmt: skip
+            started = time.perf_counter()
+            with conn.cursor() as cursor:
+                for table, columns, rows in copies:
+                    names = "" if table == "plain" else f" ({', '.join(columns)})"
+                    with cursor.copy(f"COPY {table}{names} FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                for statement in created:
+                    cursor.execute(statement)
+            conn.commit()
+            seconds = time.perf_counter() - started
+    finally:
+        drop_schema(schema_name)
+    after = f", {len(created)} indexes created after" if created else ""
+    return f"{variant}: {seconds / events_in_workload * 1e6:.2f} µs/event ({len(entries):,} entry rows{after})"
+
+
+def _postgres_layout(conn: Any, schema_name: str, layout: str) -> list[str]:
+    """The store's secondary indexes on ``entries`` and ``events`` dropped for ``bare`` and
+    ``late`` (those that back no constraint); the statements that create them again, for
+    ``late``."""
+    if layout == "store":
+        return []
+    dropped = conn.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = i.schemaname "
+        "WHERE i.schemaname = %s AND i.tablename IN ('entries', 'events') "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)",
+        (schema_name,),
+    ).fetchall()
+    for name, _ in dropped:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in dropped] if layout == "late" else []
 
 
 def main(argv: list[str]) -> int:
@@ -148,7 +221,10 @@ def main(argv: list[str]) -> int:
     if len(argv) >= 3 and argv[0] == "time":
         scratch = argv[1] + ".scratch"
         for variant in argv[2:]:
-            print(time_variant(argv[1], variant, scratch), flush=True)
+            if variant.startswith("pg-"):
+                print(time_postgres_variant(argv[1], variant), flush=True)
+            else:
+                print(time_variant(argv[1], variant, scratch), flush=True)
         _remove(scratch)
         return 0
     print(__doc__, file=sys.stderr)

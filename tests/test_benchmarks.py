@@ -232,6 +232,15 @@ def test_the_store_rows_timer_writes_every_row_of_the_ledger_again(tmp_path: Pat
     lines = _python("-m", "benchmarks.store_rows", "time", ledger, *variants).stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == ["floor", "store", "store", "store", "bare", "late"], lines
     assert lines[0].endswith(f"({entries:,} rows)"), lines[0]
-    for line in lines[1:]:
+    for line in lines[1:-1]:
         assert line.endswith(f"({entries:,} entry rows, {events:,} event rows)"), line
+    assert lines[-1].endswith(f"({entries:,} entry rows, {events:,} event rows, 6 indexes created after)"), lines[-1]
     assert not os.path.exists(ledger + ".scratch")
+    if os.environ.get("CI") == "true" or "skipped" not in _python(
+        "-m", "benchmarks.store_rows", "time", ledger, "pg-floor"
+    ).stdout:  # fmt: skip
+        variants = ["pg-floor", "pg-store:member", "pg-bare:member", "pg-late:member"]
+        lines = _python("-m", "benchmarks.store_rows", "time", ledger, *variants).stdout.splitlines()
+        assert [line.split(":")[0] for line in lines] == ["pg-floor", "pg-store", "pg-bare", "pg-late"], lines
+        assert all(f"({entries:,} entry rows" in line for line in lines), lines
+        assert lines[-1].endswith("indexes created after)"), lines[-1]
