@@ -212,7 +212,8 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     the process's peak RSS; then (apart too) ``NativeVerifySplit``, the same split by event id
     over 2 forked processes: ``split_seconds`` in all (wall), ``split_native_seconds`` from the
     first fork to the last result, per process ``split_share_seconds`` (its C pass),
-    ``split_entries_pass_seconds`` and ``split_events_pass_seconds``, and
+    ``split_entries_pass_seconds`` and ``split_events_pass_seconds``; the same per share run in
+    this process one after another (``split_in_turn_…``: no process beside it), and
     ``split_entries_read_seconds`` what reading the entries alone costs in one process."""
     from benchmarks.native_core import NativeVerify, NativeVerifyOnce, NativeVerifySplit, build
 
@@ -271,6 +272,9 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
         "split_events_pass_seconds": [round(seconds, 3) for seconds in split.events_pass_seconds],
         "split_entries_read_seconds": round(split.entries_read_seconds(), 3),
     }  # fmt: skip
+    in_turn = split.shares_in_turn()
+    for at, name in enumerate(("share", "entries_pass", "events_pass")):
+        once_figures[f"split_in_turn_{name}_seconds"] = [round(share[at], 3) for share in in_turn]
     return {**result, **{k: round(v, 3) if k.endswith("seconds") else v for k, v in parts.items()}, **once_figures}
 
 

@@ -187,11 +187,15 @@ def _split_line(native: Result) -> str:
     """What the one-read design split by event id over processes (``NativeVerifySplit``) took."""
     entries, workers = native["split_entries"], native["split_workers"]
     whole = 1e6 * float(native["split_seconds"]) / entries
-    shares = ", ".join(f"{float(seconds):.2f}" for seconds in native["split_share_seconds"])
+    shares, in_turn = (
+        ", ".join(f"{float(seconds):.2f}" for seconds in native[key])
+        for key in ("split_share_seconds", "split_in_turn_share_seconds")
+    )
     return (
         f" Split by event id over {workers} processes (trial, verified as verify() verifies): {whole:.2f} µs/entry, "
-        f"{1e6 / whole:,.0f} entries/s with {workers} processes; each process's C pass {shares} s (the first "
-        f"verifies the chain); the entries read alone {float(native['split_entries_read_seconds']):.2f} s."
+        f"{1e6 / whole:,.0f} entries/s with {workers} processes; each process's C pass {shares} s side by side, "
+        f"{in_turn} s one after another (the first verifies the chain); the entries read alone "
+        f"{float(native['split_entries_read_seconds']):.2f} s."
     )
 
 

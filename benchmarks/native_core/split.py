@@ -113,18 +113,23 @@ class _Failed(str):
     """What a process sends instead of its dict when ``once`` raised: the error, as text."""
 
 
+def _once_for(module: ModuleType, path: str, known: Known, bounds: Range, chain: bool) -> dict[str, Any]:
+    """``once`` over ``bounds`` (verifying the chain when ``chain``), its dict with
+    ``share_seconds``, the call's time."""
+    lo, hi = bounds
+    started = time.perf_counter()
+    found: dict[str, Any] = module.once(
+        path, ENTRIES_IN_SEQ_ORDER, events_between(lo, hi), INTAKES_IN_SEQ_ORDER, known.at_intake,
+        known.anchor_seqs if chain else [], event_line, lo, hi, chain, True,
+    )  # fmt: skip
+    found["share_seconds"] = time.perf_counter() - started
+    return found
+
+
 def _share(channel: Connection, module: ModuleType, path: str, known: Known, bounds: Range, chain: bool) -> None:
-    """One process's share, in the forked child: ``once`` over ``bounds`` (verifying the chain
-    when ``chain``), its dict sent with ``share_seconds``, its own time for the call."""
+    """One process's share, in the forked child: its ``_once_for`` dict sent to the parent."""
     try:
-        lo, hi = bounds
-        started = time.perf_counter()
-        found = module.once(
-            path, ENTRIES_IN_SEQ_ORDER, events_between(lo, hi), INTAKES_IN_SEQ_ORDER, known.at_intake,
-            known.anchor_seqs if chain else [], event_line, lo, hi, chain, True,
-        )  # fmt: skip
-        found["share_seconds"] = time.perf_counter() - started
-        channel.send(found)
+        channel.send(_once_for(module, path, known, bounds, chain))
     except BaseException as error:  # the parent raises it; the child must not die unheard
         channel.send(_Failed(f"{type(error).__name__}: {error}"))
     finally:
@@ -168,6 +173,22 @@ class NativeVerifySplit:
             return judge(store, merge(founds), known)
         finally:
             store.close()
+
+    def shares_in_turn(self) -> list[tuple[float, float, float]]:
+        """Each share of the last ``verify()``'s ranges run in this process, one after another (no
+        process beside it to share the cores with): per range its ``once`` call's seconds, its
+        entries pass and its events pass."""
+        store = SQLiteStore(self.path)
+        try:
+            known = read_known(store)
+        finally:
+            store.close()
+        if isinstance(known, Verification):
+            raise RuntimeError(f"the ledger is broken: {known.problem}")
+        founds = [
+            _once_for(self._module, self.path, known, bounds, index == 0) for index, bounds in enumerate(self.ranges)
+        ]
+        return [(f["share_seconds"], f["entries_pass_seconds"], f["events_pass_seconds"]) for f in founds]
 
     def entries_read_seconds(self) -> float:
         """What reading the entries alone costs, in this process: ``once`` without the chain over
