@@ -212,8 +212,13 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     ledger: ``once_seconds`` in all, ``once_native_seconds`` its C pass (``once_entries_pass_seconds``
     reading the entries, ``once_events_pass_seconds`` the events), ``once_table_bytes`` its
     hash table for ``once_table_events`` events, ``once_peak_rss_growth_mb`` how far it raised
-    the process's peak RSS."""
-    from benchmarks.native_core import NativeVerify, NativeVerifyOnce, build
+    the process's peak RSS; then (apart too) ``NativeVerifySplit``, the same split by event id
+    over 2 forked processes: ``split_seconds`` in all (wall), ``split_native_seconds`` from the
+    first fork to the last result, per process ``split_share_seconds`` (its C pass),
+    ``split_entries_pass_seconds`` and ``split_events_pass_seconds``; the same per share run in
+    this process one after another (``split_in_turn_…``: no process beside it), and
+    ``split_entries_read_seconds`` what reading the entries alone costs in one process."""
+    from benchmarks.native_core import NativeVerify, NativeVerifyOnce, NativeVerifySplit, build
 
     if not os.path.exists(opts.db):
         raise SystemExit(f"no ledger at {opts.db}: build one first (the dense-sqlite scenario)")
@@ -248,7 +253,7 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     parts["once_seconds"] = time.perf_counter() - started
     if not verification.ok:
         raise SystemExit(f"the one-read verify found {opts.db} broken: {verification.problem}")
-    once_figures = {
+    once_figures: Result = {
         "once_entries": verification.entries, "once_native_seconds": round(once.native_seconds, 3),
         "once_entries_pass_seconds": round(once.entries_pass_seconds, 3),
         "once_events_pass_seconds": round(once.events_pass_seconds, 3),
@@ -256,6 +261,23 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
         "once_intake_bytes": once.intake_bytes, "once_handed_back": once.handed_back,
         "once_peak_rss_growth_mb": round(_peak_rss_mb() - peak_before, 1),
     }  # fmt: skip
+    split = NativeVerifySplit(opts.db, 2, module)
+    started = time.perf_counter()
+    verification = split.verify()
+    split_seconds = time.perf_counter() - started
+    if not verification.ok:
+        raise SystemExit(f"the split verify found {opts.db} broken: {verification.problem}")
+    once_figures |= {
+        "split_workers": len(split.ranges), "split_entries": verification.entries,
+        "split_seconds": round(split_seconds, 3), "split_native_seconds": round(split.native_seconds, 3),
+        "split_share_seconds": [round(seconds, 3) for seconds in split.share_seconds],
+        "split_entries_pass_seconds": [round(seconds, 3) for seconds in split.entries_pass_seconds],
+        "split_events_pass_seconds": [round(seconds, 3) for seconds in split.events_pass_seconds],
+        "split_entries_read_seconds": round(split.entries_read_seconds(), 3),
+    }  # fmt: skip
+    in_turn = split.shares_in_turn()
+    for at, name in enumerate(("share", "entries_pass", "events_pass")):
+        once_figures[f"split_in_turn_{name}_seconds"] = [round(share[at], 3) for share in in_turn]
     return {**result, **{k: round(v, 3) if k.endswith("seconds") else v for k, v in parts.items()}, **once_figures}
 
 

@@ -188,6 +188,9 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
         assert native_verify["bindings_rows"] == results["dense-sqlite"]["count"] and "Native verify" in done.stdout
         assert native_verify["once_entries"] == native_verify["count"] and native_verify["once_table_bytes"] > 0
         assert "Each table read once" in done.stdout
+        assert native_verify["split_entries"] == native_verify["count"] and native_verify["split_workers"] == 2
+        assert len(native_verify["split_share_seconds"]) == len(native_verify["split_in_turn_share_seconds"]) == 2
+        assert "with 2 processes" in done.stdout
     assert results["dense-verify"]["count"] == results["dense-sqlite"]["entries"]
     for target in ("random order ÷ sorted by time", "µs/event at 4N ÷ at N", "raw COPY into a plain table"):
         assert target in done.stdout

@@ -1,12 +1,16 @@
-"""The one-read verify trial (``NativeVerifyOnce``, ``verify.c``'s ``once``): on intact ledgers it
-verifies what ``Ledger.verify()`` verifies, and with one thing tampered it reports the ledger
-broken exactly when ``Ledger.verify()`` does."""
+"""The one-read verify trial (``NativeVerifyOnce``, ``verify.c``'s ``once``) and the same split by
+event id over processes (``NativeVerifySplit``): on intact ledgers each verifies what
+``Ledger.verify()`` verifies, and with one thing tampered each reports the ledger broken exactly
+when ``Ledger.verify()`` does."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +20,7 @@ import pytest
 from benchmarks.dense import DenseWorkload
 from benchmarks.native_core import NativeVerifyOnce
 from benchmarks.native_core.once import EVENTS_IN_ID_ORDER
+from benchmarks.native_core.split import NativeVerifySplit, Range, events_between
 from benchmarks.workload import make_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -216,3 +221,92 @@ def test_one_thing_tampered_it_is_broken_exactly_when_verify_is(
     assert got.entries == expected.entries, (tamper, expected, got)
     if tamper[0] == "edit entry":  # the chain names the seq (an edit may write the value there already)
         assert got.first_bad_seq == expected.first_bad_seq
+
+
+# -- split by event id over processes ------------------------------------------------------------
+
+
+def _intakes_across_ranges(path: Path, ranges: list[Range]) -> list[int]:
+    """The intake seqs whose event rows lie in more than one range (str order is SQLite's order
+    of the UTF-8 ids): their digests need the ranges' lines fed in range order."""
+
+    def range_of(event_id: str) -> int:
+        return next(
+            i for i, (lo, hi) in enumerate(ranges) if (lo is None or lo <= event_id) and (hi is None or event_id < hi)
+        )
+
+    with closing(sqlite3.connect(path)) as conn:
+        spread: dict[int, set[int]] = {}
+        for event_id, seq in conn.execute("SELECT event_id, intake_seq FROM events WHERE intake_seq > 0"):
+            spread.setdefault(seq, set()).add(range_of(event_id))
+    return sorted(seq for seq, where in spread.items() if len(where) > 1)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize("ledger", ["rich_ledger", "unlogged_ledger", "dense_ledger"])
+def test_split_by_event_id_it_verifies_what_verify_verifies(
+    native_verify: ModuleType, ledger: str, workers: int, request: pytest.FixtureRequest
+) -> None:
+    """Each cut between two ranges is an event id, whose row and entries must be one range's
+    (neither dropped nor read twice); and with more than one range some intake's rows lie in
+    several, whose digest holds only when the parent feeds the ranges' lines in range order."""
+    path: Path = request.getfixturevalue(ledger)
+    expected = _verify(path)
+    split = NativeVerifySplit(str(path), workers, native_verify)
+    got = split.verify()
+    assert expected.ok and got.ok and got.entries == expected.entries > 0 and got.notes == expected.notes
+    assert len(split.ranges) == len(split.share_seconds) == workers and split.table_bytes > 0
+    if workers > 1 and ledger != "unlogged_ledger":
+        assert _intakes_across_ranges(path, split.ranges)
+
+
+def test_a_range_of_the_events_is_read_as_a_range_of_their_primary_key_without_a_sort(rich_ledger: Path) -> None:
+    with sqlite3.connect(rich_ledger) as conn:
+        for lo, hi in [("h1", "m1"), (None, "m1"), ("h1", None)]:
+            plan = " | ".join(row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {events_between(lo, hi)}",
+                                                               {"lo": lo, "hi": hi}))  # fmt: skip
+            assert plan.startswith("SEARCH events USING PRIMARY KEY") and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("ledger", ["rich_ledger", "unlogged_ledger"])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tamper=_TAMPERS)
+def test_split_one_thing_tampered_it_is_broken_exactly_when_verify_is(
+    native_verify: ModuleType, ledger: str, workers: int, request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory, tamper: tuple[str, str, tuple[str, str]],
+) -> None:  # fmt: skip
+    path = tmp_path_factory.mktemp("tampered") / "ledger.db"
+    shutil.copy(request.getfixturevalue(ledger), path)
+    _tamper(path, tamper)
+    expected = _verify(path)
+    got = NativeVerifySplit(str(path), workers, native_verify).verify()
+    assert (got.ok, got.table) == (expected.ok, expected.table), (tamper, expected, got)
+    assert got.entries == expected.entries, (tamper, expected, got)
+    if tamper[0] == "edit entry":
+        assert got.first_bad_seq == expected.first_bad_seq
+
+
+def _raises(*args: object) -> None:
+    raise ZeroDivisionError("a share failed")
+
+
+def _first_dies_the_others_linger(*args: object) -> None:
+    """``once`` of the first range (lo None) dies without a word; the others would take 20 s."""
+    if args[7] is None:
+        os._exit(3)
+    time.sleep(20)
+
+
+@pytest.mark.parametrize(("once", "error"), [(_raises, RuntimeError), (_first_dies_the_others_linger, EOFError)])
+def test_a_share_that_fails_or_dies_fails_the_split_and_no_process_is_left(
+    rich_ledger: Path, once: Callable[..., None], error: type[Exception]
+) -> None:
+    """The split raises at once, the other processes ended, not waited for."""
+    failing = ModuleType("failing")
+    failing.once = once  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    with pytest.raises(error, match="ZeroDivisionError" if error is RuntimeError else None):
+        NativeVerifySplit(str(rich_ledger), 3, failing).verify()
+    assert time.perf_counter() - started < 10 and multiprocessing.active_children() == []

@@ -11,7 +11,8 @@ subset it books byte for byte what ``engine.ingest`` books (``tests/test_native_
 
 ``verify.c`` (``NativeVerify``) is the same trial for ``verify()``: the chain pass in C over a
 SQLite ledger, and each of verify's other statements stepped in C with no check made — what
-verify's reads cost without a Python object per row.
+verify's reads cost without a Python object per row. ``NativeVerifyOnce`` verifies reading each
+table once in C; ``NativeVerifySplit`` is the same split by event id over processes.
 
 They are measuring instruments, not second implementations to ship: ``build()`` compiles them
 with the C compiler CPython was built with, against OpenSSL's libcrypto (the library ``hashlib``
@@ -21,6 +22,7 @@ uses) and SQLite's library, into a cache directory.
 from benchmarks.native_core.compiling import build
 from benchmarks.native_core.once import NativeVerifyOnce
 from benchmarks.native_core.skeleton import NativeSkeleton, SkeletonResult
+from benchmarks.native_core.split import NativeVerifySplit
 from benchmarks.native_core.verify import NativeVerify
 
-__all__ = ["NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "SkeletonResult", "build"]
+__all__ = ["NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit", "SkeletonResult", "build"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,11 +32,17 @@ from gridpoints.stores.sqlite import SQLiteStore
 if TYPE_CHECKING:
     from gridpoints.stores import Store
 
-__all__ = ["EVENTS_IN_ID_ORDER", "INTAKES_IN_SEQ_ORDER", "NativeVerifyOnce"]
+__all__ = [
+    "ENTRIES_IN_SEQ_ORDER", "EVENTS_IN_ID_ORDER", "EVENTS_SELECT", "INTAKES_IN_SEQ_ORDER", "Known", "NativeVerifyOnce",
+    "judge", "read_known",
+]  # fmt: skip
 
+ENTRIES_IN_SEQ_ORDER = f"{ENTRY_SELECT} ORDER BY seq"
+#: The event rows' columns as the C pass reads them: ``EVENT_COLUMNS``, then the intake seq.
+EVENTS_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)}, intake_seq FROM events"
 #: The events in their primary key's order (``events`` is a WITHOUT ROWID table keyed by
 #: ``event_id``: SQLite walks it, no sort), with the intake seq each row carries.
-EVENTS_IN_ID_ORDER = f"SELECT {', '.join(EVENT_COLUMNS)}, intake_seq FROM events ORDER BY event_id"
+EVENTS_IN_ID_ORDER = f"{EVENTS_SELECT} ORDER BY event_id"
 INTAKES_IN_SEQ_ORDER = "SELECT seq, events, digest, prev_hash, hash FROM intakes ORDER BY seq"
 #: What ``check_intakes`` notes when a store keeps no intake log: the proxy below keeps none,
 #: because the intake log is checked here from the C pass's digests.
@@ -64,6 +71,69 @@ class _HandedBack:
         return iter(self._bindings)
 
 
+@dataclass(frozen=True)
+class Known:
+    """What is read through the store before the C pass (few rows): the decisions by seq, the
+    closes' anchors (seq → hash, what), each decided event's status at intake, and the anchored
+    seqs the C pass notes the hashes of."""
+
+    decisions: dict[int, DecisionRow]
+    anchors: dict[int, tuple[str, str]]
+    at_intake: dict[str, str]
+
+    @property
+    def anchor_seqs(self) -> list[int]:
+        return sorted(seq for seq in self.anchors if type(seq) is int and seq > 0)
+
+
+def read_known(store: SQLiteStore) -> Known | Verification:
+    """The decisions, closes and statuses at intake; a close that does not match its decision
+    is the answer already."""
+    decisions = {row.seq: row for row in store.decision_rows()}
+    anchors: dict[int, tuple[str, str]] = {}
+    for close in store.period_closes():
+        problem = close_mismatch(close, decisions.get(close.decision_seq))
+        if problem:
+            return Verification(
+                False, 0, close.decision_seq if type(close.decision_seq) is int else None,
+                f"the close of {close.period} does not match its decision: {problem}",
+                table="period_closes", row=str(close.period),
+            )  # fmt: skip
+        anchors.setdefault(close.head_seq, (close.head_hash, f"the close of {close.period}"))
+    acts = event_acts(decisions.values())
+    at_intake = {event_id: str(_status_at_intake(None, decided)) for event_id, decided in acts.items()}
+    return Known(decisions, anchors, at_intake)
+
+
+def judge(store: SQLiteStore, found: dict[str, Any], known: Known) -> Verification:
+    """``verify()``'s answer from what the C pass found (``once``'s dict, each intake's group as
+    its count and digest): the chain, then the handed-back rows and orphans by the library's
+    ``check_bindings``, then the intake log."""
+    decisions, anchors = known.decisions, known.anchors
+    entries: int = found["entries"]
+    chain = _chain(found, decisions, anchors)
+    if chain is not None:
+        return chain
+    facts = EntryFacts()
+    # The rule-set-version changes the C pass saw, as rows EntryFacts.tap reads (seq, rule
+    # set, version, digest; not a decision): tap notes each, as it would among all entries.
+    for seq, ruleset, version, digest in found["version_changes"]:
+        changed = (seq, "", "", "", "", "", 0, "", "", "", ruleset, version, digest, "")
+        for _ in facts.tap([cast(EntryValues, changed)]):
+            pass
+    orphans = sorted(found["orphans"], key=lambda values: values[6])
+    bindings = [EventBinding._make(values) for values in [*found["handed_back"], *orphans]]
+    broken, notes = check_bindings(cast("Store", _HandedBack(store, bindings)), decisions.values(), facts)
+    notes = tuple(note for note in notes if not note.startswith(_NO_LOG_NOTE))
+    broken = broken or _intake_log(found)
+    if broken is not None:
+        return Verification(False, entries, broken.seq, broken.problem, table=broken.table, row=broken.row, notes=notes)
+    if found["unbound"]:
+        notes += (f"events: {found['unbound']} event rows are not bound: written before the intake log "
+                  "(intake_seq 0)",)  # fmt: skip
+    return Verification(True, entries, notes=notes)
+
+
 class NativeVerifyOnce:
     """``verify()`` of the SQLite ledger at ``path`` with the entries and the events each read
     once in C. ``verify()`` answers as ``Ledger.verify()`` does (without a checkpoint);
@@ -86,101 +156,68 @@ class NativeVerifyOnce:
             store.close()
 
     def _verify(self, store: SQLiteStore) -> Verification:
-        decisions = {row.seq: row for row in store.decision_rows()}
-        anchors: dict[int, tuple[str, str]] = {}
-        for close in store.period_closes():
-            problem = close_mismatch(close, decisions.get(close.decision_seq))
-            if problem:
-                return Verification(
-                    False, 0, close.decision_seq if type(close.decision_seq) is int else None,
-                    f"the close of {close.period} does not match its decision: {problem}",
-                    table="period_closes", row=str(close.period),
-                )  # fmt: skip
-            anchors.setdefault(close.head_seq, (close.head_hash, f"the close of {close.period}"))
-        acts = event_acts(decisions.values())
-        at_intake = {event_id: str(_status_at_intake(None, decided)) for event_id, decided in acts.items()}
+        known = read_known(store)
+        if isinstance(known, Verification):
+            return known
         started = time.perf_counter()
         found: dict[str, Any] = self._module.once(
-            self.path, f"{ENTRY_SELECT} ORDER BY seq", EVENTS_IN_ID_ORDER, INTAKES_IN_SEQ_ORDER, at_intake,
-            sorted(seq for seq in anchors if type(seq) is int and seq > 0), event_line,
+            self.path, ENTRIES_IN_SEQ_ORDER, EVENTS_IN_ID_ORDER, INTAKES_IN_SEQ_ORDER, known.at_intake,
+            known.anchor_seqs, event_line,
         )  # fmt: skip
         self.native_seconds = time.perf_counter() - started
         self.table_bytes, self.table_events = found["table_bytes"], found["table_events"]
         self.intake_bytes = found["intake_bytes"]
         self.entries_pass_seconds = found["entries_pass_seconds"]
         self.events_pass_seconds = found["events_pass_seconds"]
-        entries: int = found["entries"]
-        chain = self._chain(found, decisions, anchors)
-        if chain is not None:
-            return chain
-        facts = EntryFacts()
-        # The rule-set-version changes the C pass saw, as rows EntryFacts.tap reads (seq, rule
-        # set, version, digest; not a decision): tap notes each, as it would among all entries.
-        for seq, ruleset, version, digest in found["version_changes"]:
-            changed = (seq, "", "", "", "", "", 0, "", "", "", ruleset, version, digest, "")
-            for _ in facts.tap([cast(EntryValues, changed)]):
-                pass
-        orphans = sorted(found["orphans"], key=lambda values: values[6])
-        bindings = [EventBinding._make(values) for values in [*found["handed_back"], *orphans]]
-        self.handed_back = len(bindings)
-        broken, notes = check_bindings(cast("Store", _HandedBack(store, bindings)), decisions.values(), facts)
-        notes = tuple(note for note in notes if not note.startswith(_NO_LOG_NOTE))
-        broken = broken or _intake_log(found)
-        if broken is not None:
-            return Verification(
-                False, entries, broken.seq, broken.problem, table=broken.table, row=broken.row, notes=notes
-            )
-        if found["unbound"]:
-            notes += (f"events: {found['unbound']} event rows are not bound: written before the intake log "
-                      "(intake_seq 0)",)  # fmt: skip
-        return Verification(True, entries, notes=notes)
+        self.handed_back = len(found.get("handed_back", ())) + len(found["orphans"])
+        return judge(store, found, known)
 
-    @staticmethod
-    def _chain(
-        found: dict[str, Any], decisions: dict[int, DecisionRow], anchors: dict[int, tuple[str, str]]
-    ) -> Verification | None:
-        """The chain's first problem as ``verify_rows`` names it (None: it holds): the first bad
-        seq, or before it a decision entry without its record or with another digest, or an
-        anchored seq with another hash; then anchors past the end and records without entries."""
-        entries, bad = found["entries"], found["bad_seq"]
-        if 0 in anchors and anchors[0][0] != GENESIS:
-            return Verification(False, 0, 0, f"{anchors[0][1]} is at seq 0 with a hash that is not the genesis hash")
-        problems: list[tuple[int, int, Verification]] = []
-        unmatched = dict(decisions)
-        for seq, digest in found["decision_entries"]:
-            decision = unmatched.pop(seq, None)
-            if decision is None:
-                problem = Verification(False, seq - 1, seq, "the decision record of this entry is missing")
-            elif _digest(decision) != digest:
-                problem = Verification(False, seq - 1, seq, "the decision record was changed after the fact",
-                                       table="decisions", row=f"seq {seq}")  # fmt: skip
-            else:
-                continue
-            problems.append((seq, 1, problem))
+
+def _chain(
+    found: dict[str, Any], decisions: dict[int, DecisionRow], anchors: dict[int, tuple[str, str]]
+) -> Verification | None:
+    """The chain's first problem as ``verify_rows`` names it (None: it holds): the first bad
+    seq, or before it a decision entry without its record or with another digest, or an
+    anchored seq with another hash; then anchors past the end and records without entries."""
+    entries, bad = found["entries"], found["bad_seq"]
+    if 0 in anchors and anchors[0][0] != GENESIS:
+        return Verification(False, 0, 0, f"{anchors[0][1]} is at seq 0 with a hash that is not the genesis hash")
+    problems: list[tuple[int, int, Verification]] = []
+    unmatched = dict(decisions)
+    for seq, digest in found["decision_entries"]:
+        decision = unmatched.pop(seq, None)
+        if decision is None:
+            problem = Verification(False, seq - 1, seq, "the decision record of this entry is missing")
+        elif _digest(decision) != digest:
+            problem = Verification(False, seq - 1, seq, "the decision record was changed after the fact",
+                                   table="decisions", row=f"seq {seq}")  # fmt: skip
+        else:
+            continue
+        problems.append((seq, 1, problem))
+        break
+    hashes: dict[int, str] = found["anchor_hashes"]
+    for seq, (expected, what) in sorted((s, a) for s, a in anchors.items() if s in hashes):
+        if hashes[seq] != expected:
+            changed = f"the chain differs from {what} at seq {seq}: it was rewritten or replaced"
+            problem = Verification(False, seq - 1, seq, changed)
+            problems.append((seq, 2, problem))
             break
-        hashes: dict[int, str] = found["anchor_hashes"]
-        for seq, (expected, what) in sorted((s, a) for s, a in anchors.items() if s in hashes):
-            if hashes[seq] != expected:
-                changed = f"the chain differs from {what} at seq {seq}: it was rewritten or replaced"
-                problem = Verification(False, seq - 1, seq, changed)
-                problems.append((seq, 2, problem))
-                break
-        if bad is not None:
-            problems.append((bad, 0, Verification(False, entries, bad, "the chain breaks here")))
-        if problems:
-            result = min(problems, key=lambda problem: problem[:2])[2]
-            return Verification(False, result.entries, result.first_bad_seq, result.problem,
-                                table=result.table, row=result.row or f"seq {result.first_bad_seq}")  # fmt: skip
-        beyond = [seq for seq in anchors if seq > entries]
-        if beyond:
-            far = max(beyond)
-            return Verification(False, entries, entries + 1, f"the ledger ends at seq {entries} but {anchors[far][1]} "
-                                f"is at seq {far}: entries were cut off or an older copy was restored")  # fmt: skip
-        if unmatched:
-            stray = min(unmatched)
-            return Verification(False, entries, stray, f"decision record {stray} has no decision entry in the chain",
-                                table="decisions", row=f"seq {stray}")  # fmt: skip
-        return None
+    if bad is not None:
+        problems.append((bad, 0, Verification(False, entries, bad, "the chain breaks here")))
+    if problems:
+        result = min(problems, key=lambda problem: problem[:2])[2]
+        return Verification(False, result.entries, result.first_bad_seq, result.problem,
+                            table=result.table, row=result.row or f"seq {result.first_bad_seq}")  # fmt: skip
+    beyond = [seq for seq in anchors if seq > entries]
+    if beyond:
+        far = max(beyond)
+        return Verification(False, entries, entries + 1, f"the ledger ends at seq {entries} but {anchors[far][1]} "
+                            f"is at seq {far}: entries were cut off or an older copy was restored")  # fmt: skip
+    if unmatched:
+        stray = min(unmatched)
+        return Verification(False, entries, stray, f"decision record {stray} has no decision entry in the chain",
+                            table="decisions", row=f"seq {stray}")  # fmt: skip
+    return None
 
 
 def _digest(decision: DecisionRow) -> str | None:

@@ -8,7 +8,9 @@
  * step(path, sql): every row of a statement stepped and every column read as text — what a pass
  * over those rows costs before any check. Returns the row count.
  * once(path, …): the design that reads each table once, verifying (see "once" below and
- * benchmarks/native_core/once.py). Returns a dict of what it found.
+ * benchmarks/native_core/once.py). Returns a dict of what it found. Optionally (lo, hi,
+ * verify_chain, raw_lines) one share of it, split by event id over processes
+ * (benchmarks/native_core/split.py); without them it is the whole of it.
  * Measuring instruments only (see benchmarks/native_core/__init__.py); nothing of it ships.
  */
 #define PY_SSIZE_T_CLEAN
@@ -193,7 +195,15 @@ static PyObject *step(PyObject *self, PyObject *args) {
  * BINARY order of UTF-8 text is Python's code-point order of str. Both passes run in one read
  * transaction, so they see one snapshot. The GIL is held throughout: rows off the fast path
  * become Python objects as they come, and a row whose columns have types an event row is not
- * written with gets its event_line from Python (odd_line), so its TypeError is Python's. */
+ * written with gets its event_line from Python (odd_line), so its TypeError is Python's.
+ *
+ * Split by event id (NativeVerifySplit), each process calls once with its range [lo, hi) of ids
+ * (str; None: unbounded on that side) and an events statement that selects that range through
+ * its :lo and :hi parameters: it still reads every entry, but keeps slots (and orphans) only for
+ * ids in its range — in_range applies the statement's own order, so an id is one range's — and
+ * scans only its range's rows. One process verifies the chain (verify_chain); the others only
+ * read the entries. With raw_lines each intake's group is its rows' 32-byte event_line digests
+ * in id order, which the parent feeds, range after range, into the intake's one SHA-256. */
 
 /* EVENT_REASONS (gridpoints.schema); the first three are _FULL_QUANTITY's, the fast path's. */
 static const char *const EVENT_REASON_NAMES[] = {"rule", "cap", "correction", "limit", "derived"};
@@ -503,6 +513,13 @@ static int event_line_py(sqlite3_stmt *row, const char *status, PyObject *odd_li
     return 1;
 }
 
+/* A bound of an event-id range: UTF-8 text (the events' ids are text), or none. */
+typedef struct {
+    int present;
+    const char *bytes; /* the str argument's own UTF-8, alive for the call */
+    size_t len;
+} Bound;
+
 typedef struct {
     sqlite3 *db;
     sqlite3_stmt *entries, *events, *intakes;
@@ -514,7 +531,38 @@ typedef struct {
     long long *counts;
     unsigned char *present; /* intake seq → whether the intakes table has it */
     PyObject *result;       /* the dict returned */
+    /* Split by event id (NativeVerifySplit): slots and event rows only for ids in [lo, hi)
+     * (no bound: the whole table); verify_chain 0: the entries are only read, no chain, no
+     * decision entries, versions or anchors; lines (raw lines asked): per intake seq, its rows'
+     * event_line digests in id order instead of a digest, as SHA-256 cannot be merged. */
+    Bound lo, hi;
+    int verify_chain;
+    Text *lines;
+    Py_ssize_t line_count;
 } Once;
+
+/* An id against a text bound in SQLite's order of the events' primary key (BINARY): NULL and
+ * numbers before any text, BLOBs after it, text by its bytes with a prefix first. */
+static int compare_to_bound(int type, const void *bytes, size_t len, const Bound *bound) {
+    if (type != SQLITE_TEXT) return type == SQLITE_BLOB ? 1 : -1;
+    int order = memcmp(bytes, bound->bytes, len < bound->len ? len : bound->len);
+    if (order) return order;
+    return len < bound->len ? -1 : len > bound->len;
+}
+
+/* Whether an event id lies in this pass's range [lo, hi): the events statement's own test. */
+static int in_range(const Once *once, int type, const void *bytes, size_t len) {
+    return (!once->lo.present || compare_to_bound(type, bytes, len, &once->lo) >= 0) &&
+           (!once->hi.present || compare_to_bound(type, bytes, len, &once->hi) < 0);
+}
+
+static int column_in_range(const Once *once, sqlite3_stmt *row, int column) {
+    if (!once->lo.present && !once->hi.present) return 1;
+    int type;
+    size_t len;
+    const void *value = column_value(row, column, &type, &len);
+    return in_range(once, type, value, len);
+}
 
 static void once_free(Once *once) {
     sqlite3_finalize(once->entries);
@@ -530,6 +578,8 @@ static void once_free(Once *once) {
     free(once->digests);
     free(once->counts);
     free(once->present);
+    for (Py_ssize_t seq = 0; once->lines && seq <= once->line_count; seq++) free(once->lines[seq].data);
+    free(once->lines);
 }
 
 static int set_item(PyObject *dict, const char *key, PyObject *value) {
@@ -572,10 +622,12 @@ static int read_entries(Once *once, Py_ssize_t anchor_count) {
     int status, failed = 0;
     while (!failed && (status = sqlite3_step(once->entries)) == SQLITE_ROW) {
         sqlite3_stmt *row = once->entries;
-        int verdict = chain_row(row, expected, prev, &once->text);
+        int verdict = once->verify_chain ? chain_row(row, expected, prev, &once->text) : 0;
         if (verdict < 0) { PyErr_NoMemory(); failed = 1; break; }
         if (verdict > 0) { bad = expected; break; }
-        if (is_text(row, 13, "decision")) {
+        if (!once->verify_chain) {
+            /* Only read: the chain and what verify notes on the way are another pass's. */
+        } else if (is_text(row, 13, "decision")) {
             failed = append_new(decisions, Py_BuildValue("(LN)", expected, py_column(row, 12))) < 0;
         } else {
             int changed = 0;
@@ -598,7 +650,7 @@ static int read_entries(Once *once, Py_ssize_t anchor_count) {
                                                                       py_column(row, 11), py_column(row, 12))) < 0;
             }
         }
-        while (!failed && next_anchor < anchor_count && once->anchors[next_anchor] <= expected) {
+        while (!failed && once->verify_chain && next_anchor < anchor_count && once->anchors[next_anchor] <= expected) {
             if (once->anchors[next_anchor] == expected) {
                 PyObject *key = PyLong_FromLongLong(expected), *value = PyUnicode_FromStringAndSize(prev, 64);
                 failed = !key || !value || PyDict_SetItem(anchored, key, value) < 0;
@@ -608,7 +660,7 @@ static int read_entries(Once *once, Py_ssize_t anchor_count) {
             next_anchor += 1;
         }
         int reason = failed ? -1 : reason_index(row, 13);
-        if (reason >= 0) {
+        if (reason >= 0 && column_in_range(once, row, 2)) {
             /* An own entry of its event (EVENT_REASONS): its slot, its first entry, its awards. */
             if (sqlite3_column_type(row, 2) != SQLITE_TEXT) {
                 /* No TEXT id of an event row equals it: Store.event_bindings gives it as an event
@@ -656,6 +708,7 @@ static int note_decided(Once *once, PyObject *decided) {
         const char *id = PyUnicode_AsUTF8AndSize(key, &len);
         const char *status = PyUnicode_AsUTF8(value);
         if (!id || !status) return -1;
+        if (!in_range(once, SQLITE_TEXT, id, (size_t)len)) continue;
         Slot *slot;
         if (events_find(&once->table, id, (size_t)len, 1, &slot, NULL) < 0) { PyErr_NoMemory(); return -1; }
         slot->intake_status = strcmp(status, "held") == 0 ? HELD_AT_INTAKE : BOOKED_AT_INTAKE;
@@ -685,6 +738,11 @@ static int read_intakes(Once *once, Py_ssize_t *count) {
     once->digests = malloc(((size_t)n + 1) * sizeof(SHA256_CTX));
     once->counts = calloc((size_t)n + 1, sizeof(long long));
     if (!once->present || !once->digests || !once->counts) { PyErr_NoMemory(); return -1; }
+    if (once->line_count < 0) {
+        once->lines = calloc((size_t)n + 1, sizeof(Text));
+        if (!once->lines) { PyErr_NoMemory(); return -1; }
+        once->line_count = n;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *seq = PyTuple_GET_ITEM(PyList_GET_ITEM(rows, i), 0);
         long long value = PyLong_Check(seq) ? PyLong_AsLongLong(seq) : -1;
@@ -754,10 +812,13 @@ static int read_events(Once *once, Py_ssize_t intakes, PyObject *odd_line) {
                 hashed = event_id ? event_line_py(row, at_intake, odd_line, event_id, &wrong_type, line) : -1;
             }
             failed = hashed < 0;
-            if (hashed > 0) {
+            if (hashed > 0 && once->lines) {
+                failed = text_add(&once->lines[seq], line, 32) < 0;
+                if (failed) PyErr_NoMemory();
+            } else if (hashed > 0) {
                 SHA256_Update(&once->digests[seq], line, 32);
-                once->counts[seq] += 1;
             }
+            once->counts[seq] += hashed > 0;
         }
         Py_XDECREF(event_id);
     }
@@ -775,7 +836,12 @@ static int read_events(Once *once, Py_ssize_t intakes, PyObject *odd_line) {
     if (!failed) {
         PyObject *groups = PyList_New(0);
         failed = set_item(result, "intake_groups", Py_XNewRef(groups)) < 0;
-        for (Py_ssize_t seq = 1; !failed && seq <= intakes; seq++) {
+        for (Py_ssize_t seq = 1; !failed && seq <= intakes && once->lines; seq++) {
+            Text *lines = &once->lines[seq];
+            failed = append_new(groups, Py_BuildValue("(Ly#)", once->counts[seq], lines->data ? lines->data : "",
+                                                      (Py_ssize_t)lines->len)) < 0;
+        }
+        for (Py_ssize_t seq = 1; !failed && seq <= intakes && !once->lines; seq++) {
             unsigned char digest[32];
             char text[64];
             SHA256_Final(digest, &once->digests[seq]);
@@ -798,13 +864,48 @@ static double seconds_now(void) {
     return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
+/* A bound given as str (None: none). */
+static int parse_bound(PyObject *value, Bound *bound) {
+    if (value == Py_None) return 0;
+    Py_ssize_t len;
+    const char *bytes = PyUnicode_Check(value) ? PyUnicode_AsUTF8AndSize(value, &len) : NULL;
+    if (!bytes) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "an event-id bound must be str or None");
+        return -1;
+    }
+    *bound = (Bound){.present = 1, .bytes = bytes, .len = (size_t)len};
+    return 0;
+}
+
+/* A bound into the events statement's parameter `name`, which it must have exactly when the
+ * bound is given (so a range cannot be half applied). */
+static int bind_bound(Once *once, const char *name, const Bound *bound) {
+    int index = sqlite3_bind_parameter_index(once->events, name);
+    if (!bound->present && !index) return 0;
+    if (!bound->present || !index) {
+        PyErr_Format(PyExc_ValueError, "the events statement %s %s, but the range %s that bound", index ? "has" : "lacks",
+                     name, bound->present ? "gives" : "lacks");
+        return -1;
+    }
+    if (bound->len > INT32_MAX ||
+        sqlite3_bind_text(once->events, index, bound->bytes, (int)bound->len, SQLITE_STATIC) != SQLITE_OK) {
+        PyErr_Format(PyExc_ValueError, "cannot bind %s: %s", name, sqlite3_errmsg(once->db));
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *once(PyObject *self, PyObject *args) {
     const char *path, *entries_sql, *events_sql, *intakes_sql;
-    PyObject *decided, *anchor_list, *odd_line;
-    if (!PyArg_ParseTuple(args, "ssssO!O!O", &path, &entries_sql, &events_sql, &intakes_sql, &PyDict_Type, &decided,
-                          &PyList_Type, &anchor_list, &odd_line))
+    PyObject *decided, *anchor_list, *odd_line, *lo = Py_None, *hi = Py_None;
+    int verify_chain = 1, raw_lines = 0;
+    if (!PyArg_ParseTuple(args, "ssssO!O!O|OOpp", &path, &entries_sql, &events_sql, &intakes_sql, &PyDict_Type, &decided,
+                          &PyList_Type, &anchor_list, &odd_line, &lo, &hi, &verify_chain, &raw_lines))
         return NULL;
     Once run = {0};
+    if (parse_bound(lo, &run.lo) < 0 || parse_bound(hi, &run.hi) < 0) return NULL;
+    run.verify_chain = verify_chain;
+    run.line_count = raw_lines ? -1 : 0; /* -1: read_intakes makes the lines */
     run.result = PyDict_New();
     if (!run.result) return NULL;
     Py_ssize_t anchor_count = PyList_GET_SIZE(anchor_list), intakes = 0;
@@ -821,6 +922,7 @@ static PyObject *once(PyObject *self, PyObject *args) {
     if (prepare(&run, entries_sql, &run.entries, "entries") < 0 || prepare(&run, events_sql, &run.events, "events") < 0 ||
         prepare(&run, intakes_sql, &run.intakes, "intakes") < 0)
         goto fail;
+    if (bind_bound(&run, ":lo", &run.lo) < 0 || bind_bound(&run, ":hi", &run.hi) < 0) goto fail;
     if (sqlite3_exec(run.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
         PyErr_Format(PyExc_OSError, "cannot begin a read transaction: %s", sqlite3_errmsg(run.db));
         goto fail;
@@ -839,6 +941,7 @@ static PyObject *once(PyObject *self, PyObject *args) {
         goto fail;
     size_t table_bytes = run.table.capacity * sizeof(Slot) + run.table.arena.cap;
     size_t intake_bytes = (size_t)intakes * (sizeof(SHA256_CTX) + sizeof(long long) + 1);
+    for (Py_ssize_t seq = 1; run.lines && seq <= intakes; seq++) intake_bytes += run.lines[seq].cap;
     if (set_item(run.result, "table_bytes", PyLong_FromSize_t(table_bytes)) < 0 ||
         set_item(run.result, "table_events", PyLong_FromSize_t(run.table.used)) < 0 ||
         set_item(run.result, "intake_bytes", PyLong_FromSize_t(intake_bytes)) < 0)
