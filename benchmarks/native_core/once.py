@@ -19,9 +19,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 from benchmarks.native_core.compiling import build
-from gridpoints.ledger.bindings import EntryFacts, check_bindings, close_mismatch, event_acts
+from gridpoints.ledger.bindings import EntryFacts, check_bindings, event_acts
 from gridpoints.ledger.broken import Broken
-from gridpoints.ledger.chain import Verification
+from gridpoints.ledger.chain import Verification, close_anchors
 from gridpoints.ledger.decisions import decision_digest
 from gridpoints.ledger.intake_check import _status_at_intake
 from gridpoints.schema import EVENT_COLUMNS, GENESIS, DecisionRow, EntryValues, EventBinding, PeriodCloseRow
@@ -91,15 +91,9 @@ def read_known(store: SQLiteStore) -> Known | Verification:
     is the answer already."""
     decisions = {row.seq: row for row in store.decision_rows()}
     anchors: dict[int, tuple[str, str]] = {}
-    for close in store.period_closes():
-        problem = close_mismatch(close, decisions.get(close.decision_seq))
-        if problem:
-            return Verification(
-                False, 0, close.decision_seq if type(close.decision_seq) is int else None,
-                f"the close of {close.period} does not match its decision: {problem}",
-                table="period_closes", row=str(close.period),
-            )  # fmt: skip
-        anchors.setdefault(close.head_seq, (close.head_hash, f"the close of {close.period}"))
+    broken_close = close_anchors(store.period_closes(), decisions, anchors)
+    if broken_close is not None:
+        return broken_close
     acts = event_acts(decisions.values())
     at_intake = {event_id: str(_status_at_intake(None, decided)) for event_id, decided in acts.items()}
     return Known(decisions, anchors, at_intake)
