@@ -19,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -27,6 +27,9 @@ import gridpoints as gp
 from benchmarks.baselines import ledger_shaped_rows, naive_scores, peer_scorers
 from benchmarks.workload import SHANGHAI, make_engine
 from gridpoints.demo import demo_members
+
+if TYPE_CHECKING:
+    from benchmarks.native_core import SkeletonResult
 
 __all__ = [
     "DENSE_EVENTS", "DENSE_SCENARIOS", "ORDERS", "PLAIN_INDEX", "PLAIN_TABLE", "DenseWorkload", "drop_schema",
@@ -186,11 +189,15 @@ def _native(opts: argparse.Namespace, timed: Timer, store: str | None) -> Result
         event_line(row)
     lines = time.perf_counter() - started
     return {
-        **result, "accepted": len(outcome.accepted), "held": 0, "rejected": len(outcome.rejected),
-        "duplicates": len(outcome.duplicates), "entries": outcome.entries,
+        **result, **_skeleton_outcomes(outcome),
         "native_seconds": round(skeleton.native_seconds, 3), "append_seconds": round(skeleton.append_seconds, 3),
         "commit_seconds": round(skeleton.commit_seconds, 3), "intake_lines_seconds": round(lines, 3),
     }  # fmt: skip
+
+
+def _skeleton_outcomes(outcome: SkeletonResult) -> Result:
+    return {"accepted": len(outcome.accepted), "held": 0, "rejected": len(outcome.rejected),
+            "duplicates": len(outcome.duplicates), "entries": outcome.entries}  # fmt: skip
 
 
 def dense_native(opts: argparse.Namespace, timed: Timer) -> Result:
@@ -202,6 +209,37 @@ def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The native-core skeleton on a new SQLite file, one transaction (see ``_native``)."""
     _remove_database(opts.db)
     return _native(opts, timed, opts.db)
+
+
+def dense_native_writer(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The native-core skeleton on a new SQLite file, one call, checks off, its rows written by
+    the native writer (benchmarks/native_core, ``NativeWriter``) with late indexes: the store's
+    secondary indexes dropped before the rows and created after them, in the same transaction.
+    ``native_seconds`` is the C pass, ``sort_seconds`` the event rows sorted into the judging
+    order (member, time), ``writer_seconds`` the writer's whole write; inside it
+    ``writer_insert_seconds`` binding and inserting the rows (each event row's intake line hashed),
+    ``writer_intake_seconds`` the intake row, ``writer_index_seconds`` the indexes dropped and
+    created, ``writer_commit_seconds`` the commit."""
+    from benchmarks.native_core import NativeSkeleton, NativeWriter, build
+
+    _remove_database(opts.db)
+    try:
+        module, writer_module = build(), build("writer")
+    except RuntimeError as error:
+        return {"skipped": f"the native skeleton or writer cannot be built here: {str(error).splitlines()[0]}"}
+    engine, events = _workload(opts).booked_by(opts.db, checks=False)
+    skeleton, writer = NativeSkeleton(engine, module), NativeWriter(opts.db, writer_module)
+    result, outcome = timed("events", lambda: skeleton.ingest(events, writer, late_indexes=True), lambda _: len(events))
+    engine.close()
+    write = skeleton.last_write
+    assert write is not None  # the call went through the writer
+    return {
+        **result, **_skeleton_outcomes(outcome),
+        "native_seconds": round(skeleton.native_seconds, 3), "sort_seconds": round(skeleton.sort_seconds, 3),
+        "writer_seconds": round(skeleton.write_seconds, 3), "writer_insert_seconds": round(write.inserts, 3),
+        "writer_intake_seconds": round(write.intake, 3), "writer_index_seconds": round(write.indexes, 3),
+        "writer_commit_seconds": round(write.commit, 3),
+    }  # fmt: skip
 
 
 def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
@@ -382,6 +420,7 @@ DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
     "dense-nochecks": dense_nochecks,
     "dense-native": dense_native,
     "dense-native-sqlite": dense_native_sqlite,
+    "dense-native-writer": dense_native_writer,
     "dense-native-verify": dense_native_verify,
     "dense-sqlite": dense_sqlite,
     "dense-postgres": dense_postgres,

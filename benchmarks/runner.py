@@ -166,6 +166,23 @@ def _native_line(native: Result, naive: Result, peer: Result | None) -> str:
     )
 
 
+def _native_writer_line(written: Result, floor: Result) -> str:
+    """How the skeleton with its rows written natively (a trial) stands against the SQLite floor."""
+    per_event = {
+        k: 1e6 * float(written[k]) / written["count"]
+        for k in ("native_seconds", "sort_seconds", "writer_seconds", "writer_insert_seconds",
+                  "writer_intake_seconds", "writer_index_seconds", "writer_commit_seconds")
+    }  # fmt: skip
+    return (
+        f"Native-core skeleton + native writer on SQLite (trial, checks off, late indexes): "
+        f"{_per(written) / _per(floor):,.2f}× the raw executemany floor; µs/event: its C pass "
+        f"{per_event['native_seconds']:.2f}, the event rows sorted {per_event['sort_seconds']:.2f}, the writer "
+        f"{per_event['writer_seconds']:.2f} (rows {per_event['writer_insert_seconds']:.2f}, intake row "
+        f"{per_event['writer_intake_seconds']:.2f}, indexes {per_event['writer_index_seconds']:.2f}, commit "
+        f"{per_event['writer_commit_seconds']:.2f})."
+    )
+
+
 def _native_verify_line(native: Result) -> str:
     """What verify()'s reads cost in C (a trial): the bound any verify making them has."""
     entries = native["count"]
@@ -262,6 +279,9 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
             f"{1e6 * float(native_sqlite['append_seconds']) / native_sqlite['count']:.2f}, commit "
             f"{1e6 * float(native_sqlite['commit_seconds']) / native_sqlite['count']:.2f}."
         )
+    native_writer = results.get("dense-native-writer")
+    if native_writer and "skipped" not in native_writer and floor:
+        lines.append(_native_writer_line(native_writer, floor))
     if report and scorecard and float(report["seconds"]):
         ratio = float(scorecard["seconds"]) / float(report["seconds"])
         lines.append(f"Monthly report under the scorecard vs the standard rule set: {ratio:,.2f}× the time.")
@@ -439,6 +459,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("dense-native-sqlite", "dense-native-sqlite",
              "dense: native-core skeleton (trial), SQLite, random, checks off (1 call)", workload,
              dense(n, "random", "--db", os.path.join(tmp, "native.db"))),
+            ("dense-native-writer", "dense-native-writer",
+             "dense: native-core skeleton + native writer (trial), SQLite, random, checks off, late indexes (1 call)",
+             workload, dense(n, "random", "--db", os.path.join(tmp, "writer.db"))),
             ("dense-verify", "verify", "dense: verify() of that SQLite ledger", workload, ["--db", dense_db]),
             ("dense-native-verify", "dense-native-verify",
              "dense: verify()'s reads of that ledger in C (trial: chain verified, bindings and intakes stepped; "

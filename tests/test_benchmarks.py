@@ -26,7 +26,8 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
 DENSE = [
     "dense-naive", "dense-peer", "dense-random", "dense-nochecks", "dense-native", "dense-native-4n", "dense-time",
     "dense-member", "dense-random-n4", "dense-random-4n",
-    "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-verify", "dense-native-verify",
+    "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-native-writer", "dense-verify",
+    "dense-native-verify",
     "dense-raw-postgres", "dense-postgres",
 ]  # fmt: skip
 
@@ -182,6 +183,11 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
         assert results["dense-native-sqlite"]["entries"] == native["entries"]
         assert "Native-core skeleton on SQLite" in done.stdout and "Native-core skeleton at 4N ÷ at N" in done.stdout
         assert results["dense-native-4n"]["count"] == 1600
+        written = results["dense-native-writer"]
+        assert [written[k] for k in ("accepted", "rejected", "entries")] == [
+            nochecks[k] for k in ("accepted", "rejected", "entries")
+        ]
+        assert written["writer_seconds"] > 0 and "Native-core skeleton + native writer on SQLite" in done.stdout
     native_verify = results["dense-native-verify"]
     if "skipped" not in native_verify:
         assert native_verify["count"] == results["dense-sqlite"]["entries"]

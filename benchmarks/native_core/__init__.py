@@ -9,6 +9,10 @@ versions, conditions other than string equality, quantity bounds, members with j
 dates, closed months; late reports, ratings and decimal quantities are refused per event. For that
 subset it books byte for byte what ``engine.ingest`` books (``tests/test_native_core.py``).
 
+``writer.c`` (``NativeWriter``) is the same trial for the SQLite store's writes: the rows the
+skeleton stages, their intake lines and intake row, written natively (``NativeSkeleton.ingest``
+with ``writer=``).
+
 ``verify.c`` (``NativeVerify``) is the same trial for ``verify()``: the chain pass in C over a
 SQLite ledger, and each of verify's other statements stepped in C with no check made — what
 verify's reads cost without a Python object per row. ``NativeVerifyOnce`` verifies reading each
@@ -24,5 +28,9 @@ from benchmarks.native_core.once import NativeVerifyOnce
 from benchmarks.native_core.skeleton import NativeSkeleton, SkeletonResult
 from benchmarks.native_core.split import NativeVerifySplit
 from benchmarks.native_core.verify import NativeVerify
+from benchmarks.native_core.writer import NativeWriter, WriteSeconds
 
-__all__ = ["NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit", "SkeletonResult", "build"]
+__all__ = [
+    "NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit", "NativeWriter", "SkeletonResult",
+    "WriteSeconds", "build",
+]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Compile a native-core instrument (``skeleton.c``, ``verify.c``) on demand and import it."""
+"""Compile a native-core instrument (``skeleton.c``, ``verify.c``, ``writer.c``) on demand and import it."""
 
 from __future__ import annotations
 
@@ -15,23 +15,26 @@ from types import ModuleType
 __all__ = ["build"]
 
 _HERE = Path(__file__).parent
-#: The two instruments: source file, module name, libraries it links.
+#: The instruments: source file, module name, libraries it links.
 _MODULES = {
     "skeleton": ("skeleton.c", "_gp_native_skeleton", ["-lcrypto"]),
     "verify": ("verify.c", "_gp_native_verify", ["-lsqlite3", "-lcrypto"]),
+    "writer": ("writer.c", "_gp_native_writer", ["-lsqlite3", "-lcrypto"]),
 }
 
 
 def build(name: str = "skeleton", directory: Path | None = None) -> ModuleType:
-    """Compile the instrument ``name`` (``skeleton`` or ``verify``; once per source text) and
-    import it.
+    """Compile the instrument ``name`` (``skeleton``, ``verify`` or ``writer``; once per source
+    text, the shared headers' included) and import it.
 
     Raises ``RuntimeError`` with the compiler's output when it cannot be built (no compiler, no
     OpenSSL or SQLite headers).
     """
     filename, module_name, libraries = _MODULES[name]
     source = _HERE / filename
-    tag = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    # The headers are hashed with the source: a change to one of them must rebuild.
+    texts = [source.read_bytes(), *(header.read_bytes() for header in sorted(_HERE.glob("*.h")))]
+    tag = hashlib.sha256(b"".join(texts)).hexdigest()[:12]
     directory = directory or Path(tempfile.gettempdir()) / f"gridpoints-native-{name}-{tag}"
     target = directory / f"{module_name}{sysconfig.get_config_var('EXT_SUFFIX')}"
     if not target.exists():

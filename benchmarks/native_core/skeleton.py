@@ -1,5 +1,6 @@
 """``NativeSkeleton``: ``skeleton.c`` set up for an engine, booking a call's events into its
-store as ``engine.ingest`` would (the subset the package docstring names)."""
+store as ``engine.ingest`` would (the subset the package docstring names) — through the store's
+Python transaction, or, on a SQLite store, through ``writer.c`` (``NativeWriter``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from types import ModuleType
 from typing import Any
 
@@ -14,17 +16,21 @@ import attrs
 
 import gridpoints as gp
 from benchmarks.native_core.compiling import build
+from benchmarks.native_core.writer import NativeWriter, WriteSeconds
 from gridpoints._decimal import award_cents, canonical
 from gridpoints.ingest._call import Call
 from gridpoints.ingest.pipeline import FUTURE_TOLERANCE
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import canonical_attributes
 from gridpoints.ratings import RATING_KIND
+from gridpoints.stores.sqlite import SQLiteStore
 
 __all__ = ["NativeSkeleton", "SkeletonResult"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+#: The order the pipeline's judging writes event rows in: by member, then instant, then id.
+_JUDGING_ORDER = itemgetter(1, 3, 0)
 
 
 @attrs.frozen
@@ -80,6 +86,10 @@ class NativeSkeleton:
         #: store does with them).
         self.native_seconds = self.append_seconds = self.commit_seconds = 0.0
         self.last_rows: list[tuple[object, ...]] = []
+        #: Of the last ``ingest`` through a native writer: seconds sorting the event rows into
+        #: the judging order, seconds in the writer's ``write``, and where that time went.
+        self.sort_seconds = self.write_seconds = 0.0
+        self.last_write: WriteSeconds | None = None
         self._meta = [(r.id, version.ruleset.id, version.ruleset.version, version.digest) for r in self._rules]
 
     def _tail(self, member_id: str, rule_index: int, month: str, quantity: int) -> tuple[int, str, str, str]:
@@ -94,16 +104,33 @@ class NativeSkeleton:
         ruleset = version.ruleset
         return cents, *texts, entry_tail(cents, *texts, rule.id, ruleset.id, ruleset.version, version.digest)
 
-    def ingest(self, events: Iterable[gp.Event]) -> SkeletonResult:
-        """Book ``events`` in one transaction of the engine's store, as ``engine.ingest`` would."""
-        events = list(events)
-        pipeline = self._pipeline
-        deadline = (pipeline.clock() + FUTURE_TOLERANCE - _EPOCH) // _MICROSECOND
+    def _deadline_and_members(self) -> tuple[int, dict[str, None]]:
+        """The call's future limit (µs since the epoch) and the engine's member ids."""
+        deadline = (self._pipeline.clock() + FUTURE_TOLERANCE - _EPOCH) // _MICROSECOND
         members: dict[str, None] = {}
         for member in self._engine.members:
             if member.joined is not None or member.left is not None:
                 raise NotImplementedError(f"member {member.id}: the skeleton checks no joined/left dates")
             members[member.id] = None
+        return deadline, members
+
+    def ingest(
+        self, events: Iterable[gp.Event], writer: NativeWriter | None = None, *, late_indexes: bool = False
+    ) -> SkeletonResult:
+        """Book ``events`` in one transaction of the engine's store, as ``engine.ingest`` would.
+
+        With ``writer`` (a ``NativeWriter`` on the engine's SQLite file) the rows go to it
+        instead of the store's Python transaction, the event rows in the pipeline's judging order
+        (by member, then time): the store's transaction only reads what the C pass needs (the
+        call's ids it knows, the chain head, closed months) and the intake head, and ends; the
+        writer writes in a transaction of its own and refuses if either head moved meanwhile.
+        ``late_indexes`` is the writer's (see ``NativeWriter.write``).
+        """
+        if writer is not None:
+            return self._ingest_written(list(events), writer, late_indexes)
+        events = list(events)
+        pipeline = self._pipeline
+        deadline, members = self._deadline_and_members()
         with self._engine.store.transaction() as tx:
             call = Call(tx)  # the pipeline's own call state: head, closed months, chunked writes
             if call.closed:
@@ -121,9 +148,40 @@ class NativeSkeleton:
             t2 = time.perf_counter()
         t3 = time.perf_counter()
         self.native_seconds, self.append_seconds, self.commit_seconds = t1 - t0, t2 - t1, t3 - t2
-        return SkeletonResult(
-            accepted=tuple(event_id for _, event_id in accepted),
-            duplicates=tuple(event_id for _, event_id in duplicates),
-            rejected=tuple((index, event_id, code) for index, event_id, code, _ in rejected),
-            entries=len(entries),
-        )
+        return _result(entries, accepted, rejected, duplicates)
+
+    def _ingest_written(self, events: list[gp.Event], writer: NativeWriter, late_indexes: bool) -> SkeletonResult:
+        store = self._engine.store
+        if not isinstance(store, SQLiteStore) or store.path != writer.path:
+            raise ValueError("the native writer writes to the engine's own SQLite file")
+        deadline, members = self._deadline_and_members()
+        with store.transaction() as tx:
+            call = Call(tx)
+            if call.closed:
+                raise NotImplementedError("the skeleton books into no closed month")
+            stored = tx.lookup(list({e.id for e in events}))
+            # Read under the store's write lock: both heads are the ones ``stored`` goes with.
+            chain_head, (_, intake_head) = (call.seq, call.prev), writer.heads()
+        t0 = time.perf_counter()
+        entries, rows, accepted, rejected, duplicates, _, _ = self._module.run(
+            events, stored, members, self._kinds, self._meta, self._pipeline.tz, deadline, chain_head[0],
+            chain_head[1], self._tail, canonical_attributes,
+        )  # fmt: skip
+        t1 = time.perf_counter()
+        rows.sort(key=_JUDGING_ORDER)
+        t2 = time.perf_counter()
+        self.last_write = writer.write(entries, rows, chain_head, intake_head, late_indexes=late_indexes)
+        t3 = time.perf_counter()
+        self.last_rows = rows
+        self.native_seconds, self.sort_seconds, self.write_seconds = t1 - t0, t2 - t1, t3 - t2
+        return _result(entries, accepted, rejected, duplicates)
+
+
+def _result(entries: list[Any], accepted: list[Any], rejected: list[Any], duplicates: list[Any]) -> SkeletonResult:
+    """The C pass's lists as ``SkeletonResult`` says them."""
+    return SkeletonResult(
+        accepted=tuple(event_id for _, event_id in accepted),
+        duplicates=tuple(event_id for _, event_id in duplicates),
+        rejected=tuple((index, event_id, code) for index, event_id, code, _ in rejected),
+        entries=len(entries),
+    )
