@@ -1,9 +1,8 @@
 /* Helpers the native-core instruments share: a growable byte buffer (Text), decimal integers
  * written into it, SHA-256 digests as lowercase hex, a monotonic clock in seconds.
  *
- * Included by writer.c. (verify.c still has its own copies of Text, text_add, text_int and hex;
- * moving it onto this header is left to whoever edits verify.c next.) compiling.build() hashes
- * this header with each instrument's source, so a change here rebuilds them.
+ * Included by writer.c and verify.c. compiling.build() hashes this header with each instrument's
+ * source, so a change here rebuilds them.
  */
 #ifndef GRIDPOINTS_NATIVE_TEXT_H
 #define GRIDPOINTS_NATIVE_TEXT_H

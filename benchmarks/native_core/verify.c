@@ -22,37 +22,11 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} Text;
-
-static int text_add(Text *t, const void *bytes, size_t n) {
-    if (t->len + n > t->cap) {
-        size_t cap = t->cap ? t->cap : 512;
-        while (cap < t->len + n) cap *= 2;
-        char *grown = realloc(t->data, cap);
-        if (!grown) return -1;
-        t->data = grown;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, bytes, n);
-    t->len += n;
-    return 0;
-}
+#include "text.h"
 
 static int text_column(Text *t, sqlite3_stmt *row, int column) {
     const unsigned char *value = sqlite3_column_text(row, column);
     return text_add(t, value ? (const char *)value : "", (size_t)sqlite3_column_bytes(row, column));
-}
-
-static int text_int(Text *t, long long value) {
-    char digits[24];
-    char *end = digits + sizeof digits, *p = end;
-    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
-    do { *--p = (char)('0' + magnitude % 10); magnitude /= 10; } while (magnitude);
-    if (value < 0) *--p = '-';
-    return text_add(t, p, (size_t)(end - p));
 }
 
 /* Hundredths as gridpoints.ledger.chain.points_text writes them: 12345 → 123.45, -300 → -3.00. */
@@ -62,14 +36,6 @@ static int text_points(Text *t, long long cents) {
     if (text_int(t, (long long)(magnitude / 100)) < 0) return -1;
     char part[3] = {'.', (char)('0' + magnitude % 100 / 10), (char)('0' + magnitude % 10)};
     return text_add(t, part, 3);
-}
-
-static void hex(const unsigned char *digest, char *out) {
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = digits[digest[i] >> 4];
-        out[2 * i + 1] = digits[digest[i] & 15];
-    }
 }
 
 static sqlite3 *open_read_only_with(const char *path, int flags) {
@@ -856,12 +822,6 @@ static int read_events(Once *once, Py_ssize_t intakes, PyObject *odd_line) {
     Py_XDECREF(stray);
     Py_XDECREF(wrong_type);
     return failed ? -1 : 0;
-}
-
-static double seconds_now(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
 /* A bound given as str (None: none). */
