@@ -196,6 +196,7 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
         assert "Each table read once" in done.stdout
         assert native_verify["split_entries"] == native_verify["count"] and native_verify["split_workers"] == 2
         assert len(native_verify["split_share_seconds"]) == len(native_verify["split_in_turn_share_seconds"]) == 2
+        assert 0 <= native_verify["split_balanced_first_share"] <= 1 and "Balanced (the first range" in done.stdout
         assert "with 2 processes" in done.stdout
     assert results["dense-verify"]["count"] == results["dense-sqlite"]["entries"]
     for target in ("random order ÷ sorted by time", "µs/event at 4N ÷ at N", "raw COPY into a plain table"):

@@ -20,7 +20,7 @@ import pytest
 from benchmarks.dense import DenseWorkload
 from benchmarks.native_core import NativeVerifyOnce
 from benchmarks.native_core.once import EVENTS_IN_ID_ORDER
-from benchmarks.native_core.split import NativeVerifySplit, Range, events_between
+from benchmarks.native_core.split import NativeVerifySplit, Range, events_between, id_ranges
 from benchmarks.workload import make_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -258,6 +258,32 @@ def test_split_by_event_id_it_verifies_what_verify_verifies(
     assert len(split.ranges) == len(split.share_seconds) == workers and split.table_bytes > 0
     if workers > 1 and ledger != "unlogged_ledger":
         assert _intakes_across_ranges(path, split.ranges)
+
+
+@pytest.mark.parametrize("first_share", [0.0, 0.25, 0.7, 1.0])
+def test_a_first_share_cuts_that_fraction_off_for_the_first_range_and_the_split_still_verifies(
+    native_verify: ModuleType, dense_ledger: Path, first_share: float
+) -> None:
+    with sqlite3.connect(dense_ledger) as conn:
+        ids = [event_id for (event_id,) in conn.execute("SELECT event_id FROM events ORDER BY event_id")]
+    ranges = id_ranges(str(dense_ledger), 3, first_share)
+    held = [[i for i in ids if (lo is None or i >= lo) and (hi is None or i < hi)] for lo, hi in ranges]
+    assert sorted(i for share in held for i in share) == ids  # every id in exactly one range
+    if len(ranges) == 3:
+        assert len(held[0]) == round(len(ids) * first_share) and abs(len(held[1]) - len(held[2])) <= 1
+    else:  # a cut at the first or the last id is no cut above the one before it
+        assert first_share in (0.0, 1.0)
+    expected = _verify(dense_ledger)
+    got = NativeVerifySplit(str(dense_ledger), 3, native_verify, first_share=first_share).verify()
+    assert got.ok and got.entries == expected.entries
+
+
+def test_the_balanced_first_share_gives_every_process_the_same_modelled_work(native_verify: ModuleType) -> None:
+    split = NativeVerifySplit("unused.db", 2, native_verify)
+    # entries read 0.3 s; first share (chain 0.8 + half of 2.0) 2.1 s, second 1.3 s
+    share = split.balanced_first_share([(2.1, 0, 0), (1.3, 0, 0)], 0.3)
+    assert share == pytest.approx((2.0 - 0.8) / (2.0 * 2))
+    assert 0.3 + 0.8 + share * 2.0 == pytest.approx(0.3 + (1 - share) * 2.0)
 
 
 def test_a_range_of_the_events_is_read_as_a_range_of_their_primary_key_without_a_sort(rich_ledger: Path) -> None:

@@ -58,20 +58,21 @@ def events_between(lo: str | None, hi: str | None) -> str:
     return f"{EVENTS_SELECT}{where} ORDER BY event_id"
 
 
-def id_ranges(path: str, count: int) -> list[Range]:
-    """``count`` ranges of event ids cut at the ids at every (rows ÷ count)-th place in id order,
-    the first open below and the last open above, so together they hold every id whatever its
-    type. Fewer when a cut would not be a text id above the cut before it (fewer rows than
-    ranges, an id that is not UTF-8 text). The cuts only balance the work: read on a snapshot of
-    their own, they need not be the processes' snapshot."""
+def id_ranges(path: str, count: int, first_share: float | None = None) -> list[Range]:
+    """``count`` ranges of event ids cut at the ids at every (rows ÷ count)-th place in id order
+    — or, with ``first_share``, the first range that fraction of the rows and the others equal
+    parts of the rest — the first open below and the last open above, so together they hold
+    every id whatever its type. Fewer when a cut would not be a text id above the cut before it
+    (fewer rows than ranges, an id that is not UTF-8 text). The cuts only balance the work: read
+    on a snapshot of their own, they need not be the processes' snapshot."""
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         conn.text_factory = bytes  # an id that is not UTF-8 is no cut, rather than an error
         (rows,) = conn.execute("SELECT COUNT(*) FROM events").fetchone()
         cuts: list[str] = []
+        first = rows // count if first_share is None else round(rows * min(max(first_share, 0.0), 1.0))
         for share in range(1, count):
-            at = conn.execute(
-                "SELECT event_id FROM events ORDER BY event_id LIMIT 1 OFFSET ?", (share * rows // count,)
-            ).fetchone()
+            offset = first + (share - 1) * (rows - first) // max(count - 1, 1)
+            at = conn.execute("SELECT event_id FROM events ORDER BY event_id LIMIT 1 OFFSET ?", (offset,)).fetchone()
             try:
                 cut = at[0].decode() if at and type(at[0]) is bytes else None
             except UnicodeDecodeError:
@@ -144,11 +145,13 @@ class NativeVerifySplit:
     in range order ``share_seconds`` (its ``once`` call), ``entries_pass_seconds`` and
     ``events_pass_seconds``; ``table_bytes`` the processes' hash tables together."""
 
-    def __init__(self, path: str, workers: int = 2, module: ModuleType | None = None) -> None:
+    def __init__(
+        self, path: str, workers: int = 2, module: ModuleType | None = None, *, first_share: float | None = None
+    ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
         self._module = module or build("verify")
-        self.path, self.workers = path, workers
+        self.path, self.workers, self.first_share = path, workers, first_share
         self.ranges: list[Range] = []
         self.native_seconds = 0.0
         self.share_seconds: list[float] = []
@@ -162,7 +165,7 @@ class NativeVerifySplit:
             known = read_known(store)
             if isinstance(known, Verification):
                 return known
-            self.ranges = id_ranges(self.path, self.workers)
+            self.ranges = id_ranges(self.path, self.workers, self.first_share)
             started = time.perf_counter()
             founds = self._shares(known)
             self.native_seconds = time.perf_counter() - started
@@ -189,6 +192,24 @@ class NativeVerifySplit:
             _once_for(self._module, self.path, known, bounds, index == 0) for index, bounds in enumerate(self.ranges)
         ]
         return [(f["share_seconds"], f["entries_pass_seconds"], f["events_pass_seconds"]) for f in founds]
+
+    def balanced_first_share(self, in_turn: list[tuple[float, float, float]], entries_read: float) -> float:
+        """The first range's fraction of the ids that would give every process the same work,
+        from the last ``verify()``'s shares timed one after another (``shares_in_turn``) and what
+        reading the entries alone costs: each process reads every entry (``entries_read``); the
+        first also verifies the chain, which is its time beyond the others' at equal shares; the
+        rest (slots and events) divides with the ids."""
+        shares = [share for share, _, _ in in_turn]
+        if len(shares) < 2:
+            return 1.0
+        first_fraction = 1 / len(shares) if self.first_share is None else self.first_share
+        rest_fraction = (1 - first_fraction) / (len(shares) - 1)
+        per_fraction = max(shares[-1] - entries_read, 0.0) / rest_fraction  # slots and events of all ids
+        chain = shares[0] - entries_read - first_fraction * per_fraction
+        # first: entries_read + chain + f × per_fraction = entries_read + (1 - f) / (k - 1) × per_fraction
+        others = len(shares) - 1
+        share = (per_fraction / others - chain) / (per_fraction * (1 + 1 / others)) if per_fraction else 1 / len(shares)
+        return min(max(share, 0.0), 1.0)
 
     def entries_read_seconds(self) -> float:
         """What reading the entries alone costs, in this process: ``once`` without the chain over
