@@ -15,7 +15,11 @@ order), ``id``. ``floor`` is the harness's floor: one row per entry into a plain
 unique event id index. ``pg-floor``, ``pg-store:ORDER``, ``pg-bare:ORDER`` and ``pg-late:ORDER``
 are the same on PostgreSQL (``GRIDPOINTS_BENCH_POSTGRES``, default the local test server): ``COPY``
 into a new schema the PostgreSQL store created, as its ``append`` writes (``bare`` keeps the
-primary keys and unique constraints). Each variant prints µs per event of the workload.
+primary keys and unique constraints). ``merged:ORDER`` and ``pg-merged:ORDER`` write one row
+per event instead of two — a layout the store does not have: the entry's columns and the event
+row's in one table, a unique index on the event id as the rows go in, and the indexes the reads
+need (seq, the report sums, member and month and time, ref, held) created after. Each variant
+prints µs per event of the workload.
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ from gridpoints.schema import ENTRY_COLUMNS
 from gridpoints.stores.sql import EVENT_WRITE_COLUMNS
 from gridpoints.stores.sqlite import DEFAULT_CACHE_MIB, SQLiteStore
 
-__all__ = ["build", "main", "time_postgres_variant", "time_variant"]
+__all__ = [
+    "MERGED_AFTER", "MERGED_COLUMNS", "MERGED_KEY", "build", "main", "merged_rows", "merged_table",
+    "time_postgres_variant", "time_variant",
+]  # fmt: skip
 
 #: The store's indexes beyond its tables' primary keys (``bare:`` and ``late:`` drop them).
 SECONDARY_INDEXES = (
@@ -42,6 +49,46 @@ SECONDARY_INDEXES = (
 _ORDERS = ("member", "input", "id")
 
 Row = tuple[Any, ...]
+
+#: One row per event: the entry's columns, then the event row's own (a held event's entry columns
+#: empty). The unique event id index goes in with the rows, as the floor's; the rest after them.
+MERGED_COLUMNS = (
+    *ENTRY_COLUMNS, "occurred_us", "event_period", "status", "payload", "hold_check", "hold_reason", "hold_ref",
+    "intake_seq",
+)  # fmt: skip
+_MERGED_INTEGERS = frozenset({"seq", "points_cents", "occurred_us", "intake_seq"})
+MERGED_KEY = "CREATE UNIQUE INDEX merged_event ON merged (event_id)"
+MERGED_AFTER = (
+    "CREATE UNIQUE INDEX merged_seq ON merged (seq)",
+    "CREATE INDEX merged_period_member_kind ON merged (period, member_id, kind, points_cents)",
+    "CREATE INDEX merged_member_period_time ON merged (member_id, period, occurred_us)",
+    "CREATE INDEX merged_ref ON merged (ref) WHERE ref != ''",
+    "CREATE INDEX merged_held ON merged (status) WHERE status = 'held'",
+)
+
+
+def merged_table(integer: str) -> str:
+    """The one-row-per-event table, its whole numbers as ``integer`` (SQLite's or PostgreSQL's)."""
+    columns = ", ".join(f"{name} {integer if name in _MERGED_INTEGERS else 'TEXT'}" for name in MERGED_COLUMNS)
+    return f"CREATE TABLE merged ({columns})"
+
+
+def merged_rows(entries: Sequence[Row], events: Sequence[Row]) -> list[Row]:
+    """Each event row (in its order) with its entry in one row; refused when an event has more
+    than one entry (the one-row layout measured here has no place for the others)."""
+    by_event: dict[Any, Row] = {}
+    for entry in entries:
+        if by_event.setdefault(entry[2], entry) is not entry:
+            raise SystemExit(f"event {entry[2]!r} has more than one entry: the merged layout cannot hold it")
+    rows: list[Row] = []
+    for event in events:
+        event_id, member_id, kind, occurred_us, period, *rest = event
+        own = by_event.pop(event_id, None)
+        head = own if own is not None else (None, member_id, event_id, kind, *([None] * 13))
+        rows.append((*head, occurred_us, period, *rest))
+    if by_event:
+        raise SystemExit(f"{len(by_event)} entries have no event row: the merged layout cannot hold them")
+    return rows
 
 
 def _remove(path: str) -> None:
@@ -113,6 +160,27 @@ def time_variant(source: str, variant: str, scratch: str) -> str:
         conn.close()
         return f"floor: {seconds / events_in_workload * 1e6:.2f} µs/event ({len(entries):,} rows)"
     schema, _, order = variant.partition(":")
+    if schema == "merged" and order in _ORDERS:
+        entries, events = _rows(source, order)
+        rows = merged_rows(entries, events)
+        conn = sqlite3.connect(scratch, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA cache_size = -{DEFAULT_CACHE_MIB * 1024}")
+        conn.execute(merged_table("INTEGER"))
+        conn.execute(MERGED_KEY)
+
+        def write_merged() -> None:
+            conn.executemany(_insert("merged", MERGED_COLUMNS), rows)
+            for statement in MERGED_AFTER:
+                conn.execute(statement)
+
+        seconds = _timed(conn, write_merged)
+        conn.close()
+        return (
+            f"{variant}: {seconds / events_in_workload * 1e6:.2f} µs/event ({len(rows):,} rows, "
+            f"{len(MERGED_AFTER)} indexes created after)"
+        )
     if schema not in ("store", "bare", "late") or order not in _ORDERS:
         orders = ", ".join(_ORDERS)
         raise SystemExit(f"unknown variant {variant!r}: floor, store:ORDER, bare:ORDER or late:ORDER ({orders})")
@@ -159,7 +227,7 @@ def time_postgres_variant(source: str, variant: str) -> str:
     if url is None:
         return f"{variant}: skipped, no PostgreSQL server answers (GRIDPOINTS_BENCH_POSTGRES)"
     layout, _, order = variant.removeprefix("pg-").partition(":")
-    if variant != "pg-floor" and (layout not in ("store", "bare", "late") or order not in _ORDERS):
+    if variant != "pg-floor" and (layout not in ("store", "bare", "late", "merged") or order not in _ORDERS):
         raise SystemExit(f"unknown variant {variant!r}: pg-floor, pg-store:ORDER, pg-bare:ORDER or pg-late:ORDER")
     entries, events = _rows(source, order or "id")
     base = os.environ.get("GRIDPOINTS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -167,18 +235,25 @@ def time_postgres_variant(source: str, variant: str) -> str:
         with psycopg.connect(base) as conn:
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema_name)))
             conn.commit()
-        if variant != "pg-floor":
+        if variant != "pg-floor" and layout != "merged":
             PostgresStore(url).close()
         with psycopg.connect(base) as conn:
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema_name)))
+            created: list[str] = []
+            copies: list[tuple[str, Sequence[str], Sequence[Row]]]
             if variant == "pg-floor":
                 conn.execute(PLAIN_TABLE.replace("INTEGER", "BIGINT"))
                 conn.execute(PLAIN_INDEX)
-            created = _postgres_layout(conn, schema_name, layout) if variant != "pg-floor" else []
+                copies = [("plain", ENTRY_COLUMNS, entries)]
+            elif layout == "merged":
+                conn.execute(merged_table("BIGINT"))
+                conn.execute(MERGED_KEY)
+                created = list(MERGED_AFTER)
+                copies = [("merged", MERGED_COLUMNS, merged_rows(entries, events))]
+            else:
+                created = _postgres_layout(conn, schema_name, layout)
+                copies = [("entries", ENTRY_COLUMNS, entries), ("events", EVENT_WRITE_COLUMNS, events)]
             conn.commit()
-            copies = [("plain", ENTRY_COLUMNS, entries)] if variant == "pg-floor" else [
-                ("entries", ENTRY_COLUMNS, entries), ("events", EVENT_WRITE_COLUMNS, events)
-            ]  # fmt: skip
             started = time.perf_counter()
             with conn.cursor() as cursor:
                 for table, columns, rows in copies:

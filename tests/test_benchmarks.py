@@ -245,12 +245,14 @@ def test_the_store_rows_timer_writes_every_row_of_the_ledger_again(tmp_path: Pat
     for line in lines[1:-1]:
         assert line.endswith(f"({entries:,} entry rows, {events:,} event rows)"), line
     assert lines[-1].endswith(f"({entries:,} entry rows, {events:,} event rows, 6 indexes created after)"), lines[-1]
+    merged = _python("-m", "benchmarks.store_rows", "time", ledger, "merged:member").stdout.strip()
+    assert merged.startswith("merged:member: ") and merged.endswith(f"({events:,} rows, 5 indexes created after)")
     assert not os.path.exists(ledger + ".scratch")
     if os.environ.get("CI") == "true" or "skipped" not in _python(
         "-m", "benchmarks.store_rows", "time", ledger, "pg-floor"
     ).stdout:  # fmt: skip
-        variants = ["pg-floor", "pg-store:member", "pg-bare:member", "pg-late:member"]
+        variants = ["pg-floor", "pg-store:member", "pg-bare:member", "pg-late:member", "pg-merged:member"]
         lines = _python("-m", "benchmarks.store_rows", "time", ledger, *variants).stdout.splitlines()
-        assert [line.split(":")[0] for line in lines] == ["pg-floor", "pg-store", "pg-bare", "pg-late"], lines
+        assert [line.split(":")[0] for line in lines] == ["pg-floor", "pg-store", "pg-bare", "pg-late", "pg-merged"]
         assert all(f"({entries:,} entry rows" in line for line in lines), lines
         assert lines[-1].endswith("indexes created after)"), lines[-1]
