@@ -29,7 +29,8 @@ from benchmarks.workload import SHANGHAI, make_engine
 from gridpoints.demo import demo_members
 
 if TYPE_CHECKING:
-    from benchmarks.native_core import SkeletonResult
+    from benchmarks.native_core import NativeVerifyOnce, NativeVerifySplit, SkeletonResult
+    from gridpoints.ledger.chain import Verification
 
 __all__ = [
     "DENSE_EVENTS", "DENSE_SCENARIOS", "ORDERS", "PLAIN_INDEX", "PLAIN_TABLE", "DenseWorkload", "drop_schema",
@@ -286,11 +287,7 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     step("events")
     once = NativeVerifyOnce(opts.db, module)
     peak_before = _peak_rss_mb()
-    started = time.perf_counter()
-    verification = once.verify()
-    parts["once_seconds"] = time.perf_counter() - started
-    if not verification.ok:
-        raise SystemExit(f"the one-read verify found {opts.db} broken: {verification.problem}")
+    verification, parts["once_seconds"] = _verified(once, "the one-read verify", opts.db)
     once_figures: Result = {
         "once_entries": verification.entries, "once_native_seconds": round(once.native_seconds, 3),
         "once_entries_pass_seconds": round(once.entries_pass_seconds, 3),
@@ -300,11 +297,7 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
         "once_peak_rss_growth_mb": round(_peak_rss_mb() - peak_before, 1),
     }  # fmt: skip
     split = NativeVerifySplit(opts.db, 2, module)
-    started = time.perf_counter()
-    verification = split.verify()
-    split_seconds = time.perf_counter() - started
-    if not verification.ok:
-        raise SystemExit(f"the split verify found {opts.db} broken: {verification.problem}")
+    verification, split_seconds = _verified(split, "the split verify", opts.db)
     once_figures |= {
         "split_workers": len(split.ranges), "split_entries": verification.entries,
         "split_seconds": round(split_seconds, 3), "split_native_seconds": round(split.native_seconds, 3),
@@ -320,16 +313,23 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     # also verifies the chain), from the shares just timed one after another.
     first_share = split.balanced_first_share(in_turn, float(once_figures["split_entries_read_seconds"]))
     balanced = NativeVerifySplit(opts.db, 2, module, first_share=first_share)
-    started = time.perf_counter()
-    verification = balanced.verify()
-    balanced_seconds = time.perf_counter() - started
-    if not verification.ok:
-        raise SystemExit(f"the balanced split verify found {opts.db} broken: {verification.problem}")
+    _, balanced_seconds = _verified(balanced, "the balanced split verify", opts.db)
     once_figures |= {
         "split_balanced_first_share": round(first_share, 3), "split_balanced_seconds": round(balanced_seconds, 3),
         "split_balanced_share_seconds": [round(seconds, 3) for seconds in balanced.share_seconds],
     }  # fmt: skip
     return {**result, **{k: round(v, 3) if k.endswith("seconds") else v for k, v in parts.items()}, **once_figures}
+
+
+def _verified(verifier: NativeVerifyOnce | NativeVerifySplit, what: str, path: str) -> tuple[Verification, float]:
+    """``verifier.verify()`` timed; a ledger it finds broken ends the run (the harness measures
+    intact ledgers only)."""
+    started = time.perf_counter()
+    verification = verifier.verify()
+    seconds = time.perf_counter() - started
+    if not verification.ok:
+        raise SystemExit(f"{what} found {path} broken: {verification.problem}")
+    return verification, seconds
 
 
 def _peak_rss_mb() -> float:

@@ -19,6 +19,8 @@
 #include <openssl/sha.h>
 #include <string.h>
 
+#include "text.h"
+
 typedef struct {
     char *data;
     Py_ssize_t len;
@@ -61,10 +63,7 @@ static int buf_str(Buf *b, PyObject *text) {
 
 static int buf_int(Buf *b, long long value) {
     char digits[24];
-    char *end = digits + sizeof digits, *p = end;
-    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
-    do { *--p = (char)('0' + magnitude % 10); magnitude /= 10; } while (magnitude);
-    if (value < 0) *--p = '-';
+    char *end = digits + sizeof digits, *p = decimal_digits(value, end);
     return buf_bytes(b, p, end - p);
 }
 
@@ -249,14 +248,9 @@ static PyObject *day_and_month(PyObject *labels, PyObject *local) {
 }
 
 static PyObject *hex_text(const unsigned char *digest) {
-    static const char hex[] = "0123456789abcdef";
     PyObject *text = PyUnicode_New(64, 127);
     if (!text) return NULL;
-    char *out = PyUnicode_DATA(text);
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
+    hex(digest, PyUnicode_DATA(text));
     return text;
 }
 

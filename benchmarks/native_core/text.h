@@ -1,7 +1,8 @@
 /* Helpers the native-core instruments share: a growable byte buffer (Text), decimal integers
  * written into it, SHA-256 digests as lowercase hex, a monotonic clock in seconds.
  *
- * Included by writer.c and verify.c. compiling.build() hashes this header with each instrument's
+ * Included by skeleton.c, writer.c and verify.c (static inline: what one of them does not use
+ * costs it nothing). compiling.build() hashes this header with each instrument's
  * source, so a change here rebuilds them.
  */
 #ifndef GRIDPOINTS_NATIVE_TEXT_H
@@ -17,7 +18,7 @@ typedef struct {
 } Text;
 
 /* Append n bytes; -1 (nothing appended, no Python error set) when memory runs out. */
-static int text_add(Text *t, const void *bytes, size_t n) {
+static inline int text_add(Text *t, const void *bytes, size_t n) {
     if (t->len + n > t->cap) {
         size_t cap = t->cap ? t->cap : 512;
         while (cap < t->len + n) cap *= 2;
@@ -31,18 +32,25 @@ static int text_add(Text *t, const void *bytes, size_t n) {
     return 0;
 }
 
-/* A whole number as Python's str(int) writes it. */
-static int text_int(Text *t, long long value) {
-    char digits[24];
-    char *end = digits + sizeof digits, *p = end;
+/* A whole number as Python's str(int) writes it, written backwards ending at end (room for 21
+ * characters before it); returns where it starts. */
+static inline char *decimal_digits(long long value, char *end) {
+    char *p = end;
     unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
     do { *--p = (char)('0' + magnitude % 10); magnitude /= 10; } while (magnitude);
     if (value < 0) *--p = '-';
+    return p;
+}
+
+/* A whole number as Python's str(int) writes it. */
+static inline int text_int(Text *t, long long value) {
+    char digits[24];
+    char *end = digits + sizeof digits, *p = decimal_digits(value, end);
     return text_add(t, p, (size_t)(end - p));
 }
 
 /* A SHA-256 digest (32 bytes) as the 64 lowercase hex digits hashlib's hexdigest() gives. */
-static void hex(const unsigned char *digest, char *out) {
+static inline void hex(const unsigned char *digest, char *out) {
     static const char digits[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {
         out[2 * i] = digits[digest[i] >> 4];
@@ -50,7 +58,7 @@ static void hex(const unsigned char *digest, char *out) {
     }
 }
 
-static double seconds_now(void) {
+static inline double seconds_now(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
