@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -138,17 +138,25 @@ def test_the_instruction_counting_work_runs_the_skeleton(native: ModuleType) -> 
     main(["dense-native", "--events", "40"])
 
 
-@pytest.fixture(scope="module")
-def dense_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A SQLite ledger of 300 dense events (checks on: some held), booked in one call."""
-    path = tmp_path_factory.mktemp("native") / "dense.db"
-    workload = DenseWorkload(300, "random")
+def dense_ledger_file(path: Path, events: int, calls: int) -> Path:
+    """A SQLite ledger at ``path`` of ``events`` dense events in random order (checks on: some
+    held), booked in ``calls`` equal calls (so as many intakes)."""
+    workload = DenseWorkload(events, "random")
     members = workload.member_list()
     engine = make_engine(str(path))
     engine.add_members(members)
-    engine.ingest(workload.build(members))
+    batch = workload.build(members)
+    size = -(-events // calls)
+    for start in range(0, events, size):
+        engine.ingest(batch[start : start + size])
     engine.close()
-    yield path
+    return path
+
+
+@pytest.fixture(scope="module")
+def dense_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger of 300 dense events (checks on: some held), booked in one call."""
+    return dense_ledger_file(tmp_path_factory.mktemp("native") / "dense.db", 300, 1)
 
 
 def test_the_native_chain_pass_verifies_what_verify_verifies(native_verify: ModuleType, dense_ledger: Path) -> None:

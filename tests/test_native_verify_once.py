@@ -17,18 +17,16 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from benchmarks.dense import DenseWorkload
 from benchmarks.native_core import NativeVerifyOnce
 from benchmarks.native_core.once import EVENTS_IN_ID_ORDER
 from benchmarks.native_core.split import NativeVerifySplit, Range, events_between, id_ranges
-from benchmarks.workload import make_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gridpoints as gp
 from gridpoints.rules.standard import standard_ruleset
 from tests.conftest import NOW, at
-from tests.test_native_core import _EDITS, _built
+from tests.test_native_core import _EDITS, _built, dense_ledger_file
 
 #: The standard rules with a count limit and a cap on visits and on late reports' deductions.
 MIXED = gp.RuleSet("mixed", "1", "2000-01-01", [
@@ -106,18 +104,9 @@ def unlogged_ledger(rich_ledger: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-def dense_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def dense_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """900 dense events (checks on: some held) in three calls, so three intakes."""
-    path = tmp_path_factory.mktemp("once") / "dense.db"
-    workload = DenseWorkload(900, "random")
-    members = workload.member_list()
-    engine = make_engine(str(path))
-    engine.add_members(members)
-    events = workload.build(members)
-    for start in (0, 300, 600):
-        engine.ingest(events[start : start + 300])
-    engine.close()
-    yield path
+    return dense_ledger_file(tmp_path_factory.mktemp("once") / "dense.db", 900, 3)
 
 
 def _verify(path: Path) -> gp.Verification:
