@@ -19,6 +19,7 @@
 #include <openssl/sha.h>
 #include <string.h>
 
+#include "civil.h"
 #include "text.h"
 
 typedef struct {
@@ -67,39 +68,14 @@ static int buf_int(Buf *b, long long value) {
     return buf_bytes(b, p, end - p);
 }
 
-/* A JSON string as json.encoder.encode_basestring writes it (ensure_ascii=False): runs of plain
- * bytes copied at once, quotes, backslashes and control characters escaped. */
+/* A JSON string as json.encoder.encode_basestring writes it (ensure_ascii=False; json_escape). */
 static int buf_json_string(Buf *b, PyObject *text) {
     Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(text, &n);
     if (!s) return -1;
-    if (buf_reserve(b, n + 2) < 0) return -1;
-    b->data[b->len++] = '"';
+    if (buf_reserve(b, JSON_ESCAPED_MAX(n)) < 0) return -1;
     if (b->ascii && !PyUnicode_IS_ASCII(text)) b->ascii = 0;
-    Py_ssize_t run = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        if (buf_reserve(b, i - run + 6) < 0) return -1;
-        memcpy(b->data + b->len, s + run, i - run);
-        b->len += i - run;
-        run = i + 1;
-        const char *escape = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
-                           : c == '\t' ? "\\t" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
-        if (escape) {
-            memcpy(b->data + b->len, escape, 2);
-            b->len += 2;
-        } else {
-            static const char hex[] = "0123456789abcdef";
-            char code[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            memcpy(b->data + b->len, code, 6);
-            b->len += 6;
-        }
-    }
-    if (buf_reserve(b, n - run + 1) < 0) return -1;
-    memcpy(b->data + b->len, s + run, n - run);
-    b->len += n - run;
-    b->data[b->len++] = '"';
+    b->len += json_escape(s, (size_t)n, b->data + b->len);
     return 0;
 }
 
@@ -110,16 +86,6 @@ static PyObject *buf_text(Buf *b) {
         return text;
     }
     return PyUnicode_DecodeUTF8(b->data, b->len, "strict");
-}
-
-/* Days from 1970-01-01 to a proleptic Gregorian date (civil calendar arithmetic). */
-static long long days_from_civil(int y, int m, int d) {
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 static PyObject *S_id, *S_member_id, *S_kind, *S_occurred_at, *S_reported_at, *S_quantity,

@@ -1,7 +1,7 @@
 /* Helpers the native-core instruments share: a growable byte buffer (Text), decimal integers
- * written into it, SHA-256 digests as lowercase hex, a monotonic clock in seconds.
+ * written into it, JSON strings escaped, SHA-256 digests as lowercase hex, a monotonic clock in seconds.
  *
- * Included by skeleton.c, writer.c and verify.c (static inline: what one of them does not use
+ * Included by skeleton.c, columns.c, writer.c and verify.c (static inline: what one of them does not use
  * costs it nothing). compiling.build() hashes this header with each instrument's
  * source, so a change here rebuilds them.
  */
@@ -56,6 +56,40 @@ static inline void hex(const unsigned char *digest, char *out) {
         out[2 * i] = digits[digest[i] >> 4];
         out[2 * i + 1] = digits[digest[i] & 15];
     }
+}
+
+/* Room json_escape may need for n bytes: each byte six at most (\u00XX), and the two quotes. */
+#define JSON_ESCAPED_MAX(n) (6 * (n) + 2)
+
+/* A JSON string as json.encoder.encode_basestring writes it (ensure_ascii=False), quotes
+ * included, into out (JSON_ESCAPED_MAX(n) bytes of room): runs of plain bytes copied at once,
+ * quotes, backslashes and control characters escaped. Returns the bytes written. */
+static inline size_t json_escape(const char *s, size_t n, char *out) {
+    static const char digits[] = "0123456789abcdef";
+    char *p = out;
+    *p++ = '"';
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        memcpy(p, s + run, i - run);
+        p += i - run;
+        run = i + 1;
+        const char *escape = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                           : c == '\t' ? "\\t" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+        if (escape) {
+            memcpy(p, escape, 2);
+            p += 2;
+        } else {
+            char code[6] = {'\\', 'u', '0', '0', digits[c >> 4], digits[c & 15]};
+            memcpy(p, code, 6);
+            p += 6;
+        }
+    }
+    memcpy(p, s + run, n - run);
+    p += n - run;
+    *p++ = '"';
+    return (size_t)(p - out);
 }
 
 static inline double seconds_now(void) {
