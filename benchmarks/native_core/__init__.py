@@ -13,6 +13,9 @@ subset it books byte for byte what ``engine.ingest`` books (``tests/test_native_
 skeleton stages, their intake lines and intake row, written natively (``NativeSkeleton.ingest``
 with ``writer=``).
 
+``columns.c`` (``NativeColumns``) is the skeleton's pass over columns as a file parser would give
+them (``pack``): no Python object per event in, its rows written into C arenas, nothing to the store.
+
 ``verify.c`` (``NativeVerify``) is the same trial for ``verify()``: the chain pass in C over a
 SQLite ledger, and each of verify's other statements stepped in C with no check made — what
 verify's reads cost without a Python object per row. ``NativeVerifyOnce`` verifies reading each
@@ -23,6 +26,7 @@ with the C compiler CPython was built with, against OpenSSL's libcrypto (the lib
 uses) and SQLite's library, into a cache directory.
 """
 
+from benchmarks.native_core.columns import ColumnsPass, NativeColumns, PackedColumns, pack
 from benchmarks.native_core.compiling import build
 from benchmarks.native_core.once import NativeVerifyOnce
 from benchmarks.native_core.skeleton import NativeSkeleton, SkeletonResult
@@ -31,6 +35,6 @@ from benchmarks.native_core.verify import NativeVerify
 from benchmarks.native_core.writer import NativeWriter, WriteSeconds
 
 __all__ = [
-    "NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit", "NativeWriter", "SkeletonResult",
-    "WriteSeconds", "build",
+    "ColumnsPass", "NativeColumns", "NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit",
+    "NativeWriter", "PackedColumns", "SkeletonResult", "WriteSeconds", "build", "pack",
 ]  # fmt: skip

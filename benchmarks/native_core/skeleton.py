@@ -82,10 +82,11 @@ class NativeSkeleton:
                 self._rules.append(rule)
             self._kinds[kind] = tuple(table)
         #: Seconds the last ``ingest`` spent in the C pass, handing the rows to the store
-        #: (``tx.append``) and committing; and the event rows it staged (for measuring what the
-        #: store does with them).
+        #: (``tx.append``) and committing; and the event rows and entries it staged (for
+        #: measuring what the store does with them, and for comparing other instruments with it).
         self.native_seconds = self.append_seconds = self.commit_seconds = 0.0
         self.last_rows: list[tuple[object, ...]] = []
+        self.last_entries: list[tuple[object, ...]] = []
         #: Of the last ``ingest`` through a native writer: seconds sorting the event rows into
         #: the judging order, seconds in the writer's ``write``, and where that time went.
         self.sort_seconds = self.write_seconds = 0.0
@@ -143,6 +144,7 @@ class NativeSkeleton:
             )  # fmt: skip
             t1 = time.perf_counter()
             self.last_rows = call.events = rows
+            self.last_entries = entries
             call.entries = entries
             call.flush_chunks(pipeline.chunk_size)
             t2 = time.perf_counter()
