@@ -206,6 +206,33 @@ def dense_native(opts: argparse.Namespace, timed: Timer) -> Result:
     return _native(opts, timed, None)
 
 
+def dense_native_columns(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The per-event core over columns (benchmarks/native_core, ``NativeColumns``), in memory, one
+    call, checks off: the events packed into columns untimed (as the baselines' inputs are built
+    untimed), then timed the C pass alone over them (``seconds`` is the pass as ``columns.c``
+    clocks it; its rows stay in C arenas, nothing goes to the store). ``tail_seconds`` of it went
+    to the tail cache's misses (a call back into Python per member, rule, month and quantity,
+    ``tail_misses`` of them); ``wall_seconds`` is the whole ``run`` (the store's head and known
+    ids read, the zone table built, the C pass)."""
+    from benchmarks.native_core import NativeColumns, build, pack
+
+    try:
+        module = build("columns")
+        build("skeleton")  # the columns take the skeleton's rule tables
+    except RuntimeError as error:
+        return {"skipped": f"the native columns cannot be built here: {str(error).splitlines()[0]}"}
+    engine, events = _workload(opts).booked_by(checks=False)
+    columns = NativeColumns(engine, module)
+    packed = pack(events, engine)
+    del events  # no Event object is needed past the packing
+    result, done = timed("events", lambda: columns.run(packed), lambda _: packed.count)
+    return {
+        **result, "seconds": done.seconds, "wall_seconds": round(result["seconds"], 3),
+        "accepted": done.booked, "held": 0, "rejected": done.rejected, "duplicates": done.duplicates,
+        "entries": done.booked, "tail_seconds": round(done.tail_seconds, 6), "tail_misses": done.tail_misses,
+    }  # fmt: skip
+
+
 def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The native-core skeleton on a new SQLite file, one transaction (see ``_native``)."""
     _remove_database(opts.db)
@@ -432,6 +459,7 @@ DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
     "dense-memory": dense_memory,
     "dense-nochecks": dense_nochecks,
     "dense-native": dense_native,
+    "dense-native-columns": dense_native_columns,
     "dense-native-sqlite": dense_native_sqlite,
     "dense-native-writer": dense_native_writer,
     "dense-native-verify": dense_native_verify,

@@ -166,6 +166,20 @@ def _native_line(native: Result, naive: Result, peer: Result | None) -> str:
     )
 
 
+def _native_columns_line(columns: Result, naive: Result, peer: Result | None) -> str:
+    """How the per-event core over columns (a trial, checks off: its C pass alone over packed
+    columns, packing untimed) stands against the two in-memory targets."""
+    alone, tails = _per(columns), float(columns["tail_seconds"]) / columns["count"]
+    peer_per = _per(peer) if peer is not None and "skipped" not in peer else None
+    return (
+        f"Per-event core over columns (trial, checks off, its C pass alone, packing untimed): {1e6 * alone:.2f} "
+        f"µs/event, {alone / _per(naive):,.1f}× the naive loop's time"
+        + (f" and {peer_per / alone:,.2f}× business-rules' throughput" if peer_per else "")
+        + f"; of it the tail cache's {int(columns['tail_misses']):,} misses (calls into Python) {1e6 * tails:.2f} "
+        f"µs/event, the rest {1e6 * (alone - tails):.2f}."
+    )
+
+
 def _native_writer_line(written: Result, floor: Result) -> str:
     """How the skeleton with its rows written natively (a trial) stands against the SQLite floor."""
     per_event = {
@@ -272,6 +286,9 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     dense_naive, dense_peer = results.get("dense-naive"), results.get("dense-peer")
     if native and "skipped" not in native and dense_naive:
         lines.append(_native_line(native, dense_naive, dense_peer))
+    native_columns = results.get("dense-native-columns")
+    if native_columns and "skipped" not in native_columns and dense_naive:
+        lines.append(_native_columns_line(native_columns, dense_naive, dense_peer))
     native_4n = results.get("dense-native-4n")
     if native and native_4n and "skipped" not in native and "skipped" not in native_4n:
         alone, alone_4n = (float(r["native_seconds"]) / r["count"] for r in (native, native_4n))
@@ -460,6 +477,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("dense-native-4n", "dense-native",
              f"dense: native-core skeleton (trial), in-memory, random, checks off, 4N = {4 * n:,}", workload,
              dense(4 * n)),
+            ("dense-native-columns", "dense-native-columns",
+             "dense: per-event core over columns (trial), in-memory, random, checks off, C pass alone", workload,
+             dense(n)),
             ("dense-time", "dense-memory", "dense: pipeline, in-memory, sorted by time", workload, dense(n, "time")),
             ("dense-member", "dense-memory", "dense: pipeline, in-memory, by member", workload, dense(n, "member")),
             ("dense-random-n4", "dense-memory", f"dense: in-memory, random, N/4 = {n // 4:,}", workload, dense(n // 4)),

@@ -24,8 +24,8 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 DENSE = [
-    "dense-naive", "dense-peer", "dense-random", "dense-nochecks", "dense-native", "dense-native-4n", "dense-time",
-    "dense-member", "dense-random-n4", "dense-random-4n",
+    "dense-naive", "dense-peer", "dense-random", "dense-nochecks", "dense-native", "dense-native-4n",
+    "dense-native-columns", "dense-time", "dense-member", "dense-random-n4", "dense-random-4n",
     "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-native-writer", "dense-verify",
     "dense-native-verify",
     "dense-raw-postgres", "dense-postgres",
@@ -183,6 +183,12 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
         assert results["dense-native-sqlite"]["entries"] == native["entries"]
         assert "Native-core skeleton on SQLite" in done.stdout and "Native-core skeleton at 4N ÷ at N" in done.stdout
         assert results["dense-native-4n"]["count"] == 1600
+        # The core over columns books what the skeleton books.
+        columns = results["dense-native-columns"]
+        assert [columns[k] for k in ("accepted", "rejected", "duplicates", "entries")] == [
+            native[k] for k in ("accepted", "rejected", "duplicates", "entries")
+        ]
+        assert 0 < columns["tail_seconds"] < columns["seconds"] and "Per-event core over columns" in done.stdout
         written = results["dense-native-writer"]
         assert [written[k] for k in ("accepted", "rejected", "entries")] == [
             nochecks[k] for k in ("accepted", "rejected", "entries")
