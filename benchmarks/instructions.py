@@ -12,7 +12,9 @@ version of the code on ``PYTHONPATH`` (docs/performance.md, "in instructions"):
 WORK is ``memory`` or ``sqlite`` (ingest of the quick workload in one call, into memory or a new
 SQLite file), ``dense`` (in-memory ingest of ``--events`` dense events in random order, issue 13's
 workload, in one call), ``dense-nochecks`` (the same with checks off), ``dense-native`` (the same
-events booked by the native-core skeleton, checks off: benchmarks/native_core), ``dense-naive`` and
+events booked by the native-core skeleton, checks off: benchmarks/native_core), ``dense-native-columns``
+(the same events packed into columns, in the baseline too, and booked by the core over columns),
+``dense-naive`` and
 ``dense-peer`` (the naive loop and business-rules over the same events) or ``report`` (the last
 month's report of an existing ledger, ``--ledger``).
 """
@@ -35,8 +37,8 @@ __all__ = ["main"]
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "work", choices=["memory", "sqlite", "dense", "dense-nochecks", "dense-native", "dense-naive", "dense-peer",
-                         "report"]
+        "work", choices=["memory", "sqlite", "dense", "dense-nochecks", "dense-native", "dense-native-columns",
+                         "dense-naive", "dense-peer", "report"]
     )  # fmt: skip
     parser.add_argument("--baseline", action="store_true", help="do everything but the measured call")
     parser.add_argument("--ledger", help="the ledger to report on (report)")
@@ -74,6 +76,11 @@ def _dense(work: str, events: int, *, baseline: bool) -> None:
 
         skeleton = NativeSkeleton(engine)  # built (compiled if need be) before the measured call
         call = partial(skeleton.ingest, dense_events)
+    elif work == "dense-native-columns":
+        from benchmarks.native_core import NativeColumns, pack
+
+        columns = NativeColumns(engine)  # built, and the events packed, before the measured call
+        call = partial(columns.run, pack(dense_events, engine))
     elif work == "dense-naive":
         call = partial(naive_scores, dense_events)
     elif work == "dense-peer":
