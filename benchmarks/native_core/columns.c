@@ -309,6 +309,10 @@ static PyObject *run(PyObject *self, PyObject *args) {
                           &known_payloads_t, &zone_starts_b, &zone_offsets_b, &deadline, &seq, &prev_in, &prev_len,
                           &tail_for))
         return NULL;
+    if (n < 0 || n > INT32_MAX) { /* the sets and records hold event indices as int32 */
+        PyErr_SetString(PyExc_ValueError, "columns: 0 to 2**31 - 1 events a call");
+        return NULL;
+    }
     if (prev_len != 64) {
         PyErr_SetString(PyExc_ValueError, "prev is a 64-character hex digest");
         return NULL;
