@@ -251,13 +251,7 @@ static int add_or_fail(Text *t, const void *bytes, size_t n) {
 
 /* Room for n more bytes without growing on the way. */
 static int reserve(Text *t, size_t n) {
-    if (t->cap - t->len >= n) return 0;
-    size_t cap = t->cap ? t->cap : 512;
-    while (cap < t->len + n) cap *= 2;
-    char *grown = realloc(t->data, cap);
-    if (!grown) { PyErr_NoMemory(); return -1; }
-    t->data = grown;
-    t->cap = cap;
+    if (text_reserve(t, n) < 0) { PyErr_NoMemory(); return -1; }
     return 0;
 }
 

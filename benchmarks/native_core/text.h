@@ -17,16 +17,22 @@ typedef struct {
     size_t len, cap;
 } Text;
 
+/* Room for n more bytes, so that as many can be added without growing; -1 (nothing changed, no
+ * Python error set) when memory runs out. */
+static inline int text_reserve(Text *t, size_t n) {
+    if (t->cap - t->len >= n) return 0;
+    size_t cap = t->cap ? t->cap : 512;
+    while (cap < t->len + n) cap *= 2;
+    char *grown = realloc(t->data, cap);
+    if (!grown) return -1;
+    t->data = grown;
+    t->cap = cap;
+    return 0;
+}
+
 /* Append n bytes; -1 (nothing appended, no Python error set) when memory runs out. */
 static inline int text_add(Text *t, const void *bytes, size_t n) {
-    if (t->len + n > t->cap) {
-        size_t cap = t->cap ? t->cap : 512;
-        while (cap < t->len + n) cap *= 2;
-        char *grown = realloc(t->data, cap);
-        if (!grown) return -1;
-        t->data = grown;
-        t->cap = cap;
-    }
+    if (text_reserve(t, n) < 0) return -1;
     memcpy(t->data + t->len, bytes, n);
     t->len += n;
     return 0;
