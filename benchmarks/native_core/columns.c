@@ -514,10 +514,7 @@ static PyObject *run(PyObject *self, PyObject *args) {
             add_or_fail(&text, "\x1frule\x1f", 6) < 0)
             goto done;
         unsigned char digest[SHA256_DIGEST_LENGTH];
-        SHA256_CTX sha;
-        SHA256_Init(&sha);
-        SHA256_Update(&sha, text.data, text.len);
-        SHA256_Final(digest, &sha);
+        sha256_bytes(text.data, text.len, digest);
         /* The booked record and its payload, in the arenas. */
         if (arenas->booked_count == arenas->booked_cap) {
             size_t cap = arenas->booked_cap ? arenas->booked_cap * 2 : 1024;

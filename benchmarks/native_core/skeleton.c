@@ -387,10 +387,7 @@ static PyObject *run(PyObject *self, PyObject *args) {
             buf_bytes(&text, "\x1frule\x1f", 6) < 0)
             goto next;
         unsigned char digest[SHA256_DIGEST_LENGTH];
-        SHA256_CTX sha;
-        SHA256_Init(&sha);
-        SHA256_Update(&sha, text.data, text.len);
-        SHA256_Final(digest, &sha);
+        sha256_bytes(text.data, text.len, digest);
         PyObject *hash = hex_text(digest);
         if (!hash) goto next;
         PyObject *seq_number = PyLong_FromLongLong(seq);

@@ -8,6 +8,7 @@
 #ifndef GRIDPOINTS_NATIVE_TEXT_H
 #define GRIDPOINTS_NATIVE_TEXT_H
 
+#include <openssl/sha.h> /* after the includer's OPENSSL_SUPPRESS_DEPRECATED: SHA256_Init & co */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -96,6 +97,14 @@ static inline size_t json_escape(const char *s, size_t n, char *out) {
     p += n - run;
     *p++ = '"';
     return (size_t)(p - out);
+}
+
+/* The SHA-256 of n bytes, its 32-byte digest into out. */
+static inline void sha256_bytes(const void *bytes, size_t n, unsigned char out[SHA256_DIGEST_LENGTH]) {
+    SHA256_CTX sha;
+    SHA256_Init(&sha);
+    SHA256_Update(&sha, bytes, n);
+    SHA256_Final(out, &sha);
 }
 
 static inline double seconds_now(void) {

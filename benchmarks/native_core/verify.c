@@ -70,10 +70,7 @@ static int chain_row(sqlite3_stmt *row, long long expected, char prev[65], Text 
             return -1;
     }
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256_CTX sha;
-    SHA256_Init(&sha);
-    SHA256_Update(&sha, text->data, text->len);
-    SHA256_Final(digest, &sha);
+    sha256_bytes(text->data, text->len, digest);
     hex(digest, prev);
     if (sqlite3_column_bytes(row, 16) != 64 || memcmp(stored, prev, 64) != 0) return 1;
     return 0;
@@ -428,10 +425,7 @@ static int event_line_c(sqlite3_stmt *row, const char *status, Text *text, unsig
         }
         if (failed) return -1;
     }
-    SHA256_CTX sha;
-    SHA256_Init(&sha);
-    SHA256_Update(&sha, text->data, text->len);
-    SHA256_Final(line, &sha);
+    sha256_bytes(text->data, text->len, line);
     return 0;
 }
 

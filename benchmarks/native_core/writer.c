@@ -128,7 +128,7 @@ static int read_heads(sqlite3 *db, Head *chain, Head *intake) {
         char text[64];
         int n = snprintf(text, sizeof text, "gpi1\x1funbound\x1f%lld", unbound);
         unsigned char digest[SHA256_DIGEST_LENGTH];
-        SHA256((const unsigned char *)text, (size_t)n, digest);
+        sha256_bytes(text, (size_t)n, digest);
         hex(digest, intake->hash);
     }
     return 0;
@@ -302,7 +302,7 @@ static int write_event(Writer *w, PyObject *row, long long intake_seq, Line *lin
             return -1;
         }
     }
-    SHA256((const unsigned char *)text->data, text->len, line->line);
+    sha256_bytes(text->data, text->len, line->line);
     int rc = sqlite3_bind_int64(w->event_insert, EVENT_FIELDS + 1, intake_seq);
     if (rc != SQLITE_OK) return sqlite_failed(w->db, rc, "binding the intake seq");
     return step_row(w->db, w->event_insert, "inserting an event row");
@@ -329,7 +329,7 @@ static int write_intake(Writer *w, const Head *head, Py_ssize_t count) {
         PyErr_NoMemory();
         return -1;
     }
-    SHA256((const unsigned char *)text->data, text->len, digest);
+    sha256_bytes(text->data, text->len, digest);
     hex(digest, hash_hex);
     sqlite3_stmt *insert = w->intake_insert;
     int rc;
