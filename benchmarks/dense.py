@@ -29,6 +29,8 @@ from benchmarks.workload import SHANGHAI, make_engine
 from gridpoints.demo import demo_members
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from benchmarks.native_core import NativeVerifyOnce, NativeVerifySplit, SkeletonResult
     from gridpoints.ledger.chain import Verification
 
@@ -284,7 +286,7 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     ``split_entries_pass_seconds`` and ``split_events_pass_seconds``; the same per share run in
     this process one after another (``split_in_turn_…``: no process beside it), and
     ``split_entries_read_seconds`` what reading the entries alone costs in one process."""
-    from benchmarks.native_core import NativeVerify, NativeVerifyOnce, NativeVerifySplit, build
+    from benchmarks.native_core import NativeVerify, build
 
     if not os.path.exists(opts.db):
         raise SystemExit(f"no ledger at {opts.db}: build one first (the dense-sqlite scenario)")
@@ -312,40 +314,56 @@ def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
 
     result, _ = timed("entries", passes, lambda entries: entries)
     step("events")
-    once = NativeVerifyOnce(opts.db, module)
+    figures = {k: round(v, 3) if k.endswith("seconds") else v for k, v in parts.items()}
+    return {**result, **figures, **_once_figures(opts.db, module), **_split_figures(opts.db, module)}
+
+
+def _once_figures(path: str, module: ModuleType) -> Result:
+    """``NativeVerifyOnce`` verifying the ledger at ``path`` (see ``dense_native_verify``)."""
+    from benchmarks.native_core import NativeVerifyOnce
+
+    once = NativeVerifyOnce(path, module)
     peak_before = _peak_rss_mb()
-    verification, parts["once_seconds"] = _verified(once, "the one-read verify", opts.db)
-    once_figures: Result = {
-        "once_entries": verification.entries, "once_native_seconds": round(once.native_seconds, 3),
+    verification, seconds = _verified(once, "the one-read verify", path)
+    return {
+        "once_seconds": round(seconds, 3), "once_entries": verification.entries,
+        "once_native_seconds": round(once.native_seconds, 3),
         "once_entries_pass_seconds": round(once.entries_pass_seconds, 3),
         "once_events_pass_seconds": round(once.events_pass_seconds, 3),
         "once_table_bytes": once.table_bytes, "once_table_events": once.table_events,
         "once_intake_bytes": once.intake_bytes, "once_handed_back": once.handed_back,
         "once_peak_rss_growth_mb": round(_peak_rss_mb() - peak_before, 1),
     }  # fmt: skip
-    split = NativeVerifySplit(opts.db, 2, module)
-    verification, split_seconds = _verified(split, "the split verify", opts.db)
-    once_figures |= {
+
+
+def _split_figures(path: str, module: ModuleType) -> Result:
+    """``NativeVerifySplit`` over 2 processes verifying the ledger at ``path``, its shares again
+    one after another, and again balanced (see ``dense_native_verify``)."""
+    from benchmarks.native_core import NativeVerifySplit
+
+    split = NativeVerifySplit(path, 2, module)
+    verification, seconds = _verified(split, "the split verify", path)
+    entries_read = split.entries_read_seconds()
+    figures: Result = {
         "split_workers": len(split.ranges), "split_entries": verification.entries,
-        "split_seconds": round(split_seconds, 3), "split_native_seconds": round(split.native_seconds, 3),
+        "split_seconds": round(seconds, 3), "split_native_seconds": round(split.native_seconds, 3),
         "split_share_seconds": [round(seconds, 3) for seconds in split.share_seconds],
         "split_entries_pass_seconds": [round(seconds, 3) for seconds in split.entries_pass_seconds],
         "split_events_pass_seconds": [round(seconds, 3) for seconds in split.events_pass_seconds],
-        "split_entries_read_seconds": round(split.entries_read_seconds(), 3),
+        "split_entries_read_seconds": round(entries_read, 3),
     }  # fmt: skip
     in_turn = split.shares_in_turn()
     for at, name in enumerate(("share", "entries_pass", "events_pass")):
-        once_figures[f"split_in_turn_{name}_seconds"] = [round(share[at], 3) for share in in_turn]
+        figures[f"split_in_turn_{name}_seconds"] = [round(share[at], 3) for share in in_turn]
     # Again with the first range cut to the share that evens the processes' work out (the first
     # also verifies the chain), from the shares just timed one after another.
-    first_share = split.balanced_first_share(in_turn, float(once_figures["split_entries_read_seconds"]))
-    balanced = NativeVerifySplit(opts.db, 2, module, first_share=first_share)
-    _, balanced_seconds = _verified(balanced, "the balanced split verify", opts.db)
-    once_figures |= {
+    first_share = split.balanced_first_share(in_turn, entries_read)
+    balanced = NativeVerifySplit(path, 2, module, first_share=first_share)
+    _, balanced_seconds = _verified(balanced, "the balanced split verify", path)
+    return figures | {
         "split_balanced_first_share": round(first_share, 3), "split_balanced_seconds": round(balanced_seconds, 3),
         "split_balanced_share_seconds": [round(seconds, 3) for seconds in balanced.share_seconds],
     }  # fmt: skip
-    return {**result, **{k: round(v, 3) if k.endswith("seconds") else v for k, v in parts.items()}, **once_figures}
 
 
 def _verified(verifier: NativeVerifyOnce | NativeVerifySplit, what: str, path: str) -> tuple[Verification, float]:
