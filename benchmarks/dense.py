@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DENSE_EVENTS", "DENSE_SCENARIOS", "ORDERS", "PLAIN_INDEX", "PLAIN_TABLE", "DenseWorkload", "drop_schema",
-    "postgres_url",
+    "postgres_url", "remove_database",
 ]  # fmt: skip
 
 Result = dict[str, Any]
@@ -237,7 +237,7 @@ def dense_native_columns(opts: argparse.Namespace, timed: Timer) -> Result:
 
 def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The native-core skeleton on a new SQLite file, one transaction (see ``_native``)."""
-    _remove_database(opts.db)
+    remove_database(opts.db)
     return _native(opts, timed, opts.db)
 
 
@@ -252,7 +252,7 @@ def dense_native_writer(opts: argparse.Namespace, timed: Timer) -> Result:
     created, ``writer_commit_seconds`` the commit."""
     from benchmarks.native_core import NativeSkeleton, NativeWriter, build
 
-    _remove_database(opts.db)
+    remove_database(opts.db)
     try:
         module, writer_module = build(), build("writer")
     except RuntimeError as error:
@@ -386,7 +386,8 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
-def _remove_database(path: str) -> None:
+def remove_database(path: str) -> None:
+    """Remove a SQLite file and its WAL and shared-memory files, where they exist."""
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
@@ -394,7 +395,7 @@ def _remove_database(path: str) -> None:
 
 def dense_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The pipeline on a new SQLite file, one ingest call (one transaction)."""
-    _remove_database(opts.db)
+    remove_database(opts.db)
     engine, events = _workload(opts).booked_by(opts.db)
     result, outcome = timed("events", lambda: engine.ingest(events), lambda _: len(events))
     engine.close()
@@ -423,7 +424,7 @@ def _plain_rows(opts: argparse.Namespace) -> list[tuple[object, ...]]:
 def dense_raw_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The floor: executemany of one entry-shaped row per event into a plain table with a unique
     index on the event id, WAL, synchronous=FULL, one transaction."""
-    _remove_database(opts.db)
+    remove_database(opts.db)
     rows = _plain_rows(opts)
     conn = sqlite3.connect(opts.db, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")

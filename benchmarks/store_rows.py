@@ -31,13 +31,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks.dense import PLAIN_INDEX, PLAIN_TABLE, DenseWorkload, drop_schema, postgres_url
+from benchmarks.dense import PLAIN_INDEX, PLAIN_TABLE, DenseWorkload, drop_schema, postgres_url, remove_database
 from gridpoints.schema import ENTRY_COLUMNS
 from gridpoints.stores.sql import EVENT_WRITE_COLUMNS
 from gridpoints.stores.sqlite import DEFAULT_CACHE_MIB, SQLiteStore
 
 __all__ = [
-    "MERGED_AFTER", "MERGED_COLUMNS", "MERGED_KEY", "build", "main", "merged_rows", "merged_table",
+    "MERGED_AFTER", "MERGED_COLUMNS", "MERGED_KEY", "build", "insert_statement", "main", "merged_rows", "merged_table",
     "time_postgres_variant", "time_variant",
 ]  # fmt: skip
 
@@ -91,12 +91,6 @@ def merged_rows(entries: Sequence[Row], events: Sequence[Row]) -> list[Row]:
     return rows
 
 
-def _remove(path: str) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-
 def _workload(path: str) -> DenseWorkload:
     with open(path + ".events", encoding="ascii") as size:
         return DenseWorkload(int(size.read()))
@@ -104,7 +98,7 @@ def _workload(path: str) -> DenseWorkload:
 
 def build(path: str, events: int) -> str:
     """Ingest the dense workload of ``events`` events into a new store file, in one call."""
-    _remove(path)
+    remove_database(path)
     engine, batch = DenseWorkload(events).booked_by(path)
     started = time.perf_counter()
     engine.ingest(batch)
@@ -141,14 +135,15 @@ def _timed(conn: sqlite3.Connection, writes: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _insert(table: str, columns: Sequence[str]) -> str:
+def insert_statement(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES (?, …)``: one row of ``columns``."""
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
 def time_variant(source: str, variant: str, scratch: str) -> str:
     """One timed write of ``source``'s rows into ``scratch`` (see the module docstring)."""
     events_in_workload = _workload(source).events
-    _remove(scratch)
+    remove_database(scratch)
     if variant == "floor":
         entries, _ = _rows(source, "id")
         conn = sqlite3.connect(scratch, isolation_level=None)
@@ -171,7 +166,7 @@ def time_variant(source: str, variant: str, scratch: str) -> str:
         conn.execute(MERGED_KEY)
 
         def write_merged() -> None:
-            conn.executemany(_insert("merged", MERGED_COLUMNS), rows)
+            conn.executemany(insert_statement("merged", MERGED_COLUMNS), rows)
             for statement in MERGED_AFTER:
                 conn.execute(statement)
 
@@ -196,7 +191,8 @@ def time_variant(source: str, variant: str, scratch: str) -> str:
         created = [sql for (sql,) in conn.execute(query, SECONDARY_INDEXES)]
         for index in SECONDARY_INDEXES:
             conn.execute(f"DROP INDEX {index}")
-    entry_insert, event_insert = _insert("entries", ENTRY_COLUMNS), _insert("events", EVENT_WRITE_COLUMNS)
+    entry_insert = insert_statement("entries", ENTRY_COLUMNS)
+    event_insert = insert_statement("events", EVENT_WRITE_COLUMNS)
 
     def writes() -> None:
         conn.executemany(entry_insert, entries)
@@ -300,7 +296,7 @@ def main(argv: list[str]) -> int:
                 print(time_postgres_variant(argv[1], variant), flush=True)
             else:
                 print(time_variant(argv[1], variant, scratch), flush=True)
-        _remove(scratch)
+        remove_database(scratch)
         return 0
     print(__doc__, file=sys.stderr)
     return 2

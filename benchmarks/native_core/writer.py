@@ -4,13 +4,12 @@ writes them, but in C: no Python per row, and each event row's ``event_line`` ha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from types import ModuleType
 
 import attrs
 
 from benchmarks.native_core.compiling import build
-from benchmarks.store_rows import SECONDARY_INDEXES
+from benchmarks.store_rows import SECONDARY_INDEXES, insert_statement
 from gridpoints.schema import ENTRY_COLUMNS, INTAKE_COLUMNS
 from gridpoints.stores.sql import EVENT_WRITE_COLUMNS
 from gridpoints.stores.sqlite import DEFAULT_CACHE_MIB
@@ -21,15 +20,11 @@ __all__ = ["Head", "NativeWriter", "WriteSeconds"]
 Head = tuple[int, str]
 
 
-def _insert(table: str, columns: Sequence[str]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-
-
 #: The store's own statements, the columns in the order the staged tuples hold them.
 _STATEMENTS = (
-    _insert("entries", ENTRY_COLUMNS),
-    _insert("events", EVENT_WRITE_COLUMNS),
-    _insert("intakes", INTAKE_COLUMNS),
+    insert_statement("entries", ENTRY_COLUMNS),
+    insert_statement("events", EVENT_WRITE_COLUMNS),
+    insert_statement("intakes", INTAKE_COLUMNS),
 )
 
 
