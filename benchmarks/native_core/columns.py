@@ -23,7 +23,7 @@ from benchmarks.native_core.skeleton import NativeSkeleton
 from gridpoints.ingest._call import Call
 from gridpoints.ratings import RATING_KIND
 
-__all__ = ["ColumnsPass", "NativeColumns", "PackedColumns", "pack", "zone_table"]
+__all__ = ["ColumnsPass", "NativeColumns", "PackedColumns", "pack", "text_column", "texts_of", "zone_table"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -44,6 +44,14 @@ def text_column(values: Iterable[str]) -> TextColumn:
         data += value.encode()
         offsets.append(len(data))
     return bytes(data), offsets.tobytes()
+
+
+def texts_of(column: TextColumn) -> list[str]:
+    """The texts of a ``text_column``, back."""
+    data, offsets = column
+    ends = array("q")
+    ends.frombytes(offsets)
+    return [data[ends[i] : ends[i + 1]].decode() for i in range(len(ends) - 1)]
 
 
 @attrs.frozen
@@ -154,10 +162,7 @@ class ColumnsPass:
         rejected, duplicates, seq, prev)."""
         module, packed, members, kinds, meta, known_statuses, prev = self._context
         outcomes, conflicts_with, booked, tails = module.materialize(self._arenas, prev)
-        data, offsets = packed.ids
-        ends = array("q")
-        ends.frombytes(offsets)
-        ids = [data[ends[i] : ends[i + 1]].decode() for i in range(packed.count)]
+        ids = texts_of(packed.ids)
         member_at, kind_at, micros = array("i"), array("i"), array("q")
         member_at.frombytes(packed.members)
         kind_at.frombytes(packed.kinds)
@@ -224,10 +229,7 @@ class NativeColumns:
         rule_attribute = array("i", (-1 if a is None else names.index(a) if a in names else -2
                                      for a in self._rule_attributes))  # fmt: skip
         deadline, _ = self._skeleton._deadline_and_members()
-        data, offsets = packed.ids
-        ends = array("q")
-        ends.frombytes(offsets)
-        ids = [data[ends[i] : ends[i + 1]].decode() for i in range(packed.count)]
+        ids = texts_of(packed.ids)
         with self._engine.store.transaction() as tx:
             call = Call(tx)
             if call.closed:
