@@ -118,3 +118,25 @@ def test_any_subset_in_any_order_books_as_the_skeleton_does(
     _assert_books_as_the_skeleton(
         members, [pool[i] for i in earlier], [pool[i] for i in call], skeleton_module, columns_module
     )
+
+
+def test_the_zone_table_finds_each_change_of_offset_to_the_second() -> None:
+    from array import array
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from benchmarks.native_core.columns import zone_table
+
+    def us(moment: datetime) -> int:
+        return int(moment.timestamp()) * 1_000_000
+
+    # Berlin: +1 h, then +2 h from 2026-03-29 01:00 UTC, then +1 h from 2026-10-25 01:00 UTC.
+    starts, offsets = (array("q", column) for column in zone_table(
+        ZoneInfo("Europe/Berlin"), us(datetime(2026, 3, 1, tzinfo=UTC)), us(datetime(2026, 11, 30, tzinfo=UTC))
+    ))  # fmt: skip
+    hour = 3_600_000_000
+    assert list(offsets) == [hour, 2 * hour, hour]
+    assert list(starts[1:]) == [us(datetime(2026, 3, 29, 1, tzinfo=UTC)), us(datetime(2026, 10, 25, 1, tzinfo=UTC))]
+    shanghai = ZoneInfo("Asia/Shanghai")  # no change since 1991
+    month = zone_table(shanghai, us(datetime(2026, 11, 1, tzinfo=UTC)), us(datetime(2026, 12, 1, tzinfo=UTC)))
+    assert month[1] == array("q", [8 * hour]).tobytes()
