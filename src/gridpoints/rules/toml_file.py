@@ -8,9 +8,8 @@ Any problem raises ``RuleFileError`` naming the file, the line and the key.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib.resources.abc import Traversable
@@ -19,12 +18,11 @@ from typing import Any
 
 from gridpoints.errors import RuleFileError
 from gridpoints.rules._toml_lines import KeyLines, TooDeep
+from gridpoints.rules._toml_values import KeyPath, ValueReader, show_path, type_name
 from gridpoints.rules._types import MAX_REPORT_DEADLINE_HOURS, OPERATORS, Rule, RuleSet
 from gridpoints.rules.bounds import LIMIT_SCOPES
 
 __all__ = ["RuleSource", "load_rules", "parse_rules", "read_rule_file"]
-
-KeyPath = tuple[str | int, ...]
 
 #: The kind of the deduction a late report of a ``reportable`` kind books.
 LATE_REPORT = "late_report"
@@ -43,120 +41,19 @@ _ASSESSMENT_KEYS = frozenset({"period", "base", "year", "min_months_in_post"})
 _SECTION_KEYS = frozenset({"id", "label", "label_en", "base", "min", "max", "weight"})
 _BAND_KEYS = frozenset({"code", "label", "label_en", "min"})
 _TALLY_KEYS = frozenset({"id", "kinds", "over", "points", "section", "label", "label_en"})
-_FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _NUMERIC_OPS = frozenset({"gt", "gte", "lt", "lte"})
 _LIST_OPS = frozenset({"in", "not_in"})
 
 
-def _show(path: KeyPath) -> str:
-    """``("versions", 0, "rules", 2, "points")`` → ``versions[1].rules[3].points`` (counted from 1)."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part + 1}]"
-        else:
-            text += ("." if text else "") + part
-    return text or "(file)"
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, Decimal)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, (date, datetime)):
-        return "a date"
-    return type(value).__name__
-
-
-class _Reader:
-    """Checks one parsed document; every error is located through ``KeyLines``."""
-
-    def __init__(self, source: str, lines: KeyLines) -> None:
-        self.source = source
-        self.lines = lines
-
-    def fail(self, path: KeyPath, message: str) -> RuleFileError:
-        return RuleFileError(self.source, self.lines.line_of(path), _show(path), message)
-
-    def table(
-        self, value: object, path: KeyPath, allowed: frozenset[str], scheme: frozenset[str] = frozenset()
-    ) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(path, f"is {_type_name(value)}; expected a table")
-        for key in value:
-            if key not in allowed and key not in scheme:
-                also = f", or a scheme key ({', '.join(sorted(scheme))})" if scheme else ""
-                raise self.fail((*path, key), f"unknown key (allowed here: {', '.join(sorted(allowed))}){also}")
-        return value
-
-    def text(self, value: object, path: KeyPath) -> str:
-        if not isinstance(value, str):
-            hint = f' (write it in quotes: "{value}")' if isinstance(value, (int, Decimal)) else ""
-            raise self.fail(path, f"is {_type_name(value)}; expected a string{hint}")
-        if not value.strip():
-            raise self.fail(path, "must not be empty")
-        return value
-
-    def number(self, value: object, path: KeyPath) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            hint = " (write it without quotes)" if isinstance(value, str) else ""
-            raise self.fail(path, f"is {_type_name(value)}; expected a number{hint}")
-        if isinstance(value, Decimal) and not value.is_finite():
-            raise self.fail(path, f"{value} is not a finite number")
-        return Decimal(value)
-
-    def boolean(self, value: object, path: KeyPath) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"is {_type_name(value)} ({value!r}); expected true or false")
-        return value
-
-    def whole(self, value: object, path: KeyPath) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            shown = f" ({value})" if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else ""
-            raise self.fail(path, f"is {_type_name(value)}{shown}; expected a whole number ≥ 0")
-        return value
-
-    def tables(self, value: object, path: KeyPath, what: str) -> list[Any]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(path, f"is {_type_name(value)}; expected [[{what}]] tables (at least one)")
-        return value
-
-    def fields(
-        self, table: Mapping[str, Any], path: KeyPath, *, texts: Sequence[str] = (), numbers: Sequence[str] = ()
-    ) -> dict[str, Any]:
-        """The given keys of ``table`` checked as text or numbers (each optional)."""
-        found: dict[str, Any] = {}
-        for key in texts:
-            if key in table:
-                found[key] = self.text(table[key], (*path, key))
-        for key in numbers:
-            if key in table:
-                found[key] = self.number(table[key], (*path, key))
-        return found
-
-    def scalar(self, value: object, path: KeyPath) -> object:
-        if isinstance(value, (str, bool, int, Decimal)):
-            return value
-        raise self.fail(path, f"is {_type_name(value)}; expected a string, number or boolean")
-
-    def required(self, table: Mapping[str, Any], key: str, path: KeyPath) -> Any:
-        if key not in table:
-            raise self.fail(path, f"missing key {key!r}")
-        return table[key]
+class _Reader(ValueReader):
+    """Reads one parsed document as a rule file: the schema of versions, rules and schemes."""
 
     # -- parts of a version ----------------------------------------------------------------
 
     def when(self, value: object, path: KeyPath) -> dict[str, object]:
         """Conditions, checked here so errors carry lines; ``Rule`` normalises them again."""
         if not isinstance(value, dict):
-            raise self.fail(path, f"is {_type_name(value)}; expected a table of attribute conditions")
+            raise self.fail(path, f"is {type_name(value)}; expected a table of attribute conditions")
         result: dict[str, object] = {}
         for attribute, test in value.items():
             here = (*path, attribute)
@@ -174,7 +71,7 @@ class _Reader:
                     ops[op] = self.number(operand, at)
                 elif op in _LIST_OPS:
                     if not isinstance(operand, list) or not operand:
-                        raise self.fail(at, f"is {_type_name(operand)}; expected a non-empty array of values")
+                        raise self.fail(at, f"is {type_name(operand)}; expected a non-empty array of values")
                     ops[op] = [self.scalar(item, (*at, i)) for i, item in enumerate(operand)]
                 else:
                     ops[op] = self.scalar(operand, at)
@@ -245,29 +142,8 @@ class _Reader:
                 found["year"] = year
             else:
                 expected = 'expected "sum", "mean" or an array of weights'
-                raise self.fail((*path, "year"), f"is {_type_name(year)}; {expected}")
+                raise self.fail((*path, "year"), f"is {type_name(year)}; {expected}")
         return found
-
-    def records(
-        self,
-        value: object,
-        path: KeyPath,
-        what: str,
-        allowed: frozenset[str],
-        required: Sequence[str],
-        *,
-        texts: Sequence[str] = (),
-        numbers: Sequence[str] = (),
-    ) -> list[dict[str, Any]]:
-        """``[[what]]`` tables: known keys only, ``required`` present, texts and numbers checked."""
-        result = []
-        for i, item in enumerate(self.tables(value, path, what)):
-            here = (*path, i)
-            table = self.table(item, here, allowed)
-            for key in required:
-                self.required(table, key, here)
-            result.append(self.fields(table, here, texts=texts, numbers=numbers))
-        return result
 
     def sections(self, value: object, path: KeyPath) -> list[dict[str, Any]]:
         texts, numbers = ("id", "label", "label_en"), ("base", "min", "max", "weight")
@@ -286,26 +162,15 @@ class _Reader:
             here = (*path, i)
             kinds = table["kinds"]
             if not isinstance(kinds, list) or not kinds:
-                raise self.fail((*here, "kinds"), f"is {_type_name(kinds)}; expected a non-empty array of event kinds")
+                raise self.fail((*here, "kinds"), f"is {type_name(kinds)}; expected a non-empty array of event kinds")
             item["kinds"] = [self.text(kind, (*here, "kinds", j)) for j, kind in enumerate(kinds)]
             if "over" in table:
                 item["over"] = self.whole(table["over"], (*here, "over"))
         return found
 
-    def located(self, error: Exception, table: Mapping[str, Any], path: KeyPath) -> RuleFileError:
-        """A type's error (``tallies[2].kinds[1]: unknown kind …``) at the key it names, when
-        that key is in ``table``; at ``path`` otherwise."""
-        field, _, rest = str(error).partition(": ")
-        parts: list[str | int] = []
-        for name, number in _FIELD_PART.findall(field):
-            parts.append(name if name else int(number) - 1)
-        if rest and parts and isinstance(parts[0], str) and parts[0] in table and " " not in field:
-            return self.fail((*path, *parts), rest)
-        return self.fail(path, str(error))
-
     def rules(self, value: object, path: KeyPath) -> list[Rule]:
         if not isinstance(value, list) or not value:
-            raise self.fail(path, f"is {_type_name(value)}; expected [[rules]] tables (at least one)")
+            raise self.fail(path, f"is {type_name(value)}; expected [[rules]] tables (at least one)")
         rules = [self.rule(item, (*path, i)) for i, item in enumerate(value)]
         self._refuse_duplicates(rules, path)
         return rules
@@ -319,11 +184,11 @@ class _Reader:
             here = (*path, i)
             if rule.id is not None:
                 if rule.id in ids:
-                    also = _show((*path, ids[rule.id]))
+                    also = show_path((*path, ids[rule.id]))
                     raise self.fail((*here, "id"), f"duplicate rule id {rule.id!r} (also {also})")
                 ids[rule.id] = i
             if rule.kind in catch_all:
-                earlier = _show((*path, catch_all[rule.kind]))
+                earlier = show_path((*path, catch_all[rule.kind]))
                 raise self.fail(
                     here,
                     f"duplicate rule: {earlier} already matches every {rule.kind!r} event, so this one never applies",
@@ -332,7 +197,7 @@ class _Reader:
             if conditions in seen:
                 raise self.fail(
                     here,
-                    f"duplicate rule: same kind {rule.kind!r} and conditions as {_show((*path, seen[conditions]))}",
+                    f"duplicate rule: same kind {rule.kind!r} and conditions as {show_path((*path, seen[conditions]))}",
                 )
             seen[conditions] = i
             if not rule.when:
@@ -348,7 +213,7 @@ class _Reader:
                 return date.fromisoformat(value)
             except ValueError:
                 raise self.fail(path, f"{value!r} is not a date like 2026-01-01") from None
-        raise self.fail(path, f"is {_type_name(value)}; expected a date like 2026-01-01")
+        raise self.fail(path, f"is {type_name(value)}; expected a date like 2026-01-01")
 
     def version(self, value: object, path: KeyPath, ruleset_id: str, file_label: str | None) -> RuleSet:
         table = self.table(value, path, _VERSION_KEYS | ({"id"} if not path else frozenset()), _VERSION_SCHEME_KEYS)
@@ -381,7 +246,7 @@ class _Reader:
             here = (*path, "reportable")
             kinds = table["reportable"]
             if not isinstance(kinds, list):
-                raise self.fail(here, f"is {_type_name(kinds)}; expected an array of event kinds")
+                raise self.fail(here, f"is {type_name(kinds)}; expected an array of event kinds")
             options["reportable"] = tuple(self.text(kind, (*here, i)) for i, kind in enumerate(kinds))
             if options["reportable"] and not any(rule.kind == LATE_REPORT for rule in rules):
                 raise self.fail(
@@ -415,7 +280,7 @@ class _Reader:
         self.table(data, (), _FILE_KEYS)
         versions = data["versions"]
         if not isinstance(versions, list) or not versions:
-            raise self.fail(("versions",), f"is {_type_name(versions)}; expected [[versions]] tables (at least one)")
+            raise self.fail(("versions",), f"is {type_name(versions)}; expected [[versions]] tables (at least one)")
         result: list[RuleSet] = []
         seen: dict[str, int] = {}
         for i, item in enumerate(versions):
@@ -423,7 +288,7 @@ class _Reader:
             if ruleset.version in seen:
                 raise self.fail(
                     ("versions", i, "version"),
-                    f"duplicate version {ruleset.version!r} (also {_show(('versions', seen[ruleset.version]))})",
+                    f"duplicate version {ruleset.version!r} (also {show_path(('versions', seen[ruleset.version]))})",
                 )
             seen[ruleset.version] = i
             result.append(ruleset)
