@@ -3,8 +3,9 @@
 A SQL store is this base plus a dialect of three small parts (see docs/stores.md, "A new SQL
 database"):
 
-- a ``Dialect``: how the database spells what differs — its parameter mark, a list filter
-  (``IN (?, …)`` or ``= ANY(%s)``), insert-or-ignore and upsert;
+- a ``Dialect`` (``gridpoints.stores._sql_dialect``, exported here): how the database spells
+  what differs — its parameter mark, a list filter (``IN (?, …)`` or ``= ANY(%s)``),
+  insert-or-ignore and upsert;
 - a ``SQLStore`` subclass: connections (``_read``, ``_write``), locking the chain head,
   streaming long reads, migrations, closing;
 - a ``SQLTransaction`` subclass: the bulk append (``executemany``, ``COPY``…), cap totals and
@@ -21,7 +22,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from gridpoints.errors import StoreError
 from gridpoints.model import Member
@@ -45,6 +46,7 @@ from gridpoints.schema import (
     named,
 )
 from gridpoints.stores import checked_settings, checked_versions, limit_scope, limit_units
+from gridpoints.stores._sql_dialect import C, Connection, Cursor, Dialect
 from gridpoints.stores.intakes import IntakeLog, intake_genesis
 
 __all__ = ["EVENT_WRITE_COLUMNS", "Connection", "Cursor", "Dialect", "SQLStore", "SQLTransaction"]
@@ -65,89 +67,6 @@ INTAKE_BINDINGS = f"""
     UNION ALL
     SELECT intake_seq, NULL, NULL, NULL, NULL, {", ".join(EVENT_COLUMNS)} FROM events
     ORDER BY 1, 2 NULLS LAST"""
-
-
-class Cursor(Protocol):
-    """The DB-API cursor methods the base uses (sqlite3's and psycopg's both have them)."""
-
-    @property
-    def rowcount(self) -> int: ...
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-    def __iter__(self) -> Iterator[Any]: ...
-
-    def executemany(self, query: str, params_seq: Iterable[Sequence[Any]], /) -> object: ...
-
-
-class Connection(Protocol):
-    """A connection as the base uses it: ``execute`` returning a cursor, and ``cursor()``."""
-
-    def execute(self, query: str, params: Sequence[Any], /) -> Cursor: ...
-
-    def cursor(self) -> Cursor: ...
-
-
-C = TypeVar("C", bound=Connection)
-
-
-class Dialect(abc.ABC):
-    """How one database spells what the shared statements need. The defaults are standard SQL
-    with ``?`` marks; a dialect overrides what its database spells otherwise."""
-
-    #: The driver's parameter mark.
-    mark: ClassVar[str] = "?"
-    #: Most values one statement binds in a list filter (look-ups are split into chunks of it).
-    max_list: ClassVar[int | None] = None
-
-    def sql(self, text: str) -> str:
-        """``text``, written with ``?`` marks, in this dialect's marks."""
-        return text if self.mark == "?" else text.replace("?", self.mark)
-
-    def marks(self, count: int) -> str:
-        """``?, ?, …`` for ``count`` values."""
-        return ", ".join([self.mark] * count)
-
-    def any_of(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
-        """A condition that ``column`` is one of ``values`` (none matches an empty list), and its
-        parameters."""
-        if not values:
-            return "1 = 0", []
-        return f"{column} IN ({self.marks(len(values))})", values
-
-    def where(self, filters: Sequence[tuple[str, Iterable[Any] | None]]) -> tuple[str, list[Any]]:
-        """A WHERE clause (one ``any_of`` per filter given, joined by AND) and its parameters.
-
-        A ``ref`` filter also says ``ref <> ''``, so the database can use the partial index
-        ``entries_ref``.
-        """
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, values in filters:
-            if values is None:
-                continue
-            clause, more = self.any_of(column, list(values))
-            clauses.append(clause)
-            params.extend(more)
-            if column == "ref":
-                clauses.append("ref <> ''")
-        return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
-
-    def chunks(self, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-        """``values`` in slices of at most ``max_list``."""
-        size = self.max_list or max(len(values), 1)
-        for start in range(0, len(values), size):
-            yield values[start : start + size]
-
-    @abc.abstractmethod
-    def insert_or_ignore(self, table: str, count: int) -> str:
-        """An INSERT of ``count`` values into ``table`` that does nothing for a duplicate key."""
-
-    @abc.abstractmethod
-    def upsert(self, table: str, columns: Sequence[str], key: str) -> str:
-        """An INSERT of ``columns`` into ``table`` that replaces the row with the same ``key``."""
 
 
 class SQLTransaction(abc.ABC, Generic[C]):
