@@ -272,6 +272,52 @@ def dense_native_writer(opts: argparse.Namespace, timed: Timer) -> Result:
     }  # fmt: skip
 
 
+def dense_native_postgres(opts: argparse.Namespace, timed: Timer) -> Result:
+    """One row per event on PostgreSQL, natively (benchmarks/native_core, ``NativePgCopy``): the
+    core over columns' C pass, then its rows' binary COPY data built in C and sent with psycopg
+    into ``store_rows``' merged table in a new schema, the intake row and the chain head written,
+    the read indexes created after the rows, one transaction; checks off. The events are packed
+    into columns untimed (``pack_seconds``, apart), as the floor's rows are built untimed. Parts:
+    ``reads_seconds`` (the chain head locked and checked, the intake head; no look-up in a new
+    schema), ``drop_seconds`` (the read indexes dropped: none in a new schema), ``pass_seconds``
+    (``run_after``: the zone table and the C pass; ``native_seconds`` the C pass alone),
+    ``build_seconds`` (the COPY data and the rows' intake lines, in C), ``send_seconds``
+    (psycopg's writes and the end of the COPY), ``intake_seconds``, ``indexes_seconds``,
+    ``commit_seconds``."""
+    schema = f"gp_bench_native_{os.getpid()}"
+    if postgres_url(schema) is None:
+        return {"skipped": "no PostgreSQL server answers (GRIDPOINTS_BENCH_POSTGRES)"}
+    from benchmarks.native_core import NativeColumns, build, pack
+    from benchmarks.native_core.pgcopy import NativePgCopy
+
+    try:
+        module, columns_module = build("pgcopy"), build("columns")
+        build("skeleton")  # the columns take the skeleton's rule tables
+    except RuntimeError as error:
+        return {"skipped": f"the native COPY trial cannot be built here: {str(error).splitlines()[0]}"}
+    engine, events = _workload(opts).booked_by(checks=False)
+    started = time.perf_counter()
+    packed = pack(events, engine)
+    packing = time.perf_counter() - started
+    del events  # no Event object is needed past the packing
+    base = os.environ.get("GRIDPOINTS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    trial = NativePgCopy(engine, base, schema, module, NativeColumns(engine, columns_module))
+    try:
+        trial.create()
+        result, call = timed("events", lambda: trial.ingest(packed), lambda _: packed.count)
+    finally:
+        trial.close()
+        drop_schema(schema)
+    parts = attrs.asdict(call.seconds)
+    done = call.done
+    return {
+        **result, "accepted": done.booked, "held": 0, "rejected": done.rejected, "duplicates": done.duplicates,
+        "entries": done.booked, "pack_seconds": round(packing, 3), "copy_bytes": call.copy_bytes,
+        "copy_blocks": call.blocks,
+        **{f"{name.rstrip('_')}_seconds": round(seconds, 3) for name, seconds in parts.items()},
+    }  # fmt: skip
+
+
 def dense_native_verify(opts: argparse.Namespace, timed: Timer) -> Result:
     """verify()'s reads of an existing SQLite ledger (``--db``) in C (benchmarks/native_core,
     ``NativeVerify``): the chain pass verified, the bindings' and the intake log's statements
@@ -486,4 +532,5 @@ DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
     "dense-postgres": dense_postgres,
     "dense-raw-sqlite": dense_raw_sqlite,
     "dense-raw-postgres": dense_raw_postgres,
+    "dense-native-postgres": dense_native_postgres,
 }

@@ -197,6 +197,23 @@ def _native_writer_line(written: Result, floor: Result) -> str:
     )
 
 
+def _native_postgres_line(native: Result, floor: Result) -> str:
+    """How one row per event on PostgreSQL, natively (a trial), stands against the COPY floor."""
+    per_event = {
+        k: 1e6 * float(native[f"{k}_seconds"]) / native["count"]
+        for k in ("reads", "drop", "pass", "native", "build", "send", "intake", "indexes", "commit", "pack")
+    }
+    return (
+        f"One row per event on PostgreSQL, natively (trial, checks off, packing untimed): "
+        f"{_per(native) / _per(floor):,.2f}× the raw COPY floor; µs/event: reads {per_event['reads']:.2f}, "
+        f"indexes dropped {per_event['drop']:.2f}, the pass {per_event['pass']:.2f} (its C pass "
+        f"{per_event['native']:.2f}), COPY data built {per_event['build']:.2f}, sent {per_event['send']:.2f}, "
+        f"intake row and head {per_event['intake']:.2f}, read indexes created {per_event['indexes']:.2f}, commit "
+        f"{per_event['commit']:.2f} ({int(native['copy_bytes']) / max(native['entries'], 1):,.0f} bytes of COPY "
+        f"data a row; the packing, untimed, {per_event['pack']:.2f})."
+    )
+
+
 def _native_verify_line(native: Result) -> str:
     """What verify()'s reads cost in C (a trial): the bound any verify making them has."""
     entries = native["count"]
@@ -311,6 +328,9 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     native_writer = results.get("dense-native-writer")
     if native_writer and "skipped" not in native_writer and floor:
         lines.append(_native_writer_line(native_writer, floor))
+    native_postgres, copy_floor = results.get("dense-native-postgres"), results.get("dense-raw-postgres")
+    if native_postgres and "skipped" not in native_postgres and copy_floor and "skipped" not in copy_floor:
+        lines.append(_native_postgres_line(native_postgres, copy_floor))
     if report and scorecard and float(report["seconds"]):
         ratio = float(scorecard["seconds"]) / float(report["seconds"])
         lines.append(f"Monthly report under the scorecard vs the standard rule set: {ratio:,.2f}× the time.")
@@ -503,6 +523,9 @@ def main(argv: Sequence[str] | None = None) -> int:
              dense(n)),
             ("dense-postgres", "dense-postgres", "dense: pipeline, PostgreSQL, random order (1 call)", workload,
              dense(n)),
+            ("dense-native-postgres", "dense-native-postgres",
+             "dense: core over columns + native COPY (trial), PostgreSQL, one row per event, random, checks off, "
+             "read indexes after (1 call)", workload, dense(n)),
         ]  # fmt: skip
         selected = _with_prerequisites(
             opts.only, building_report=report_db != ingest_db and not reuse, building_scorecard=not scorecard_reuse

@@ -28,7 +28,7 @@ DENSE = [
     "dense-native-columns", "dense-time", "dense-member", "dense-random-n4", "dense-random-4n",
     "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-native-writer", "dense-verify",
     "dense-native-verify",
-    "dense-raw-postgres", "dense-postgres",
+    "dense-raw-postgres", "dense-postgres", "dense-native-postgres",
 ]  # fmt: skip
 
 
@@ -194,6 +194,14 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
             nochecks[k] for k in ("accepted", "rejected", "entries")
         ]
         assert written["writer_seconds"] > 0 and "Native-core skeleton + native writer on SQLite" in done.stdout
+        # One row per event on PostgreSQL, natively: what the pipeline books with checks off.
+        copied = results["dense-native-postgres"]
+        if "skipped" not in copied:
+            assert [copied[k] for k in ("accepted", "rejected", "entries")] == [
+                nochecks[k] for k in ("accepted", "rejected", "entries")
+            ]
+            assert copied["send_seconds"] > 0 and copied["copy_bytes"] > 0
+            assert "One row per event on PostgreSQL, natively" in done.stdout
     native_verify = results["dense-native-verify"]
     if "skipped" not in native_verify:
         assert native_verify["count"] == results["dense-sqlite"]["entries"]

@@ -16,6 +16,11 @@ with ``writer=``).
 ``columns.c`` (``NativeColumns``) is the skeleton's pass over columns as a file parser would give
 them (``pack``): no Python object per event in, its rows written into C arenas, nothing to the store.
 
+``pgcopy.c`` (``NativePgCopy``, in ``benchmarks.native_core.pgcopy``: it needs psycopg) takes the
+columns' pass to PostgreSQL: one row per event (``benchmarks.store_rows``' merged layout), its
+binary COPY data and intake row built in C from the pass's arenas, sent with psycopg, the read
+indexes created after the rows.
+
 ``verify.c`` (``NativeVerify``) is the same trial for ``verify()``: the chain pass in C over a
 SQLite ledger, and each of verify's other statements stepped in C with no check made — what
 verify's reads cost without a Python object per row. ``NativeVerifyOnce`` verifies reading each

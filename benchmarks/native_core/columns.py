@@ -157,6 +157,12 @@ class ColumnsPass:
     _arenas: Any
     _context: tuple[Any, ...]
 
+    @property
+    def arenas(self) -> Any:
+        """The pass's arenas (a capsule ``columns.h`` describes), for an instrument that reads
+        them natively (``pgcopy.c``)."""
+        return self._arenas
+
     def materialize(self) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any], int, str]:
         """The arenas as the skeleton's C pass returns them: (entries, event rows, accepted,
         rejected, duplicates, seq, prev)."""
@@ -205,6 +211,10 @@ class NativeColumns:
         # The skeleton's rule tables, rule metadata and tails: the columns book what it books.
         self._skeleton = NativeSkeleton(engine, build("skeleton"))
         self._members, self._kinds = member_ids(engine), kind_names(engine)
+        #: The member and kind names as the pass reads them (the packed indices count into them).
+        self.member_column, self.kind_column = text_column(self._members), text_column(self._kinds)
+        #: Each rule's (rule, ruleset, version, digest) texts, four per rule index, as one column.
+        self.rule_meta = text_column(text for meta in self._skeleton._meta for text in meta)
         table = self._skeleton._kinds
         kind_rules, rule_index, rule_values = array("i", [0]), array("i"), []
         self._rule_attributes: list[str | None] = []
@@ -224,25 +234,33 @@ class NativeColumns:
         """Book ``packed`` in one C pass after the store's chain head and the ids it knows of
         them (read in a transaction that writes nothing): the booked rows stay in the pass's
         arenas."""
+        with self._engine.store.transaction() as tx:
+            call = Call(tx)
+            if call.closed:
+                raise NotImplementedError("the columns book into no closed month")
+            stored = tx.lookup(list(dict.fromkeys(texts_of(packed.ids))))
+            head = call.seq, call.prev
+        return self.run_after(packed, head, stored)
+
+    def run_after(
+        self, packed: PackedColumns, head: tuple[int, str], stored: dict[str, tuple[str, str]]
+    ) -> ColumnsPass:
+        """Book ``packed`` in one C pass after chain head ``head`` (seq, hash), ``stored`` the
+        ids of them a store knows with their (payload, status) — for a store other than the
+        engine's, which reads them itself (``NativePgCopy``)."""
         names = [name.decode() for name, *_ in packed.attributes]
         # -2: a rule on an attribute no event carries, which matches no event.
         rule_attribute = array("i", (-1 if a is None else names.index(a) if a in names else -2
                                      for a in self._rule_attributes))  # fmt: skip
         deadline, _ = self._skeleton._deadline_and_members()
-        ids = texts_of(packed.ids)
-        with self._engine.store.transaction() as tx:
-            call = Call(tx)
-            if call.closed:
-                raise NotImplementedError("the columns book into no closed month")
-            stored = tx.lookup(list(dict.fromkeys(ids)))
-            seq, prev = call.seq, call.prev
+        seq, prev = head
         known = list(stored)
         micros = array("q")
         micros.frombytes(packed.micros)
         zone = zone_table(self._engine.pipeline.tz, min(micros, default=0), max(micros, default=0))
         answer = self._module.run(
             packed.count, packed.ids, packed.members, packed.kinds, packed.micros, packed.quantities,
-            packed.attributes, text_column(self._members), text_column(self._kinds), self._kind_rules,
+            packed.attributes, self.member_column, self.kind_column, self._kind_rules,
             self._rule_index.tobytes(), rule_attribute.tobytes(), self._rule_values, text_column(known),
             text_column(stored[k][0] for k in known), *zone, deadline, seq, prev, self._skeleton._tail,
         )  # fmt: skip

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "text.h"
+#include "intake.h"
 
 static int text_column(Text *t, sqlite3_stmt *row, int column) {
     const unsigned char *value = sqlite3_column_text(row, column);
@@ -396,15 +397,6 @@ static int fast_path(const Events *events, const Slot *slot, sqlite3_stmt *row, 
     const unsigned char *payload = sqlite3_column_text(row, 6);
     return payload && (size_t)sqlite3_column_bytes(row, 6) >= scratch->len &&
            memcmp(payload, scratch->data, scratch->len) == 0;
-}
-
-/* "<length in characters>:<text>", as event_line writes a text column: len() of a str counts
- * code points, which in UTF-8 are the bytes that do not continue a character. */
-static int text_counted(Text *t, const unsigned char *bytes, size_t len) {
-    long long characters = 0;
-    for (size_t i = 0; i < len; i++) characters += (bytes[i] & 0xC0) != 0x80;
-    if (text_int(t, characters) < 0 || text_add(t, ":", 1) < 0) return -1;
-    return text_add(t, bytes, len);
 }
 
 /* Columns of the events statement: EVENT_COLUMNS, then intake_seq. */
