@@ -199,11 +199,12 @@ class NativeColumns:
     """``columns.c`` set up for ``engine`` (what ``NativeSkeleton`` takes: standard-shaped
     rules, checks off)."""
 
-    def __init__(self, engine: gp.Engine, module: ModuleType | None = None) -> None:
+    def __init__(self, engine: gp.Engine, module: ModuleType | None = None, *, checks: bool = False) -> None:
+        """``checks``: the engine's checks are run by the caller (``NativeChecked``), not refused."""
         self._module = module or build("columns")
         self._engine = engine
         # The skeleton's rule tables, rule metadata and tails: the columns book what it books.
-        self._skeleton = NativeSkeleton(engine, build("skeleton"))
+        self._skeleton = NativeSkeleton(engine, build("skeleton"), checks=checks)
         self._members, self._kinds = member_ids(engine), kind_names(engine)
         table = self._skeleton._kinds
         kind_rules, rule_index, rule_values = array("i", [0]), array("i"), []
@@ -220,14 +221,28 @@ class NativeColumns:
             text_column(rule_values),
         )
 
-    def run(self, packed: PackedColumns) -> ColumnsPass:
-        """Book ``packed`` in one C pass after the store's chain head and the ids it knows of
-        them (read in a transaction that writes nothing): the booked rows stay in the pass's
-        arenas."""
+    def _inputs(self, packed: PackedColumns, margin_us: int = 0) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """The C pass's ``events`` and ``tables`` tuples (``columns.h``, ``Input``): the zone
+        table covers the call's instants ± ``margin_us``."""
         names = [name.decode() for name, *_ in packed.attributes]
         # -2: a rule on an attribute no event carries, which matches no event.
         rule_attribute = array("i", (-1 if a is None else names.index(a) if a in names else -2
                                      for a in self._rule_attributes))  # fmt: skip
+        micros = array("q")
+        micros.frombytes(packed.micros)
+        zone = zone_table(
+            self._engine.pipeline.tz, min(micros, default=0) - margin_us, max(micros, default=0) + margin_us
+        )
+        events = (packed.count, packed.ids, packed.members, packed.kinds, packed.micros, packed.quantities,
+                  packed.attributes)  # fmt: skip
+        tables = (text_column(self._members), text_column(self._kinds), self._kind_rules, self._rule_index.tobytes(),
+                  rule_attribute.tobytes(), self._rule_values, *zone)  # fmt: skip
+        return events, tables
+
+    def run(self, packed: PackedColumns) -> ColumnsPass:
+        """Book ``packed`` in one C pass after the store's chain head and the ids it knows of
+        them (read in a transaction that writes nothing): the booked rows stay in the pass's
+        arenas."""
         deadline, _ = self._skeleton._deadline_and_members()
         ids = texts_of(packed.ids)
         with self._engine.store.transaction() as tx:
@@ -237,14 +252,10 @@ class NativeColumns:
             stored = tx.lookup(list(dict.fromkeys(ids)))
             seq, prev = call.seq, call.prev
         known = list(stored)
-        micros = array("q")
-        micros.frombytes(packed.micros)
-        zone = zone_table(self._engine.pipeline.tz, min(micros, default=0), max(micros, default=0))
+        events, tables = self._inputs(packed)
         answer = self._module.run(
-            packed.count, packed.ids, packed.members, packed.kinds, packed.micros, packed.quantities,
-            packed.attributes, text_column(self._members), text_column(self._kinds), self._kind_rules,
-            self._rule_index.tobytes(), rule_attribute.tobytes(), self._rule_values, text_column(known),
-            text_column(stored[k][0] for k in known), *zone, deadline, seq, prev, self._skeleton._tail,
+            events, tables, text_column(known), text_column(stored[k][0] for k in known), deadline, seq, prev,
+            self._skeleton._tail,
         )  # fmt: skip
         arenas, booked, duplicates, rejected, seq_after, prev_after, seconds, tail_seconds, misses = answer
         statuses = [stored[k][1] for k in known]
