@@ -31,6 +31,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "intake.h"
 #include "text.h"
 
 /* gridpoints.errors.StoreError and StoreBusyError: what the Python store raises for the same
@@ -159,22 +160,6 @@ static PyObject *heads(PyObject *self, PyObject *args) {
         sqlite_failed(NULL, rc, "closing the store");
     }
     return result;
-}
-
-/* One event row's event_line, kept to hash the intake's digest in event-id order. */
-typedef struct {
-    const char *id; /* the id's UTF-8, owned by its str in the caller's row */
-    size_t id_len;
-    unsigned char line[SHA256_DIGEST_LENGTH];
-} Line;
-
-/* Event ids in Python's str order: code point order is the byte order of their UTF-8. */
-static int by_id(const void *a, const void *b) {
-    const Line *left = a, *right = b;
-    size_t common = left->id_len < right->id_len ? left->id_len : right->id_len;
-    int order = memcmp(left->id, right->id, common);
-    if (order) return order;
-    return (left->id_len > right->id_len) - (left->id_len < right->id_len);
 }
 
 /* What one write holds; writer_free releases all of it. */
@@ -311,26 +296,12 @@ static int write_event(Writer *w, PyObject *row, long long intake_seq, Line *lin
 /* The intake row of `count` lines, as IntakeLog.row() makes it: digest = SHA-256 over "gpi1"
  * and the lines in event-id order; hash = SHA-256(prev ‖ 0x1E ‖ "gpi1␟seq␟count␟digest"). */
 static int write_intake(Writer *w, const Head *head, Py_ssize_t count) {
-    qsort(w->lines, (size_t)count, sizeof(Line), by_id);
-    SHA256_CTX sha;
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256_Init(&sha);
-    SHA256_Update(&sha, "gpi1", 4);
-    for (Py_ssize_t i = 0; i < count; i++) SHA256_Update(&sha, w->lines[i].line, sizeof w->lines[i].line);
-    SHA256_Final(digest, &sha);
     char digest_hex[65] = {0}, hash_hex[65] = {0};
-    hex(digest, digest_hex);
     long long seq = head->seq + 1;
-    Text *text = &w->text;
-    text->len = 0;
-    if (text_add(text, head->hash, 64) < 0 || text_add(text, "\x1egpi1\x1f", 6) < 0 || text_int(text, seq) < 0 ||
-        text_add(text, "\x1f", 1) < 0 || text_int(text, (long long)count) < 0 || text_add(text, "\x1f", 1) < 0 ||
-        text_add(text, digest_hex, 64) < 0) {
+    if (intake_row(w->lines, (size_t)count, head->hash, seq, &w->text, digest_hex, hash_hex) < 0) {
         PyErr_NoMemory();
         return -1;
     }
-    sha256_bytes(text->data, text->len, digest);
-    hex(digest, hash_hex);
     sqlite3_stmt *insert = w->intake_insert;
     int rc;
     if ((rc = sqlite3_bind_int64(insert, 1, seq)) != SQLITE_OK ||
