@@ -16,6 +16,10 @@ with ``writer=``).
 ``columns.c`` (``NativeColumns``) is the skeleton's pass over columns as a file parser would give
 them (``pack``): no Python object per event in, its rows written into C arenas, nothing to the store.
 
+``checked.c`` (``NativeChecked``) is the core over columns with the built-in checks on, their
+running state kept per member in C arrays, booking into a native in-memory store (rows, entries and
+the intake log in C arenas) what ``engine.ingest`` books with checks on.
+
 ``verify.c`` (``NativeVerify``) is the same trial for ``verify()``: the chain pass in C over a
 SQLite ledger, and each of verify's other statements stepped in C with no check made — what
 verify's reads cost without a Python object per row. ``NativeVerifyOnce`` verifies reading each
@@ -26,6 +30,7 @@ with the C compiler CPython was built with, against OpenSSL's libcrypto (the lib
 uses) and SQLite's library, into a cache directory.
 """
 
+from benchmarks.native_core.checked import CheckedPass, NativeChecked
 from benchmarks.native_core.columns import ColumnsPass, NativeColumns, PackedColumns, pack
 from benchmarks.native_core.compiling import build
 from benchmarks.native_core.once import NativeVerifyOnce
@@ -35,6 +40,6 @@ from benchmarks.native_core.verify import NativeVerify
 from benchmarks.native_core.writer import NativeWriter, WriteSeconds
 
 __all__ = [
-    "ColumnsPass", "NativeColumns", "NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit",
+    "CheckedPass", "ColumnsPass", "NativeChecked", "NativeColumns", "NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit",
     "NativeWriter", "PackedColumns", "SkeletonResult", "WriteSeconds", "build", "pack",
 ]  # fmt: skip

@@ -336,13 +336,12 @@ static inline int input_from(PyObject *events, PyObject *tables, Input *in) {
     return 0;
 }
 
-/* The canonical payload of event i (member and kind known) into payload, cleared first: member,
- * kind, instant, quantity, reported ("") and the attributes' compact JSON. *value_at / *value_len:
- * where attribute column `wanted`'s JSON value lies in it (*value_len 0: absent or wanted < 0). */
+/* The canonical payload of event i (member and kind known) appended to payload: member, kind,
+ * instant, quantity, reported ("") and the attributes' compact JSON. *value_at / *value_len: where
+ * attribute column `wanted`'s JSON value lies in payload (*value_len 0: absent or wanted < 0). */
 static inline int payload_into(Text *payload, const Input *in, Py_ssize_t i, Py_ssize_t wanted, size_t *value_at,
-                        size_t *value_len) {
+                               size_t *value_len) {
     size_t len;
-    payload->len = 0;
     *value_at = *value_len = 0;
     const char *s = column_at(&in->member_names, in->members[i], &len);
     if (add_or_fail(payload, s, len) < 0 || add_or_fail(payload, "\x1f", 1) < 0) return -1;
