@@ -40,6 +40,7 @@ from benchmarks.native_core.verify import NativeVerify
 from benchmarks.native_core.writer import NativeWriter, WriteSeconds
 
 __all__ = [
-    "CheckedPass", "ColumnsPass", "NativeChecked", "NativeColumns", "NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit",
-    "NativeWriter", "PackedColumns", "SkeletonResult", "WriteSeconds", "build", "pack",
+    "CheckedPass", "ColumnsPass", "NativeChecked", "NativeColumns", "NativeSkeleton", "NativeVerify",
+    "NativeVerifyOnce", "NativeVerifySplit", "NativeWriter", "PackedColumns", "SkeletonResult", "WriteSeconds",
+    "build", "pack",
 ]  # fmt: skip

@@ -201,4 +201,3 @@ class NativeChecked(NativeColumns):
         intake_of = {row[0]: row[-1] for row in rows}
         intake_head = (intakes[-1][0], intakes[-1][4]) if intakes else (0, GENESIS)
         return booked, events, intakes, intake_of, head, intake_head
-
