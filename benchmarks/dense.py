@@ -256,7 +256,7 @@ def dense_native_checked(opts: argparse.Namespace, timed: Timer) -> Result:
     del events  # no Event object is needed past the packing
     result, done = timed("events", lambda: checked.run(packed), lambda _: packed.count)
     return {
-        **result, "native_seconds": round(done.seconds, 3),
+        **result, "native_seconds": round(done.seconds, 6),
         "stage_seconds": {stage: round(seconds, 6) for stage, seconds in done.stages.items()},
         "accepted": done.booked, "held": done.held, "rejected": done.rejected, "duplicates": done.duplicates,
         "entries": done.booked, "tail_seconds": round(done.tail_seconds, 6), "tail_misses": done.tail_misses,
