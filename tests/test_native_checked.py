@@ -12,13 +12,13 @@ from types import ModuleType
 
 import attrs
 import pytest
-from benchmarks.dense import DenseWorkload
 from benchmarks.native_core import NativeChecked, pack
 from benchmarks.workload import NOW, make_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gridpoints as gp
+from tests.test_native_columns import _pool as columns_pool
 from tests.test_native_core import _built
 
 
@@ -34,17 +34,7 @@ def _pool(count: int, seed: int) -> tuple[list[gp.Member], list[gp.Event], list[
     in five minutes; fourteen patrols of one day; major hazards without evidence (or with only
     whitespace, or a verified mark); the same place twice within the half hour, its name and the
     ids quoted by repr (quotes, text beyond ASCII); a burst's edge (see below)."""
-    workload = DenseWorkload(count, "random", seed=seed)
-    members = workload.member_list()
-    events = workload.build(members)
-    rng = random.Random(seed)
-    extra = [attrs.evolve(event, quantity=2) for event in rng.sample(events, count // 40)]
-    for n, event in enumerate(rng.sample(events, count // 40)):
-        extra.append(attrs.evolve(event, id=f"ghost-{n}", member_id=f"ghost-member-{n % 3}"))
-    for n, event in enumerate(rng.sample(events, count // 100)):
-        extra.append(attrs.evolve(event, id=f"odd-{n}", kind="unheard-of"))
-    for n, event in enumerate(rng.sample(events, count // 100)):
-        extra.append(attrs.evolve(event, id=f"late-{n}", occurred_at=NOW + timedelta(days=2)))
+    members, events, extra = columns_pool(count, seed)  # the core over columns' outcomes
     first = events[0].occurred_at.replace(hour=9, minute=0)
     one, two = members[0].id, members[1 % len(members)].id
     for n in range(10):

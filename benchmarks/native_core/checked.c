@@ -867,7 +867,7 @@ static PyObject *contents(PyObject *self, PyObject *args) {
     Store *s = PyCapsule_GetPointer(capsule, "checked.store");
     if (!s) return NULL;
     PyObject *rows = PyList_New((Py_ssize_t)s->rows_n), *entries = PyList_New((Py_ssize_t)s->entries_n);
-    PyObject *intakes = PyList_New((Py_ssize_t)s->intakes_n), *tails = PyList_New((Py_ssize_t)s->tails.count);
+    PyObject *intakes = PyList_New((Py_ssize_t)s->intakes_n), *tails = tails_list(&s->tails);
     PyObject *result = NULL;
     if (!rows || !entries || !intakes || !tails) goto done;
     Column ids = store_ids(s);
@@ -900,16 +900,6 @@ static PyObject *contents(PyObject *self, PyObject *args) {
                                        (Py_ssize_t)64, intake->prev, (Py_ssize_t)64, intake->hash, (Py_ssize_t)64);
         if (!item) goto done;
         PyList_SET_ITEM(intakes, (Py_ssize_t)k, item);
-    }
-    for (size_t t = 0; t < s->tails.count; t++) {
-        const Tail *tail = &s->tails.tails[t];
-        const char *texts = s->tails.texts.data;
-        PyObject *item = Py_BuildValue("(Ls#s#s#)", (long long)tail->cents, texts + tail->coefficient,
-                                       (Py_ssize_t)(tail->quantity - tail->coefficient), texts + tail->quantity,
-                                       (Py_ssize_t)(tail->tail - tail->quantity), texts + tail->tail,
-                                       (Py_ssize_t)(tail->end - tail->tail));
-        if (!item) goto done;
-        PyList_SET_ITEM(tails, (Py_ssize_t)t, item);
     }
     result = Py_BuildValue("(OOOO(Ls#))", rows, entries, intakes, tails, s->seq, s->prev, (Py_ssize_t)64);
 done:

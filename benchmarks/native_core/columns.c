@@ -221,7 +221,7 @@ static PyObject *materialize(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "Os#", &capsule, &prev, &prev_len)) return NULL;
     Arenas *a = PyCapsule_GetPointer(capsule, "columns.arenas");
     if (!a) return NULL;
-    PyObject *booked = PyList_New((Py_ssize_t)a->booked_count), *tails = PyList_New((Py_ssize_t)a->tails.count);
+    PyObject *booked = PyList_New((Py_ssize_t)a->booked_count), *tails = tails_list(&a->tails);
     PyObject *conflicts = PyList_New(a->events), *result = NULL;
     if (!booked || !tails || !conflicts) goto done;
     for (Py_ssize_t i = 0; i < a->events; i++) {
@@ -240,16 +240,6 @@ static PyObject *materialize(PyObject *self, PyObject *args) {
                                        (Py_ssize_t)64);
         if (!item) goto done;
         PyList_SET_ITEM(booked, (Py_ssize_t)b, item);
-    }
-    for (size_t t = 0; t < a->tails.count; t++) {
-        const Tail *tail = &a->tails.tails[t];
-        const char *texts = a->tails.texts.data;
-        PyObject *item = Py_BuildValue("(Ls#s#s#)", (long long)tail->cents, texts + tail->coefficient,
-                                       (Py_ssize_t)(tail->quantity - tail->coefficient), texts + tail->quantity,
-                                       (Py_ssize_t)(tail->tail - tail->quantity), texts + tail->tail,
-                                       (Py_ssize_t)(tail->end - tail->tail));
-        if (!item) goto done;
-        PyList_SET_ITEM(tails, (Py_ssize_t)t, item);
     }
     result = Py_BuildValue("(y#OOO)", (const char *)a->outcome, a->events, conflicts, booked, tails);
 done:

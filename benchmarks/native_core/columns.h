@@ -229,6 +229,22 @@ done:
 }
 
 
+/* The tail cache as a list of (cents, coefficient, quantity, tail), for tests' materialize. */
+static inline PyObject *tails_list(const TailCache *c) {
+    PyObject *tails = PyList_New((Py_ssize_t)c->count);
+    for (size_t t = 0; tails && t < c->count; t++) {
+        const Tail *tail = &c->tails[t];
+        const char *texts = c->texts.data;
+        PyObject *item = Py_BuildValue("(Ls#s#s#)", (long long)tail->cents, texts + tail->coefficient,
+                                       (Py_ssize_t)(tail->quantity - tail->coefficient), texts + tail->quantity,
+                                       (Py_ssize_t)(tail->tail - tail->quantity), texts + tail->tail,
+                                       (Py_ssize_t)(tail->end - tail->tail));
+        if (!item) Py_CLEAR(tails);
+        else PyList_SET_ITEM(tails, (Py_ssize_t)t, item);
+    }
+    return tails;
+}
+
 /* The attribute columns of a call, each with its key as canonical JSON writes it ("key":). */
 #define MAX_ATTRIBUTES 8
 typedef struct {
