@@ -235,6 +235,34 @@ def dense_native_columns(opts: argparse.Namespace, timed: Timer) -> Result:
     }  # fmt: skip
 
 
+def dense_native_checked(opts: argparse.Namespace, timed: Timer) -> Result:
+    """The core over columns with the built-in checks on and a native in-memory store
+    (benchmarks/native_core, ``NativeChecked``), one call: what ``dense-random`` does — checks on
+    running state, the entries, the event rows and the intake log's row — natively, the events
+    packed into columns untimed. ``seconds`` is the whole ``run`` (the zone table and the call's
+    tables built in Python, the C pass); ``native_seconds`` the C pass as ``checked.c`` clocks it,
+    ``stage_seconds`` its stages (input, judging, chaining, commit); ``tail_seconds`` of it went to
+    the tail cache's misses (a call into Python each, ``tail_misses``)."""
+    from benchmarks.native_core import NativeChecked, build, pack
+
+    try:
+        module = build("checked")
+        build("skeleton")  # the core takes the skeleton's rule tables
+    except RuntimeError as error:
+        return {"skipped": f"the native checked core cannot be built here: {str(error).splitlines()[0]}"}
+    engine, events = _workload(opts).booked_by()
+    checked = NativeChecked(engine, module)
+    packed = pack(events, engine)
+    del events  # no Event object is needed past the packing
+    result, done = timed("events", lambda: checked.run(packed), lambda _: packed.count)
+    return {
+        **result, "native_seconds": round(done.seconds, 6),
+        "stage_seconds": {stage: round(seconds, 6) for stage, seconds in done.stages.items()},
+        "accepted": done.booked, "held": done.held, "rejected": done.rejected, "duplicates": done.duplicates,
+        "entries": done.booked, "tail_seconds": round(done.tail_seconds, 6), "tail_misses": done.tail_misses,
+    }  # fmt: skip
+
+
 def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
     """The native-core skeleton on a new SQLite file, one transaction (see ``_native``)."""
     remove_database(opts.db)
@@ -525,6 +553,7 @@ DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
     "dense-nochecks": dense_nochecks,
     "dense-native": dense_native,
     "dense-native-columns": dense_native_columns,
+    "dense-native-checked": dense_native_checked,
     "dense-native-sqlite": dense_native_sqlite,
     "dense-native-writer": dense_native_writer,
     "dense-native-verify": dense_native_verify,

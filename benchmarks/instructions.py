@@ -14,6 +14,7 @@ SQLite file), ``dense`` (in-memory ingest of ``--events`` dense events in random
 workload, in one call), ``dense-nochecks`` (the same with checks off), ``dense-native`` (the same
 events booked by the native-core skeleton, checks off: benchmarks/native_core), ``dense-native-columns``
 (the same events packed into columns, in the baseline too, and booked by the core over columns),
+``dense-native-checked`` (the same packed events booked with checks on into the native store),
 ``dense-naive`` and
 ``dense-peer`` (the naive loop and business-rules over the same events) or ``report`` (the last
 month's report of an existing ledger, ``--ledger``).
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__.splitlines()[0])
     parser.add_argument(
         "work", choices=["memory", "sqlite", "dense", "dense-nochecks", "dense-native", "dense-native-columns",
-                         "dense-naive", "dense-peer", "report"]
+                         "dense-native-checked", "dense-naive", "dense-peer", "report"]
     )  # fmt: skip
     parser.add_argument("--baseline", action="store_true", help="do everything but the measured call")
     parser.add_argument("--ledger", help="the ledger to report on (report)")
@@ -69,7 +70,8 @@ def main(argv: list[str] | None = None) -> None:
 def _dense(work: str, events: int, *, baseline: bool) -> None:
     """One dense-workload WORK over ``events`` events in random order (all but the call when
     ``baseline``)."""
-    engine, dense_events = DenseWorkload(events, "random").booked_by(checks=work == "dense")
+    checks = work in ("dense", "dense-native-checked")
+    engine, dense_events = DenseWorkload(events, "random").booked_by(checks=checks)
     call: Callable[[], object] = partial(engine.ingest, dense_events)
     if work == "dense-native":
         from benchmarks.native_core import NativeSkeleton
@@ -81,6 +83,11 @@ def _dense(work: str, events: int, *, baseline: bool) -> None:
 
         columns = NativeColumns(engine)  # built, and the events packed, before the measured call
         call = partial(columns.run, pack(dense_events, engine))
+    elif work == "dense-native-checked":
+        from benchmarks.native_core import NativeChecked, pack
+
+        checked = NativeChecked(engine)  # built, and the events packed, before the measured call
+        call = partial(checked.run, pack(dense_events, engine))
     elif work == "dense-naive":
         call = partial(naive_scores, dense_events)
     elif work == "dense-peer":

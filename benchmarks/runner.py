@@ -180,6 +180,22 @@ def _native_columns_line(columns: Result, naive: Result, peer: Result | None) ->
     )
 
 
+def _native_checked_line(checked: Result, naive: Result, peer: Result | None) -> str:
+    """How the core with its checks and a native in-memory store (a trial, packing untimed) stands
+    against the two in-memory targets: the whole call, and its C pass alone."""
+    whole, alone = _per(checked), float(checked["native_seconds"]) / checked["count"]
+    stages = ", ".join(f"{stage} {1e6 * float(seconds) / checked['count']:.2f}"
+                       for stage, seconds in checked["stage_seconds"].items())  # fmt: skip
+    peer_per = _per(peer) if peer is not None and "skipped" not in peer else None
+    return (
+        f"Core with checks and a native in-memory store (trial, packing untimed): {1e6 * whole:.2f} µs/event, "
+        f"{whole / _per(naive):,.1f}× the naive loop's time"
+        + (f" and {peer_per / whole:,.2f}× business-rules' throughput" if peer_per else "")
+        + f"; its C pass {1e6 * alone:.2f} µs/event ({stages}; the tail cache's misses "
+        f"{1e6 * float(checked['tail_seconds']) / checked['count']:.2f})."
+    )
+
+
 def _native_writer_line(written: Result, floor: Result) -> str:
     """How the skeleton with its rows written natively (a trial) stands against the SQLite floor."""
     per_event = {
@@ -306,6 +322,9 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     native_columns = results.get("dense-native-columns")
     if native_columns and "skipped" not in native_columns and dense_naive:
         lines.append(_native_columns_line(native_columns, dense_naive, dense_peer))
+    native_checked = results.get("dense-native-checked")
+    if native_checked and "skipped" not in native_checked and dense_naive:
+        lines.append(_native_checked_line(native_checked, dense_naive, dense_peer))
     native_4n = results.get("dense-native-4n")
     if native and native_4n and "skipped" not in native and "skipped" not in native_4n:
         alone, alone_4n = (float(r["native_seconds"]) / r["count"] for r in (native, native_4n))
@@ -500,6 +519,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("dense-native-columns", "dense-native-columns",
              "dense: per-event core over columns (trial), in-memory, random, checks off, C pass alone", workload,
              dense(n)),
+            ("dense-native-checked", "dense-native-checked",
+             "dense: core with checks and a native in-memory store (trial), random, checks on, packing untimed",
+             workload, dense(n)),
             ("dense-time", "dense-memory", "dense: pipeline, in-memory, sorted by time", workload, dense(n, "time")),
             ("dense-member", "dense-memory", "dense: pipeline, in-memory, by member", workload, dense(n, "member")),
             ("dense-random-n4", "dense-memory", f"dense: in-memory, random, N/4 = {n // 4:,}", workload, dense(n // 4)),

@@ -25,9 +25,9 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
 
 DENSE = [
     "dense-naive", "dense-peer", "dense-random", "dense-nochecks", "dense-native", "dense-native-4n",
-    "dense-native-columns", "dense-time", "dense-member", "dense-random-n4", "dense-random-4n",
-    "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-native-writer", "dense-verify",
-    "dense-native-verify",
+    "dense-native-columns", "dense-native-checked", "dense-time", "dense-member", "dense-random-n4",
+    "dense-random-4n", "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-native-writer",
+    "dense-verify", "dense-native-verify",
     "dense-raw-postgres", "dense-postgres", "dense-native-postgres",
 ]  # fmt: skip
 
@@ -189,6 +189,12 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
             native[k] for k in ("accepted", "rejected", "duplicates", "entries")
         ]
         assert 0 < columns["tail_seconds"] < columns["seconds"] and "Per-event core over columns" in done.stdout
+        # The core with its checks books what the pipeline books with checks on.
+        checked = results["dense-native-checked"]
+        assert [checked[k] for k in ("accepted", "held", "rejected", "duplicates", "entries")] == [
+            results["dense-random"][k] for k in ("accepted", "held", "rejected", "duplicates", "entries")
+        ]
+        assert 0 < checked["native_seconds"] <= checked["seconds"] and "Core with checks and a native" in done.stdout
         written = results["dense-native-writer"]
         assert [written[k] for k in ("accepted", "rejected", "entries")] == [
             nochecks[k] for k in ("accepted", "rejected", "entries")

@@ -16,6 +16,10 @@ with ``writer=``).
 ``columns.c`` (``NativeColumns``) is the skeleton's pass over columns as a file parser would give
 them (``pack``): no Python object per event in, its rows written into C arenas, nothing to the store.
 
+``checked.c`` (``NativeChecked``) is the core over columns with the built-in checks on, their
+running state kept per member in C arrays, booking into a native in-memory store (rows, entries and
+the intake log in C arenas) what ``engine.ingest`` books with checks on.
+
 ``pgcopy.c`` (``NativePgCopy``, in ``benchmarks.native_core.pgcopy``: it needs psycopg) takes the
 columns' pass to PostgreSQL: one row per event (``benchmarks.store_rows``' merged layout), its
 binary COPY data and intake row built in C from the pass's arenas, sent with psycopg, the read
@@ -31,6 +35,7 @@ with the C compiler CPython was built with, against OpenSSL's libcrypto (the lib
 uses) and SQLite's library, into a cache directory.
 """
 
+from benchmarks.native_core.checked import CheckedPass, NativeChecked
 from benchmarks.native_core.columns import ColumnsPass, NativeColumns, PackedColumns, pack
 from benchmarks.native_core.compiling import build
 from benchmarks.native_core.once import NativeVerifyOnce
@@ -40,6 +45,7 @@ from benchmarks.native_core.verify import NativeVerify
 from benchmarks.native_core.writer import NativeWriter, WriteSeconds
 
 __all__ = [
-    "ColumnsPass", "NativeColumns", "NativeSkeleton", "NativeVerify", "NativeVerifyOnce", "NativeVerifySplit",
-    "NativeWriter", "PackedColumns", "SkeletonResult", "WriteSeconds", "build", "pack",
+    "CheckedPass", "ColumnsPass", "NativeChecked", "NativeColumns", "NativeSkeleton", "NativeVerify",
+    "NativeVerifyOnce", "NativeVerifySplit", "NativeWriter", "PackedColumns", "SkeletonResult", "WriteSeconds",
+    "build", "pack",
 ]  # fmt: skip

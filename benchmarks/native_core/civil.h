@@ -1,6 +1,6 @@
 /* Civil-date arithmetic (proleptic Gregorian, days counted from 1970-01-01) the native-core
- * instruments share: skeleton.c turns a datetime's fields into days, columns.c turns local days
- * back into a date for the day and month labels.
+ * instruments share: skeleton.c turns a datetime's fields into days; columns.h's date_label (for
+ * columns.c, checked.c and pgcopy.c) turns local days back into a date for the day and month labels.
  */
 #ifndef GRIDPOINTS_NATIVE_CIVIL_H
 #define GRIDPOINTS_NATIVE_CIVIL_H

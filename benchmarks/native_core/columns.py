@@ -205,11 +205,12 @@ class NativeColumns:
     """``columns.c`` set up for ``engine`` (what ``NativeSkeleton`` takes: standard-shaped
     rules, checks off)."""
 
-    def __init__(self, engine: gp.Engine, module: ModuleType | None = None) -> None:
+    def __init__(self, engine: gp.Engine, module: ModuleType | None = None, *, checks: bool = False) -> None:
+        """``checks``: the engine's checks are run by the caller (``NativeChecked``), not refused."""
         self._module = module or build("columns")
         self._engine = engine
         # The skeleton's rule tables, rule metadata and tails: the columns book what it books.
-        self._skeleton = NativeSkeleton(engine, build("skeleton"))
+        self._skeleton = NativeSkeleton(engine, build("skeleton"), checks=checks)
         self._members, self._kinds = member_ids(engine), kind_names(engine)
         #: The member and kind names as the pass reads them (the packed indices count into them).
         self.member_column, self.kind_column = text_column(self._members), text_column(self._kinds)
@@ -230,6 +231,24 @@ class NativeColumns:
             text_column(rule_values),
         )
 
+    def _inputs(self, packed: PackedColumns, margin_us: int = 0) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """The C pass's ``events`` and ``tables`` tuples (``columns.h``, ``Input``): the zone
+        table covers the call's instants ± ``margin_us``."""
+        names = [name.decode() for name, *_ in packed.attributes]
+        # -2: a rule on an attribute no event carries, which matches no event.
+        rule_attribute = array("i", (-1 if a is None else names.index(a) if a in names else -2
+                                     for a in self._rule_attributes))  # fmt: skip
+        micros = array("q")
+        micros.frombytes(packed.micros)
+        zone = zone_table(
+            self._engine.pipeline.tz, min(micros, default=0) - margin_us, max(micros, default=0) + margin_us
+        )
+        events = (packed.count, packed.ids, packed.members, packed.kinds, packed.micros, packed.quantities,
+                  packed.attributes)  # fmt: skip
+        tables = (self.member_column, self.kind_column, self._kind_rules, self._rule_index.tobytes(),
+                  rule_attribute.tobytes(), self._rule_values, *zone)  # fmt: skip
+        return events, tables
+
     def run(self, packed: PackedColumns) -> ColumnsPass:
         """Book ``packed`` in one C pass after the store's chain head and the ids it knows of
         them (read in a transaction that writes nothing): the booked rows stay in the pass's
@@ -248,21 +267,13 @@ class NativeColumns:
         """Book ``packed`` in one C pass after chain head ``head`` (seq, hash), ``stored`` the
         ids of them a store knows with their (payload, status) — for a store other than the
         engine's, which reads them itself (``NativePgCopy``)."""
-        names = [name.decode() for name, *_ in packed.attributes]
-        # -2: a rule on an attribute no event carries, which matches no event.
-        rule_attribute = array("i", (-1 if a is None else names.index(a) if a in names else -2
-                                     for a in self._rule_attributes))  # fmt: skip
         deadline, _ = self._skeleton._deadline_and_members()
         seq, prev = head
         known = list(stored)
-        micros = array("q")
-        micros.frombytes(packed.micros)
-        zone = zone_table(self._engine.pipeline.tz, min(micros, default=0), max(micros, default=0))
+        events, tables = self._inputs(packed)
         answer = self._module.run(
-            packed.count, packed.ids, packed.members, packed.kinds, packed.micros, packed.quantities,
-            packed.attributes, self.member_column, self.kind_column, self._kind_rules,
-            self._rule_index.tobytes(), rule_attribute.tobytes(), self._rule_values, text_column(known),
-            text_column(stored[k][0] for k in known), *zone, deadline, seq, prev, self._skeleton._tail,
+            events, tables, text_column(known), text_column(stored[k][0] for k in known), deadline, seq, prev,
+            self._skeleton._tail,
         )  # fmt: skip
         arenas, booked, duplicates, rejected, seq_after, prev_after, seconds, tail_seconds, misses = answer
         statuses = [stored[k][1] for k in known]

@@ -1,5 +1,5 @@
-"""Compile a native-core instrument (``skeleton.c``, ``columns.c``, ``verify.c``, ``writer.c``,
-``pgcopy.c``) on demand and import it."""
+"""Compile a native-core instrument (``skeleton.c``, ``columns.c``, ``checked.c``, ``verify.c``,
+``writer.c``, ``pgcopy.c``) on demand and import it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ _HERE = Path(__file__).parent
 _MODULES = {
     "skeleton": ("skeleton.c", "_gp_native_skeleton", ["-lcrypto"]),
     "columns": ("columns.c", "_gp_native_columns", ["-lcrypto"]),
+    "checked": ("checked.c", "_gp_native_checked", ["-lcrypto"]),
     "verify": ("verify.c", "_gp_native_verify", ["-lsqlite3", "-lcrypto"]),
     "writer": ("writer.c", "_gp_native_writer", ["-lsqlite3", "-lcrypto"]),
     "pgcopy": ("pgcopy.c", "_gp_native_pgcopy", ["-lcrypto"]),
@@ -27,8 +28,8 @@ _MODULES = {
 
 
 def build(name: str = "skeleton", directory: Path | None = None) -> ModuleType:
-    """Compile the instrument ``name`` (``skeleton``, ``columns``, ``verify``, ``writer`` or ``pgcopy``;
-    once per source text, the shared headers' included) and import it.
+    """Compile the instrument ``name`` (``skeleton``, ``columns``, ``checked``, ``verify``, ``writer`` or
+    ``pgcopy``; once per source text, the shared headers' included) and import it.
 
     Raises ``RuntimeError`` with the compiler's output when it cannot be built (no compiler, no
     OpenSSL or SQLite headers).

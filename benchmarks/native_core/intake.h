@@ -2,8 +2,9 @@
  * read it natively: an event row's event_line text column, the lines sorted by event id, and the
  * intake row's digest and chained hash.
  *
- * Included after text.h by writer.c, pgcopy.c and verify.c (static inline: what one of them does
- * not use costs it nothing).
+ * Included after text.h by writer.c (rows into SQLite), pgcopy.c (rows into PostgreSQL), checked.c
+ * (rows into its in-memory store) and verify.c (static inline: what one of them does not use costs
+ * it nothing).
  */
 #ifndef GRIDPOINTS_NATIVE_INTAKE_H
 #define GRIDPOINTS_NATIVE_INTAKE_H

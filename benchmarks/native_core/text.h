@@ -1,8 +1,8 @@
 /* Helpers the native-core instruments share: a growable byte buffer (Text), decimal integers
  * written into it, JSON strings escaped, SHA-256 digests as lowercase hex, a monotonic clock in seconds.
  *
- * Included by skeleton.c, columns.c, writer.c and verify.c (static inline: what one of them does not use
- * costs it nothing). compiling.build() hashes this header with each instrument's
+ * Included by skeleton.c, columns.c, checked.c, pgcopy.c, writer.c and verify.c (directly or through
+ * columns.h and intake.h; static inline: what one of them does not use costs it nothing). compiling.build() hashes this header with each instrument's
  * source, so a change here rebuilds them.
  */
 #ifndef GRIDPOINTS_NATIVE_TEXT_H

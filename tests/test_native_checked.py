@@ -1,0 +1,167 @@
+"""The core over columns with its checks on and a native in-memory store
+(benchmarks/native_core/checked.c) of issue 13: over the packed columns of a call's events it
+books, byte for byte, what ``engine.ingest`` books on an in-memory engine with the built-in checks
+on — the outcomes, the held events with their check, reason and ref, the event rows, the entries,
+the intake rows and both heads — call after call, so its figures measure the same work."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from types import ModuleType
+
+import attrs
+import pytest
+from benchmarks.native_core import NativeChecked, pack
+from benchmarks.workload import NOW, make_engine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gridpoints as gp
+from tests.test_native_columns import _pool as columns_pool
+from tests.test_native_core import _built
+
+
+@pytest.fixture(scope="module")
+def checked_module() -> ModuleType:
+    _built("skeleton")  # the core takes the skeleton's rule tables
+    return _built("checked")
+
+
+def _pool(count: int, seed: int) -> tuple[list[gp.Member], list[gp.Event], list[gp.Event]]:
+    """A dense workload's members and events, and beside them events each outcome and each check
+    needs: conflicting copies, unknown members and kinds, future instants; a burst of ten events
+    in five minutes; fourteen patrols of one day; major hazards without evidence (or with only
+    whitespace, or a verified mark); the same place twice within the half hour, its name and the
+    ids quoted by repr (quotes, text beyond ASCII); a burst's edge (see below)."""
+    members, events, extra = columns_pool(count, seed)  # the core over columns' outcomes
+    first = events[0].occurred_at.replace(hour=9, minute=0)
+    one, two = members[0].id, members[1 % len(members)].id
+    for n in range(10):
+        at = first + timedelta(minutes=n // 2)
+        extra.append(gp.Event(f"burst-{n}", one, "service", at, attributes={"location": f"B{n}"}))
+    # Eight events within ten minutes either side of edge-judged, but no ten-minute span holding
+    # more than eight with it — edge-after in the store before the call (the first test); at 3 am,
+    # when the dense workload has no event.
+    three = members[2 % len(members)].id
+    for n, minute in enumerate([0] * 7 + [5, 14]):
+        ident = ("edge-judged", "edge-after")[n - 7] if n >= 7 else f"edge-{n}"
+        extra.append(gp.Event(ident, three, "service", first + timedelta(days=4, hours=-6, minutes=minute),
+                              attributes={"location": f"G{n}"}))  # fmt: skip
+    for n in range(14):
+        at = first + timedelta(days=1, minutes=37 * n)
+        extra.append(gp.Event(f"patrol-{n}", two, "patrol", at, attributes={"location": f"D{n}"}))
+    for n, evidence in enumerate([None, "  ", "\u3000", " 证 ", "", None, None]):
+        attributes: dict[str, object] = {"severity": "major", "location": f"E{n}"}
+        if evidence is not None:
+            attributes["evidence"] = evidence
+        if n >= 5:
+            attributes["verified"] = ("yes", "no")[n - 5]
+        extra.append(gp.Event(f"hazard-{n}", one, "hazard", first + timedelta(days=2, hours=n), attributes=attributes))
+    for n, place in enumerate(["it's", 'say "hi"', "北-P1", "tab\there"]):
+        for copy in range(2):
+            at = first + timedelta(days=3, hours=n, minutes=12 * copy)
+            ident = f"dup-{n}-{copy}" if n % 2 else f"重复-{n}-'{copy}'"
+            extra.append(gp.Event(ident, two, "activity", at, attributes={"location": place}))
+    return members, events, extra
+
+
+def _assert_books_as_the_engine(
+    members: list[gp.Member], calls: list[list[gp.Event]], module: ModuleType
+) -> list[gp.IngestResult]:
+    """``calls`` booked one after another by ``engine.ingest`` (in memory, checks on) and by the
+    native core: after each, the same outcomes, event rows, entries, intake rows and heads."""
+    engine, native_engine = make_engine(), make_engine()
+    for each in (engine, native_engine):
+        each.add_members(members)
+    checked = NativeChecked(native_engine, module)
+    results = []
+    for call in calls:
+        expected = engine.ingest(call)
+        done = checked.run(pack(call, native_engine))
+        accepted, held, rejected, duplicates = done.result()
+        assert (accepted, held, duplicates) == (expected.accepted, expected.held, expected.duplicates)
+        assert [(index, event_id, code) for index, event_id, code, _ in rejected] == [
+            (r.index, r.event_id, r.code) for r in expected.rejected
+        ]
+        conflicts = [r.message for r in expected.rejected if r.code == "conflict"]
+        assert [message for *_, message in rejected if message is not None] == conflicts
+        entries, rows, intakes, intake_of, head, intake_head = checked.contents()
+        store = engine.store
+        assert rows == [tuple(row) for row in store._events.values()]
+        assert entries == [tuple(entry) for entry in store._entries]
+        assert intakes == [tuple(row) for row in store._intakes] and intake_of == store._intake_of
+        assert (head, intake_head) == (engine.ledger.head(), store.intake_head())
+        assert head == (done.seq, done.prev)
+        assert (done.booked, done.held, done.duplicates, done.rejected) == (
+            len(accepted),
+            len(held),
+            len(duplicates),
+            len(rejected),
+        )
+        results.append(expected)
+    return results
+
+
+def test_the_core_books_a_dense_call_with_checks_as_the_engine_does(checked_module: ModuleType) -> None:
+    members, events, extra = _pool(3000, 2026)
+    rng = random.Random(13)
+    # booked before the call: history (edge-after), stored duplicates and conflicts
+    earlier = events[:400] + [event for event in extra if event.id in ("edge-after", "dup-1-0", "dup-3-1")]
+    call = events[400:] + extra + rng.sample(events, 80)  # repeats: duplicates, stored and within the call
+    rng.shuffle(call)
+    results = _assert_books_as_the_engine(members, [earlier, call], checked_module)
+    # The call meets every outcome (else the equality would not say much).
+    last = results[-1]
+    assert {r.code for r in last.rejected} == {"conflict", "unknown_member", "unknown_kind", "invalid"}
+    assert len(last.duplicates) > 0 and len(last.held) > 0
+
+
+def test_every_check_holds_and_each_reason_is_the_checks_own(checked_module: ModuleType) -> None:
+    members, events, extra = _pool(2000, 7)
+    engine = make_engine()
+    engine.add_members(members)
+    checked = NativeChecked(engine, checked_module)
+    done = checked.run(pack(events + extra, engine))
+    _, rows, *_ = checked.contents()
+    held = {row[7] for row in rows if row[5] == "held"}
+    assert held == {"burst", "daily_limit", "evidence", "duplicate_submission"}
+    reasons = {row[0]: row[8] for row in rows if row[5] == "held"}
+    assert "'北-P1'" in reasons["重复-2-'1'"] and '"it\'s"' in reasons["重复-0-'1'"]
+    assert {"hazard-0", "hazard-1", "hazard-2", "hazard-4", "hazard-6"} <= set(reasons) and "hazard-3" not in reasons
+    assert "hazard-5" not in reasons  # verified
+    assert done.seconds > 0 and set(done.stages) == {"input", "judging", "chaining", "commit"}
+    assert done.tail_misses > 0 and 0 < done.tail_seconds < done.seconds
+
+
+def test_what_the_core_does_not_run_is_refused(checked_module: ModuleType) -> None:
+    members, events, _ = _pool(400, 3)
+    engine = make_engine()
+    engine.add_members(members)
+    engine.ingest(events[:10])
+    with pytest.raises(NotImplementedError, match="starts empty"):
+        NativeChecked(engine, checked_module)
+    burst_of_some = gp.Engine(load_entrypoints=False, clock=lambda: NOW, check_config={"burst": {"kinds": ["patrol"]}})
+    with pytest.raises(NotImplementedError, match="burst"):
+        NativeChecked(burst_of_some, checked_module)
+    berlin = gp.Engine(load_entrypoints=False, clock=lambda: NOW, tz="Europe/Berlin")
+    berlin.add_members(members)
+    october = [attrs.evolve(e, occurred_at=e.occurred_at.replace(month=10, day=25)) for e in events[:20]]
+    with pytest.raises(NotImplementedError, match="offset changes"):
+        NativeChecked(berlin, checked_module).run(pack(october, berlin))
+
+
+POOL = _pool(400, 11)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    earlier=st.lists(st.integers(0, len(POOL[1]) + len(POOL[2]) - 1), max_size=60, unique=True),
+    call=st.lists(st.integers(0, len(POOL[1]) + len(POOL[2]) - 1), max_size=300),
+)
+def test_any_subset_in_any_order_books_as_the_engine_does(
+    checked_module: ModuleType, earlier: list[int], call: list[int]
+) -> None:
+    members, events, extra = POOL
+    pool = events + extra
+    _assert_books_as_the_engine(members, [[pool[i] for i in earlier], [pool[i] for i in call]], checked_module)
