@@ -147,6 +147,15 @@ def _met(op: str, limit: float, value: float) -> bool:
     return value >= limit if op == "≥" else value <= limit if op == "≤" else value < limit
 
 
+def _against_in_memory(per: float, naive: Result, peer: Result | None) -> str:
+    """``per`` (seconds an event) as the two in-memory targets read it: its ratio to the naive
+    loop's time, and business-rules' throughput over it where business-rules ran."""
+    peer_per = _per(peer) if peer is not None and "skipped" not in peer else None
+    return f"{per / _per(naive):,.1f}× the naive loop's time" + (
+        f" and {peer_per / per:,.2f}× business-rules' throughput" if peer_per else ""
+    )
+
+
 def _native_line(native: Result, naive: Result, peer: Result | None) -> str:
     """How the native-core skeleton (a trial, checks off) stands against the two in-memory
     targets: whole call (with the store's work), and its C pass alone (business-rules' ratio
@@ -170,11 +179,9 @@ def _native_columns_line(columns: Result, naive: Result, peer: Result | None) ->
     """How the per-event core over columns (a trial, checks off: its C pass alone over packed
     columns, packing untimed) stands against the two in-memory targets."""
     alone, tails = _per(columns), float(columns["tail_seconds"]) / columns["count"]
-    peer_per = _per(peer) if peer is not None and "skipped" not in peer else None
     return (
         f"Per-event core over columns (trial, checks off, its C pass alone, packing untimed): {1e6 * alone:.2f} "
-        f"µs/event, {alone / _per(naive):,.1f}× the naive loop's time"
-        + (f" and {peer_per / alone:,.2f}× business-rules' throughput" if peer_per else "")
+        f"µs/event, {_against_in_memory(alone, naive, peer)}"
         + f"; of it the tail cache's {int(columns['tail_misses']):,} misses (calls into Python) {1e6 * tails:.2f} "
         f"µs/event, the rest {1e6 * (alone - tails):.2f}."
     )
@@ -186,11 +193,9 @@ def _native_checked_line(checked: Result, naive: Result, peer: Result | None) ->
     whole, alone = _per(checked), float(checked["native_seconds"]) / checked["count"]
     stages = ", ".join(f"{stage} {1e6 * float(seconds) / checked['count']:.2f}"
                        for stage, seconds in checked["stage_seconds"].items())  # fmt: skip
-    peer_per = _per(peer) if peer is not None and "skipped" not in peer else None
     return (
         f"Core with checks and a native in-memory store (trial, packing untimed): {1e6 * whole:.2f} µs/event, "
-        f"{whole / _per(naive):,.1f}× the naive loop's time"
-        + (f" and {peer_per / whole:,.2f}× business-rules' throughput" if peer_per else "")
+        f"{_against_in_memory(whole, naive, peer)}"
         + f"; its C pass {1e6 * alone:.2f} µs/event ({stages}; the tail cache's misses "
         f"{1e6 * float(checked['tail_seconds']) / checked['count']:.2f})."
     )

@@ -14,11 +14,10 @@ import attrs
 import pytest
 from benchmarks.native_core import NativeChecked, pack
 from benchmarks.workload import NOW, make_engine
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import gridpoints as gp
 from tests.test_native_columns import _pool as columns_pool
+from tests.test_native_columns import _two_calls
 from tests.test_native_core import _built
 
 
@@ -154,11 +153,7 @@ def test_what_the_core_does_not_run_is_refused(checked_module: ModuleType) -> No
 POOL = _pool(400, 11)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    earlier=st.lists(st.integers(0, len(POOL[1]) + len(POOL[2]) - 1), max_size=60, unique=True),
-    call=st.lists(st.integers(0, len(POOL[1]) + len(POOL[2]) - 1), max_size=300),
-)
+@_two_calls(POOL, earlier=60, call=300)
 def test_any_subset_in_any_order_books_as_the_engine_does(
     checked_module: ModuleType, earlier: list[int], call: list[int]
 ) -> None:

@@ -6,6 +6,7 @@ skeleton to what ``engine.ingest`` books)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from types import ModuleType
 
@@ -102,14 +103,22 @@ def test_the_columns_pass_reports_each_outcome(columns_module: ModuleType) -> No
     assert done.tail_misses > 0 and 0 < done.tail_seconds < done.seconds
 
 
+def _two_calls(
+    pool: tuple[list[gp.Member], list[gp.Event], list[gp.Event]], earlier: int, call: int
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A property over ``pool``'s events and extras (25 examples): the indices of an earlier
+    call's events (at most ``earlier``, none twice) and of a call's (at most ``call``, repeats
+    drawn)."""
+    index = st.integers(0, len(pool[1]) + len(pool[2]) - 1)
+    drawn = given(earlier=st.lists(index, max_size=earlier, unique=True), call=st.lists(index, max_size=call))
+    kept = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    return lambda test: kept(drawn(test))
+
+
 POOL = _pool(400, 7)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    earlier=st.lists(st.integers(0, len(POOL[1]) + len(POOL[2]) - 1), max_size=40, unique=True),
-    call=st.lists(st.integers(0, len(POOL[1]) + len(POOL[2]) - 1), max_size=250),
-)
+@_two_calls(POOL, earlier=40, call=250)
 def test_any_subset_in_any_order_books_as_the_skeleton_does(
     skeleton_module: ModuleType, columns_module: ModuleType, earlier: list[int], call: list[int]
 ) -> None:
