@@ -187,14 +187,15 @@ def _native_columns_line(columns: Result, naive: Result, peer: Result | None) ->
     )
 
 
-def _native_checked_line(checked: Result, naive: Result, peer: Result | None) -> str:
+def _native_checked_line(checked: Result, naive: Result, peer: Result | None, what: str = "Core") -> str:
     """How the core with its checks and a native in-memory store (a trial, packing untimed) stands
-    against the two in-memory targets: the whole call, and its C pass alone."""
+    against the two in-memory targets: the whole call, and its C pass alone. ``what`` starts the
+    line (another order's row says which)."""
     whole, alone = _per(checked), float(checked["native_seconds"]) / checked["count"]
     stages = ", ".join(f"{stage} {1e6 * float(seconds) / checked['count']:.2f}"
                        for stage, seconds in checked["stage_seconds"].items())  # fmt: skip
     return (
-        f"Core with checks and a native in-memory store (trial, packing untimed): {1e6 * whole:.2f} µs/event, "
+        f"{what} with checks and a native in-memory store (trial, packing untimed): {1e6 * whole:.2f} µs/event, "
         f"{_against_in_memory(whole, naive, peer)}"
         + f"; its C pass {1e6 * alone:.2f} µs/event ({stages}; the tail cache's misses "
         f"{1e6 * float(checked['tail_seconds']) / checked['count']:.2f})."
@@ -330,6 +331,9 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     native_checked = results.get("dense-native-checked")
     if native_checked and "skipped" not in native_checked and dense_naive:
         lines.append(_native_checked_line(native_checked, dense_naive, dense_peer))
+    checked_member = results.get("dense-native-checked-member")
+    if checked_member and "skipped" not in checked_member and dense_naive:
+        lines.append(_native_checked_line(checked_member, dense_naive, dense_peer, "By member, the core"))
     native_4n = results.get("dense-native-4n")
     if native and native_4n and "skipped" not in native and "skipped" not in native_4n:
         alone, alone_4n = (float(r["native_seconds"]) / r["count"] for r in (native, native_4n))
@@ -527,6 +531,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("dense-native-checked", "dense-native-checked",
              "dense: core with checks and a native in-memory store (trial), random, checks on, packing untimed",
              workload, dense(n)),
+            ("dense-native-checked-member", "dense-native-checked",
+             "dense: core with checks and a native in-memory store (trial), by member, checks on, packing untimed",
+             workload, dense(n, "member")),
             ("dense-time", "dense-memory", "dense: pipeline, in-memory, sorted by time", workload, dense(n, "time")),
             ("dense-member", "dense-memory", "dense: pipeline, in-memory, by member", workload, dense(n, "member")),
             ("dense-random-n4", "dense-memory", f"dense: in-memory, random, N/4 = {n // 4:,}", workload, dense(n // 4)),

@@ -25,7 +25,8 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
 
 DENSE = [
     "dense-naive", "dense-peer", "dense-random", "dense-nochecks", "dense-native", "dense-native-4n",
-    "dense-native-columns", "dense-native-checked", "dense-time", "dense-member", "dense-random-n4",
+    "dense-native-columns", "dense-native-checked", "dense-native-checked-member", "dense-time", "dense-member",
+    "dense-random-n4",
     "dense-random-4n", "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-native-writer",
     "dense-verify", "dense-native-verify",
     "dense-raw-postgres", "dense-postgres", "dense-native-postgres",
@@ -195,6 +196,12 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
             results["dense-random"][k] for k in ("accepted", "held", "rejected", "duplicates", "entries")
         ]
         assert 0 < checked["native_seconds"] <= checked["seconds"] and "Core with checks and a native" in done.stdout
+        # The same events by member: the same verdicts (judged by occurred_at, not by arrival).
+        by_member = results["dense-native-checked-member"]
+        assert [by_member[k] for k in ("accepted", "held", "rejected", "duplicates", "entries")] == [
+            checked[k] for k in ("accepted", "held", "rejected", "duplicates", "entries")
+        ]
+        assert "By member, the core with checks" in done.stdout
         written = results["dense-native-writer"]
         assert [written[k] for k in ("accepted", "rejected", "entries")] == [
             nochecks[k] for k in ("accepted", "rejected", "entries")
