@@ -684,17 +684,17 @@ static int commit(Store *s, const Input *in, const Judge *j, const Pending *pend
  * (members by rank, unknown members' events last; input order kept within a member: a counting
  * sort), in the timed pass, so that judging and the commit read each member's events side by
  * side rather than where the arrival order scattered them. The gathered Input shares the
- * engine's tables with the call's; orig[k] is gathered event k's input index, pos the inverse. */
+ * engine's tables with the call's; orig[k] is gathered event k's input index. */
 typedef struct {
     char *ids, *values[MAX_ATTRIBUTES];
     int64_t *id_offsets, *value_offsets[MAX_ATTRIBUTES], *micros, *quantities;
     unsigned char *present[MAX_ATTRIBUTES];
-    int32_t *members, *kinds, *orig, *pos; /* orig, pos: NULL when not grouped */
+    int32_t *members, *kinds, *orig; /* orig: NULL when not grouped */
 } Gathered;
 
 static void gathered_free(Gathered *g) {
     free(g->ids), free(g->id_offsets), free(g->micros), free(g->quantities);
-    free(g->members), free(g->kinds), free(g->orig), free(g->pos);
+    free(g->members), free(g->kinds), free(g->orig);
     for (int c = 0; c < MAX_ATTRIBUTES; c++) free(g->values[c]), free(g->value_offsets[c]), free(g->present[c]);
 }
 
@@ -727,9 +727,9 @@ static int gather(const Input *in, const int32_t *member_rank, Py_ssize_t member
     Py_ssize_t n = in->n;
     size_t slots = n ? (size_t)n : 1;
     int32_t *starts = calloc((size_t)members + 2, sizeof *starts);
-    g->orig = malloc(slots * 4), g->pos = malloc(slots * 4), g->members = malloc(slots * 4);
+    g->orig = malloc(slots * 4), g->members = malloc(slots * 4);
     g->kinds = malloc(slots * 4), g->micros = malloc(slots * 8), g->quantities = malloc(slots * 8);
-    if (!starts || !g->orig || !g->pos || !g->members || !g->kinds || !g->micros || !g->quantities) {
+    if (!starts || !g->orig || !g->members || !g->kinds || !g->micros || !g->quantities) {
         free(starts);
         PyErr_NoMemory();
         return -1;
@@ -737,8 +737,7 @@ static int gather(const Input *in, const int32_t *member_rank, Py_ssize_t member
     for (Py_ssize_t i = 0; i < n; i++) starts[(in->members[i] >= 0 ? member_rank[in->members[i]] : members) + 1]++;
     for (Py_ssize_t b = 0; b <= members; b++) starts[b + 1] += starts[b];
     for (Py_ssize_t i = 0; i < n; i++) {
-        int32_t k = starts[in->members[i] >= 0 ? member_rank[in->members[i]] : members]++;
-        g->orig[k] = (int32_t)i, g->pos[i] = k;
+        g->orig[starts[in->members[i] >= 0 ? member_rank[in->members[i]] : members]++] = (int32_t)i;
     }
     free(starts);
     for (Py_ssize_t k = 0; k < n; k++) {
@@ -835,7 +834,7 @@ static PyObject *run(PyObject *self, PyObject *args) {
             j.payloads.len = at; /* not needed past the comparison */
             continue;
         }
-        int code = admit(&in, i, deadline, &rule_of[i]);
+        int code = admit(&in, i, deadline, &rule_of[index]); /* at the input index: chaining's order */
         if (code >= 0) {
             o->outcome[index] = (unsigned char)code;
             rejected_n++;
@@ -887,13 +886,14 @@ static PyObject *run(PyObject *self, PyObject *args) {
                          j.payloads.data + j.payload_at[i] + j.place_at[i], id};
             if (record(&timeline, &fact) < 0) goto done;
             seen.slots[seen_slot] = i;
-            row_of[i] = (int32_t)(s->rows_n + pending_n++);
+            row_of[index] = (int32_t)(s->rows_n + pending_n++);
         }
     }
     double chaining = seconds_now();
 
-    /* 3. Input order: the booked events' entries, chained after the store's head (the call's
-     * columns read in input order; what the pass computed, at the event's place in its input). */
+    /* 3. Input order: the booked events' entries, chained after the store's head: the call's
+     * columns, rule_of and row_of read in input order; grouped, the local day computed again
+     * rather than read where the gathered order put it. */
     if (grow((void **)&s->entries, &s->entries_cap, s->entries_n, (size_t)booked_n, sizeof(Entry)) < 0) goto done;
     long long seq = s->seq;
     char prev[64];
@@ -901,11 +901,11 @@ static PyObject *run(PyObject *self, PyObject *args) {
     size_t staged = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (o->outcome[i] != BOOKED) continue;
-        Py_ssize_t k = gathered.pos ? gathered.pos[i] : i;
         char day[11];
         int32_t month;
-        date_label(j.local_days[k], day, &month);
-        int32_t member = call.members[i], rule = call.rule_index[rule_of[k]];
+        date_label(gathered.orig ? days_of(call.micros[i] + offset_at(&call, call.micros[i])) : j.local_days[i], day,
+                   &month);
+        int32_t member = call.members[i], rule = call.rule_index[rule_of[i]];
         TailKey key = {member, rule, month, call.quantities[i]};
         int32_t tail_at = tail_index(&s->tails, &key, tail_for, &in.member_names, day, &tail_seconds, &tail_misses);
         if (tail_at < 0) goto done;
@@ -918,7 +918,7 @@ static PyObject *run(PyObject *self, PyObject *args) {
         if (entry_hash(&text, prev, seq + 1, member_name, member_len, id, id_len, kind_name, kind_len, day,
                        s->tails.texts.data + tail->tail, tail->end - tail->tail, entry->hash) < 0)
             goto done;
-        entry->seq = ++seq, entry->row = row_of[k], entry->rule = rule, entry->tail = tail_at;
+        entry->seq = ++seq, entry->row = row_of[i], entry->rule = rule, entry->tail = tail_at;
         memcpy(prev, entry->hash, 64);
     }
     double committing = seconds_now();
