@@ -736,9 +736,8 @@ static int gather(const Input *in, const int32_t *member_rank, Py_ssize_t member
     }
     for (Py_ssize_t i = 0; i < n; i++) starts[(in->members[i] >= 0 ? member_rank[in->members[i]] : members) + 1]++;
     for (Py_ssize_t b = 0; b <= members; b++) starts[b + 1] += starts[b];
-    for (Py_ssize_t i = 0; i < n; i++) {
+    for (Py_ssize_t i = 0; i < n; i++)
         g->orig[starts[in->members[i] >= 0 ? member_rank[in->members[i]] : members]++] = (int32_t)i;
-    }
     free(starts);
     for (Py_ssize_t k = 0; k < n; k++) {
         int32_t i = g->orig[k];
