@@ -24,6 +24,10 @@
  * empty, are asked of Python (rare: held events only). The materialize functions turn the arenas
  * into Python values, for tests only.
  *
+ * Two options of the trial, each measured apart: grouped (the call's columns gathered member by
+ * member before 1, in the timed pass: see Gathered) and gpi2 (the intake row's digest one SHA-256
+ * over the rows' line texts in judging order, a format the library does not have: see commit).
+ *
  * A measuring instrument, not a second implementation to ship. SHA-256 is OpenSSL's.
  */
 #define PY_SSIZE_T_CLEAN
