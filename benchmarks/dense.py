@@ -235,14 +235,17 @@ def dense_native_columns(opts: argparse.Namespace, timed: Timer) -> Result:
     }  # fmt: skip
 
 
-def dense_native_checked(opts: argparse.Namespace, timed: Timer) -> Result:
+def dense_native_checked(
+    opts: argparse.Namespace, timed: Timer, grouped: bool = False, intake_format: str = "gpi1"
+) -> Result:
     """The core over columns with the built-in checks on and a native in-memory store
     (benchmarks/native_core, ``NativeChecked``), one call: what ``dense-random`` does — checks on
     running state, the entries, the event rows and the intake log's row — natively, the events
     packed into columns untimed. ``seconds`` is the whole ``run`` (the zone table and the call's
     tables built in Python, the C pass); ``native_seconds`` the C pass as ``checked.c`` clocks it,
-    ``stage_seconds`` its stages (input, judging, chaining, commit); ``tail_seconds`` of it went to
-    the tail cache's misses (a call into Python each, ``tail_misses``)."""
+    ``stage_seconds`` its stages (gather when grouped, input, judging, chaining, commit);
+    ``tail_seconds`` of it went to the tail cache's misses (a call into Python each,
+    ``tail_misses``). ``grouped`` and ``intake_format`` are the trial's options."""
     from benchmarks.native_core import NativeChecked, build, pack
 
     try:
@@ -251,7 +254,7 @@ def dense_native_checked(opts: argparse.Namespace, timed: Timer) -> Result:
     except RuntimeError as error:
         return {"skipped": f"the native checked core cannot be built here: {str(error).splitlines()[0]}"}
     engine, events = _workload(opts).booked_by()
-    checked = NativeChecked(engine, module)
+    checked = NativeChecked(engine, module, grouped=grouped, intake_format=intake_format)
     packed = pack(events, engine)
     del events  # no Event object is needed past the packing
     result, done = timed("events", lambda: checked.run(packed), lambda _: packed.count)
@@ -261,6 +264,20 @@ def dense_native_checked(opts: argparse.Namespace, timed: Timer) -> Result:
         "accepted": done.booked, "held": done.held, "rejected": done.rejected, "duplicates": done.duplicates,
         "entries": done.booked, "tail_seconds": round(done.tail_seconds, 6), "tail_misses": done.tail_misses,
     }  # fmt: skip
+
+
+def dense_native_checked_grouped(opts: argparse.Namespace, timed: Timer) -> Result:
+    """``dense-native-checked`` with the call's columns gathered by member in its timed C pass
+    (``NativeChecked(grouped=True)``): the same outcomes and store bytes; ``gather`` its first
+    stage."""
+    return dense_native_checked(opts, timed, grouped=True)
+
+
+def dense_native_checked_gpi2(opts: argparse.Namespace, timed: Timer) -> Result:
+    """``dense-native-checked-grouped`` with the trial intake format gpi2: the intake row's digest
+    one SHA-256 over the rows' lines in judging order, no digest per row and no sort by id
+    (``NativeChecked(grouped=True, intake_format="gpi2")``)."""
+    return dense_native_checked(opts, timed, grouped=True, intake_format="gpi2")
 
 
 def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
@@ -554,6 +571,8 @@ DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
     "dense-native": dense_native,
     "dense-native-columns": dense_native_columns,
     "dense-native-checked": dense_native_checked,
+    "dense-native-checked-grouped": dense_native_checked_grouped,
+    "dense-native-checked-gpi2": dense_native_checked_gpi2,
     "dense-native-sqlite": dense_native_sqlite,
     "dense-native-writer": dense_native_writer,
     "dense-native-verify": dense_native_verify,

@@ -328,12 +328,12 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     native_columns = results.get("dense-native-columns")
     if native_columns and "skipped" not in native_columns and dense_naive:
         lines.append(_native_columns_line(native_columns, dense_naive, dense_peer))
-    native_checked = results.get("dense-native-checked")
-    if native_checked and "skipped" not in native_checked and dense_naive:
-        lines.append(_native_checked_line(native_checked, dense_naive, dense_peer))
-    checked_member = results.get("dense-native-checked-member")
-    if checked_member and "skipped" not in checked_member and dense_naive:
-        lines.append(_native_checked_line(checked_member, dense_naive, dense_peer, "By member, the core"))
+    for key, what in (("dense-native-checked", "Core"), ("dense-native-checked-member", "By member, the core"),
+                      ("dense-native-checked-grouped", "Grouped in its pass, the core"),
+                      ("dense-native-checked-gpi2", "Grouped, with a one-digest intake (gpi2), the core")):  # fmt: skip
+        checked = results.get(key)
+        if checked and "skipped" not in checked and dense_naive:
+            lines.append(_native_checked_line(checked, dense_naive, dense_peer, what))
     native_4n = results.get("dense-native-4n")
     if native and native_4n and "skipped" not in native and "skipped" not in native_4n:
         alone, alone_4n = (float(r["native_seconds"]) / r["count"] for r in (native, native_4n))
@@ -534,6 +534,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("dense-native-checked-member", "dense-native-checked",
              "dense: core with checks and a native in-memory store (trial), by member, checks on, packing untimed",
              workload, dense(n, "member")),
+            ("dense-native-checked-grouped", "dense-native-checked-grouped",
+             "dense: core with checks and a native in-memory store (trial), random, grouped in its pass", workload,
+             dense(n)),
+            ("dense-native-checked-gpi2", "dense-native-checked-gpi2",
+             "dense: core with checks and a native in-memory store (trial), random, grouped, gpi2 intake", workload,
+             dense(n)),
             ("dense-time", "dense-memory", "dense: pipeline, in-memory, sorted by time", workload, dense(n, "time")),
             ("dense-member", "dense-memory", "dense: pipeline, in-memory, by member", workload, dense(n, "member")),
             ("dense-random-n4", "dense-memory", f"dense: in-memory, random, N/4 = {n // 4:,}", workload, dense(n // 4)),

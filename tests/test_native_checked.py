@@ -9,13 +9,16 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from types import ModuleType
+from typing import Any
 
 import attrs
 import pytest
 from benchmarks.native_core import NativeChecked, pack
+from benchmarks.native_core.checked import gpi2_digest, gpi2_hash
 from benchmarks.workload import NOW, make_engine
 
 import gridpoints as gp
+from gridpoints.schema import GENESIS
 from tests.test_native_columns import _pool as columns_pool
 from tests.test_native_columns import _two_calls
 from tests.test_native_core import _built
@@ -66,14 +69,16 @@ def _pool(count: int, seed: int) -> tuple[list[gp.Member], list[gp.Event], list[
 
 
 def _assert_books_as_the_engine(
-    members: list[gp.Member], calls: list[list[gp.Event]], module: ModuleType
+    members: list[gp.Member], calls: list[list[gp.Event]], module: ModuleType, **options: Any
 ) -> list[gp.IngestResult]:
     """``calls`` booked one after another by ``engine.ingest`` (in memory, checks on) and by the
-    native core: after each, the same outcomes, event rows, entries, intake rows and heads."""
+    native core (``options``: the trial's, ``grouped`` and ``intake_format``): after each, the
+    same outcomes, event rows, entries, intake rows and heads — under gpi2, the intake rows'
+    digests and hashes those ``gpi2_digest`` and ``gpi2_hash`` give for the engine's rows."""
     engine, native_engine = make_engine(), make_engine()
     for each in (engine, native_engine):
         each.add_members(members)
-    checked = NativeChecked(native_engine, module)
+    checked = NativeChecked(native_engine, module, **options)
     results = []
     for call in calls:
         expected = engine.ingest(call)
@@ -89,8 +94,14 @@ def _assert_books_as_the_engine(
         store = engine.store
         assert rows == [tuple(row) for row in store._events.values()]
         assert entries == [tuple(entry) for entry in store._entries]
-        assert intakes == [tuple(row) for row in store._intakes] and intake_of == store._intake_of
-        assert (head, intake_head) == (engine.ledger.head(), store.intake_head())
+        assert intake_of == store._intake_of
+        if options.get("intake_format") == "gpi2":
+            assert intakes == _gpi2_intakes(store)
+            assert intake_head == ((intakes[-1][0], intakes[-1][4]) if intakes else (0, GENESIS))
+        else:
+            assert intakes == [tuple(row) for row in store._intakes]
+            assert intake_head == store.intake_head()
+        assert head == engine.ledger.head()
         assert head == (done.seq, done.prev)
         assert (done.booked, done.held, done.duplicates, done.rejected) == (
             len(accepted),
@@ -102,14 +113,33 @@ def _assert_books_as_the_engine(
     return results
 
 
-def test_the_core_books_a_dense_call_with_checks_as_the_engine_does(checked_module: ModuleType) -> None:
+def _gpi2_intakes(store: Any) -> list[tuple[int, int, str, str, str]]:
+    """The memory store's intake rows as the trial format gpi2 makes them: each one's digest
+    over its event rows (``gpi2_digest``), chained (``gpi2_hash``)."""
+    rows: list[tuple[int, int, str, str, str]] = []
+    prev = GENESIS
+    for seq, events, *_ in store._intakes:
+        digest = gpi2_digest(row for row in store._events.values() if store._intake_of[row[0]] == seq)
+        rows.append((seq, events, digest, prev, gpi2_hash(prev, seq, events, digest)))
+        prev = rows[-1][4]
+    return rows
+
+
+OPTIONS = {"gpi1": {}, "grouped": {"grouped": True}, "gpi2": {"intake_format": "gpi2"},
+           "grouped-gpi2": {"grouped": True, "intake_format": "gpi2"}}  # fmt: skip
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
+def test_the_core_books_a_dense_call_with_checks_as_the_engine_does(
+    checked_module: ModuleType, options: dict[str, Any]
+) -> None:
     members, events, extra = _pool(3000, 2026)
     rng = random.Random(13)
     # booked before the call: history (edge-after), stored duplicates and conflicts
     earlier = events[:400] + [event for event in extra if event.id in ("edge-after", "dup-1-0", "dup-3-1")]
     call = events[400:] + extra + rng.sample(events, 80)  # repeats: duplicates, stored and within the call
     rng.shuffle(call)
-    results = _assert_books_as_the_engine(members, [earlier, call], checked_module)
+    results = _assert_books_as_the_engine(members, [earlier, call], checked_module, **options)
     # The call meets every outcome (else the equality would not say much).
     last = results[-1]
     assert {r.code for r in last.rejected} == {"conflict", "unknown_member", "unknown_kind", "invalid"}
@@ -153,10 +183,30 @@ def test_what_the_core_does_not_run_is_refused(checked_module: ModuleType) -> No
 POOL = _pool(400, 11)
 
 
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
 @_two_calls(POOL, earlier=60, call=300)
 def test_any_subset_in_any_order_books_as_the_engine_does(
-    checked_module: ModuleType, earlier: list[int], call: list[int]
+    checked_module: ModuleType, options: dict[str, Any], earlier: list[int], call: list[int]
 ) -> None:
     members, events, extra = POOL
     pool = events + extra
-    _assert_books_as_the_engine(members, [[pool[i] for i in earlier], [pool[i] for i in call]], checked_module)
+    calls = [[pool[i] for i in earlier], [pool[i] for i in call]]
+    _assert_books_as_the_engine(members, calls, checked_module, **options)
+
+
+def test_the_gpi2_digest_is_the_same_in_any_arrival_order(checked_module: ModuleType) -> None:
+    """The same events (each id once: a conflicting copy's row would depend on which came
+    first) in two arrival orders, each into a fresh native store: the same gpi2 intake row —
+    and the digest is not gpi1's."""
+    members, events, extra = _pool(1500, 5)
+    unique = list({event.id: event for event in reversed(events + extra)}.values())
+    intakes = []
+    for seed, intake_format in ((1, "gpi2"), (2, "gpi2"), (1, "gpi1")):
+        shuffled = random.Random(seed).sample(unique, len(unique))
+        engine = make_engine()
+        engine.add_members(members)
+        checked = NativeChecked(engine, checked_module, grouped=seed == 2, intake_format=intake_format)
+        done = checked.run(pack(shuffled, engine))
+        assert done.held > 0 and done.rejected > 0
+        intakes.append(checked.contents()[2])
+    assert intakes[0] == intakes[1] and intakes[0][0][2] != intakes[2][0][2]

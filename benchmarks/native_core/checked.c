@@ -24,6 +24,10 @@
  * empty, are asked of Python (rare: held events only). The materialize functions turn the arenas
  * into Python values, for tests only.
  *
+ * Two options of the trial, each measured apart: grouped (the call's columns gathered member by
+ * member before 1, in the timed pass: see Gathered) and gpi2 (the intake row's digest one SHA-256
+ * over the rows' line texts in judging order, a format the library does not have: see commit).
+ *
  * A measuring instrument, not a second implementation to ship. SHA-256 is OpenSSL's.
  */
 #define PY_SSIZE_T_CLEAN
@@ -546,12 +550,13 @@ static int line_text(Text *t, const char *s, size_t n) {
     return 0;
 }
 
-/* event_line (gridpoints.stores.intakes) of store row r into line. */
-static int row_line(const Store *s, size_t r, const Input *in, Text *text, Line *line) {
+/* The text event_line (gridpoints.stores.intakes) hashes of store row r, into text (emptied
+ * first); the row's id into *id, *id_len. */
+static int row_text(const Store *s, size_t r, const Input *in, Text *text, const char **id, size_t *id_len) {
     const Row *row = &s->rows[r];
     Column ids = store_ids(s);
-    size_t id_len, member_len, kind_len;
-    const char *id = column_at(&ids, (Py_ssize_t)r, &id_len);
+    size_t member_len, kind_len;
+    *id = column_at(&ids, (Py_ssize_t)r, id_len);
     const char *member = column_at(&in->member_names, row->member, &member_len);
     const char *kind = column_at(&in->kind_names, row->kind, &kind_len);
     const char *status = row->status == HELD ? "held" : "booked", *check = CHECK_NAMES[row->check];
@@ -559,14 +564,19 @@ static int row_line(const Store *s, size_t r, const Input *in, Text *text, Line 
     char day[11];
     date_label(row->local_days, day, NULL);
     text->len = 0;
-    if (line_text(text, id, id_len) < 0 || line_text(text, member, member_len) < 0 ||
+    if (line_text(text, *id, *id_len) < 0 || line_text(text, member, member_len) < 0 ||
         line_text(text, kind, kind_len) < 0 || add_int(text, row->at_us) < 0 || add_or_fail(text, ";", 1) < 0 ||
         line_text(text, day, 7) < 0 || line_text(text, status, strlen(status)) < 0 ||
         line_text(text, s->payloads.data + row->payload, row->payload_len) < 0 ||
         line_text(text, check, strlen(check)) < 0 || line_text(text, notes, row->reason_len) < 0 ||
         line_text(text, notes + row->reason_len, row->ref_len) < 0)
         return -1;
-    line->id = id, line->id_len = id_len;
+    return 0;
+}
+
+/* event_line of store row r into line (gpi1: hashed per row, sorted by id at the intake row). */
+static int row_line(const Store *s, size_t r, const Input *in, Text *text, Line *line) {
+    if (row_text(s, r, in, text, &line->id, &line->id_len) < 0) return -1;
     sha256_bytes(text->data, text->len, line->line);
     return 0;
 }
@@ -585,9 +595,12 @@ static void outcomes_free(PyObject *capsule) {
 }
 
 /* Copy the call's pending rows into the store (judging order), hash their lines, append the
- * intake row, add the booked entries (staged past entries_n), move the heads. */
+ * intake row, add the booked entries (staged past entries_n), move the heads. gpi2 (a trial
+ * format, not the library's): the intake's digest is one SHA-256 over "gpi2" and the rows' line
+ * texts in the rows' order — judging order: member, instant, id — with no digest per row and no
+ * sort; its hash says gpi2. */
 static int commit(Store *s, const Input *in, const Judge *j, const Pending *pending, size_t pending_n, size_t booked,
-                  long long seq, const char *prev, const Text *call_notes, Text *text) {
+                  long long seq, const char *prev, const Text *call_notes, Text *text, int gpi2) {
     size_t id_bytes = 0, payload_bytes = 0;
     for (size_t k = 0; k < pending_n; k++) {
         size_t len;
@@ -595,7 +608,7 @@ static int commit(Store *s, const Input *in, const Judge *j, const Pending *pend
         id_bytes += len;
         payload_bytes += j->payload_len[pending[k].event];
     }
-    Line *lines = malloc((pending_n ? pending_n : 1) * sizeof *lines);
+    Line *lines = malloc((pending_n && !gpi2 ? pending_n : 1) * sizeof *lines);
     if (!lines || grow((void **)&s->rows, &s->rows_cap, s->rows_n, pending_n, sizeof(Row)) < 0 ||
         grow((void **)&s->intakes, &s->intakes_cap, s->intakes_n, 1, sizeof(Intake)) < 0 ||
         reserve(&s->ids, id_bytes) < 0 || reserve(&s->payloads, payload_bytes) < 0 ||
@@ -632,11 +645,15 @@ static int commit(Store *s, const Input *in, const Judge *j, const Pending *pend
     }
     s->rows_n += pending_n;
     Column ids = store_ids(s);
+    SHA256_CTX gpi2_sha;
+    if (gpi2) SHA256_Init(&gpi2_sha), SHA256_Update(&gpi2_sha, "gpi2", 4);
     for (size_t k = 0; k < pending_n; k++) {
         size_t r = s->rows_n - pending_n + k, len;
         const char *id = column_at(&ids, (Py_ssize_t)r, &len);
         s->by_id.slots[idset_find(&s->by_id, &ids, id, len)] = (int32_t)r;
-        if (row_line(s, r, in, text, &lines[k]) < 0) { free(lines); return -1; } /* memory only: rows stay */
+        int status = gpi2 ? row_text(s, r, in, text, &id, &len) : row_line(s, r, in, text, &lines[k]);
+        if (status < 0) { free(lines); return -1; } /* memory only: rows stay */
+        if (gpi2) SHA256_Update(&gpi2_sha, text->data, text->len);
     }
     if (pending_n) {
         Intake *row = &s->intakes[s->intakes_n];
@@ -645,7 +662,14 @@ static int commit(Store *s, const Input *in, const Judge *j, const Pending *pend
         Head head = {.seq = intake - 1};
         memcpy(head.hash, row->prev, 64), head.hash[64] = '\0';
         char digest[65], hash[65];
-        if (intake_row(lines, pending_n, &head, text, digest, hash) < 0) {
+        int status;
+        if (gpi2) {
+            unsigned char bytes[SHA256_DIGEST_LENGTH];
+            SHA256_Final(bytes, &gpi2_sha);
+            hex(bytes, digest), digest[64] = '\0';
+            status = intake_chained("gpi2", &head, pending_n, digest, text, hash);
+        } else status = intake_row(lines, pending_n, &head, text, digest, hash);
+        if (status < 0) {
             free(lines);
             PyErr_NoMemory();
             return -1;
@@ -660,17 +684,93 @@ static int commit(Store *s, const Input *in, const Judge *j, const Pending *pend
     return 0;
 }
 
-/* run(store, events, tables, checks, deadline, tail_for): one call booked into the store (the
- * module's comment). Returns (outcomes capsule, booked, held, duplicates, rejected, seq, prev,
- * seconds: the pass, its stages (input, judging, chaining, commit), tail seconds, tail misses). */
+/* grouped (an option of the trial): the call's per-event columns gathered member by member
+ * (members by rank, unknown members' events last; input order kept within a member: a counting
+ * sort), in the timed pass, so that judging and the commit read each member's events side by
+ * side rather than where the arrival order scattered them. The gathered Input shares the
+ * engine's tables with the call's; orig[k] is gathered event k's input index. */
+typedef struct {
+    char *ids, *values[MAX_ATTRIBUTES];
+    int64_t *id_offsets, *value_offsets[MAX_ATTRIBUTES], *micros, *quantities;
+    unsigned char *present[MAX_ATTRIBUTES];
+    int32_t *members, *kinds, *orig; /* orig: NULL when not grouped */
+} Gathered;
+
+static void gathered_free(Gathered *g) {
+    free(g->ids), free(g->id_offsets), free(g->micros), free(g->quantities);
+    free(g->members), free(g->kinds), free(g->orig);
+    for (int c = 0; c < MAX_ATTRIBUTES; c++) free(g->values[c]), free(g->value_offsets[c]), free(g->present[c]);
+}
+
+/* The input index of event k of the pass's input (gathered or not). */
+static inline int32_t input_index(const Gathered *g, Py_ssize_t k) { return g->orig ? g->orig[k] : (int32_t)k; }
+
+/* A text column gathered: value k of *out is value orig[k] of *in (present: NULL for none). */
+static int gather_column(const Column *in, const int32_t *orig, Py_ssize_t n, char **data, int64_t **offsets,
+                         unsigned char **present, Column *out) {
+    size_t bytes = (size_t)(in->offsets[n] - in->offsets[0]);
+    *data = malloc(bytes ? bytes : 1), *offsets = malloc(((size_t)n + 1) * sizeof **offsets);
+    int with_present = present && in->present;
+    if (with_present) *present = malloc(n ? (size_t)n : 1);
+    if (!*data || !*offsets || (with_present && !*present)) { PyErr_NoMemory(); return -1; }
+    int64_t at = 0;
+    (*offsets)[0] = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        size_t len;
+        const char *value = column_at(in, orig[k], &len);
+        memcpy(*data + at, value, len);
+        (*offsets)[k + 1] = at += (int64_t)len;
+        if (with_present) (*present)[k] = in->present[orig[k]];
+    }
+    *out = (Column){*data, *offsets, with_present ? *present : NULL, n};
+    return 0;
+}
+
+/* *out: the call `in` gathered by member (see Gathered), its buffers in *g. */
+static int gather(const Input *in, const int32_t *member_rank, Py_ssize_t members, Input *out, Gathered *g) {
+    Py_ssize_t n = in->n;
+    size_t slots = n ? (size_t)n : 1;
+    int32_t *starts = calloc((size_t)members + 2, sizeof *starts);
+    g->orig = malloc(slots * 4), g->members = malloc(slots * 4);
+    g->kinds = malloc(slots * 4), g->micros = malloc(slots * 8), g->quantities = malloc(slots * 8);
+    if (!starts || !g->orig || !g->members || !g->kinds || !g->micros || !g->quantities) {
+        free(starts);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) starts[(in->members[i] >= 0 ? member_rank[in->members[i]] : members) + 1]++;
+    for (Py_ssize_t b = 0; b <= members; b++) starts[b + 1] += starts[b];
+    for (Py_ssize_t i = 0; i < n; i++)
+        g->orig[starts[in->members[i] >= 0 ? member_rank[in->members[i]] : members]++] = (int32_t)i;
+    free(starts);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int32_t i = g->orig[k];
+        g->members[k] = in->members[i], g->kinds[k] = in->kinds[i];
+        g->micros[k] = in->micros[i], g->quantities[k] = in->quantities[i];
+    }
+    *out = *in;
+    out->members = g->members, out->kinds = g->kinds, out->micros = g->micros, out->quantities = g->quantities;
+    if (gather_column(&in->ids, g->orig, n, &g->ids, &g->id_offsets, NULL, &out->ids) < 0) return -1;
+    for (Py_ssize_t c = 0; c < in->attributes.count; c++)
+        if (gather_column(&in->attributes.columns[c], g->orig, n, &g->values[c], &g->value_offsets[c], &g->present[c],
+                          &out->attributes.columns[c]) < 0)
+            return -1;
+    return 0;
+}
+
+/* run(store, events, tables, checks, deadline, tail_for, grouped, gpi2): one call booked into the
+ * store (the module's comment; grouped: see Gathered; gpi2: see commit). Returns (outcomes
+ * capsule, booked, held, duplicates, rejected, seq, prev, seconds: the pass, its stages (gather —
+ * 0 unless grouped —, input, judging, chaining, commit), tail seconds, tail misses). */
 static PyObject *run(PyObject *self, PyObject *args) {
     PyObject *capsule, *events, *tables, *checks_t, *tail_for;
     long long deadline;
-    if (!PyArg_ParseTuple(args, "OO!O!O!LO", &capsule, &PyTuple_Type, &events, &PyTuple_Type, &tables, &PyTuple_Type,
-                          &checks_t, &deadline, &tail_for))
+    int grouped, gpi2;
+    if (!PyArg_ParseTuple(args, "OO!O!O!LOpp", &capsule, &PyTuple_Type, &events, &PyTuple_Type, &tables, &PyTuple_Type,
+                          &checks_t, &deadline, &tail_for, &grouped, &gpi2))
         return NULL;
     Store *s = PyCapsule_GetPointer(capsule, "checked.store");
-    Input in;
+    Input in, call; /* the pass's input (call's events gathered when grouped) and the call's */
     Checks checks;
     if (!s || input_from(events, tables, &in) < 0 || parse_checks(checks_t, &in, s->members, &checks) < 0) return NULL;
     if (in.member_names.n != s->members) {
@@ -684,6 +784,7 @@ static PyObject *run(PyObject *self, PyObject *args) {
     Timeline timeline = {0};
     Text notes = {0}, text = {0};
     IdSet seen = {0};
+    Gathered gathered = {0};
     int32_t *rule_of = malloc(slots * 4), *row_of = malloc(slots * 4), *admitted = malloc(slots * 4);
     int32_t *order = malloc(slots * 4), *starts = calloc((size_t)s->members + 1, 4);
     Pending *pending = malloc(slots * sizeof *pending);
@@ -701,6 +802,10 @@ static PyObject *run(PyObject *self, PyObject *args) {
     o->events = n;
     double started = seconds_now(), tail_seconds = 0;
     long long tail_misses = 0;
+    call = in;
+    if (grouped && gather(&call, checks.member_rank, s->members, &in, &gathered) < 0) goto done;
+    double inputs = seconds_now();
+    memset(o->conflict_with, 0xff, slots * sizeof *o->conflict_with);
     Py_ssize_t booked_n = 0, held_n = 0, duplicates_n = 0, rejected_n = 0, admitted_n = 0;
     int64_t first_at = INT64_MAX, last_at = INT64_MIN;
     if (store_reserve_ids(s, s->rows_n + (size_t)n) < 0 || idset_init(&seen, n) < 0) goto done;
@@ -710,12 +815,11 @@ static PyObject *run(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < n; i++) {
         size_t id_len;
         const char *id = column_at(&in.ids, i, &id_len);
-        int32_t member = in.members[i], kind = in.kinds[i];
-        o->conflict_with[i] = -1;
+        int32_t member = in.members[i], kind = in.kinds[i], index = input_index(&gathered, i);
         int32_t stored = s->by_id.slots[idset_find(&s->by_id, &stored_ids, id, id_len)];
         if (stored >= 0 && (member < 0 || kind < 0)) {
             /* the payload names the member and kind: their texts are not in the columns */
-            PyErr_Format(PyExc_NotImplementedError, "event %zd: a known id with an unknown member or kind", i);
+            PyErr_Format(PyExc_NotImplementedError, "event %d: a known id with an unknown member or kind", index);
             goto done;
         }
         size_t at = j.payloads.len, place_at = 0, place_len = 0;
@@ -727,15 +831,15 @@ static PyObject *run(PyObject *self, PyObject *args) {
             const Row *row = &s->rows[stored];
             int same = row->payload_len == j.payload_len[i] &&
                        memcmp(s->payloads.data + row->payload, j.payloads.data + at, row->payload_len) == 0;
-            o->outcome[i] = same ? DUPLICATE : STORED_CONFLICT;
-            o->conflict_with[i] = stored;
+            o->outcome[index] = same ? DUPLICATE : STORED_CONFLICT;
+            o->conflict_with[index] = stored;
             same ? duplicates_n++ : rejected_n++;
             j.payloads.len = at; /* not needed past the comparison */
             continue;
         }
-        int code = admit(&in, i, deadline, &rule_of[i]);
+        int code = admit(&in, i, deadline, &rule_of[index]); /* at the input index: chaining's order */
         if (code >= 0) {
-            o->outcome[i] = (unsigned char)code;
+            o->outcome[index] = (unsigned char)code;
             rejected_n++;
             j.payloads.len = at;
             continue;
@@ -763,13 +867,13 @@ static PyObject *run(PyObject *self, PyObject *args) {
             size_t id_len;
             const char *id = column_at(&in.ids, i, &id_len);
             size_t seen_slot = idset_find(&seen, &in.ids, id, id_len);
-            int32_t first = seen.slots[seen_slot];
+            int32_t first = seen.slots[seen_slot], index = input_index(&gathered, i);
             if (first >= 0) { /* judged already in this call: a duplicate, or a conflict if changed */
                 int same = j.payload_len[first] == j.payload_len[i] &&
                            memcmp(j.payloads.data + j.payload_at[first], j.payloads.data + j.payload_at[i],
                                   j.payload_len[i]) == 0;
-                o->outcome[i] = same ? DUPLICATE : CALL_CONFLICT;
-                o->conflict_with[i] = first;
+                o->outcome[index] = same ? DUPLICATE : CALL_CONFLICT;
+                o->conflict_with[index] = input_index(&gathered, first);
                 same ? duplicates_n++ : rejected_n++;
                 continue;
             }
@@ -779,18 +883,20 @@ static PyObject *run(PyObject *self, PyObject *args) {
             if (check < 0) goto done;
             p->check = (uint8_t)check;
             p->status = check ? HELD : BOOKED;
-            o->outcome[i] = p->status;
+            o->outcome[index] = p->status;
             check ? held_n++ : booked_n++;
             Fact fact = {in.micros[i], in.quantities[i], in.kinds[i], j.place_len[i], (uint32_t)id_len,
                          j.payloads.data + j.payload_at[i] + j.place_at[i], id};
             if (record(&timeline, &fact) < 0) goto done;
             seen.slots[seen_slot] = i;
-            row_of[i] = (int32_t)(s->rows_n + pending_n++);
+            row_of[index] = (int32_t)(s->rows_n + pending_n++);
         }
     }
     double chaining = seconds_now();
 
-    /* 3. Input order: the booked events' entries, chained after the store's head. */
+    /* 3. Input order: the booked events' entries, chained after the store's head: the call's
+     * columns, rule_of and row_of read in input order; grouped, the local day computed again
+     * rather than read where the gathered order put it. */
     if (grow((void **)&s->entries, &s->entries_cap, s->entries_n, (size_t)booked_n, sizeof(Entry)) < 0) goto done;
     long long seq = s->seq;
     char prev[64];
@@ -800,17 +906,18 @@ static PyObject *run(PyObject *self, PyObject *args) {
         if (o->outcome[i] != BOOKED) continue;
         char day[11];
         int32_t month;
-        date_label(j.local_days[i], day, &month);
-        int32_t member = in.members[i], rule = in.rule_index[rule_of[i]];
-        TailKey key = {member, rule, month, in.quantities[i]};
+        date_label(gathered.orig ? days_of(call.micros[i] + offset_at(&call, call.micros[i])) : j.local_days[i], day,
+                   &month);
+        int32_t member = call.members[i], rule = call.rule_index[rule_of[i]];
+        TailKey key = {member, rule, month, call.quantities[i]};
         int32_t tail_at = tail_index(&s->tails, &key, tail_for, &in.member_names, day, &tail_seconds, &tail_misses);
         if (tail_at < 0) goto done;
         const Tail *tail = &s->tails.tails[tail_at];
         Entry *entry = &s->entries[s->entries_n + staged++];
         size_t id_len, member_len, kind_len;
-        const char *id = column_at(&in.ids, i, &id_len);
-        const char *member_name = column_at(&in.member_names, member, &member_len);
-        const char *kind_name = column_at(&in.kind_names, in.kinds[i], &kind_len);
+        const char *id = column_at(&call.ids, i, &id_len);
+        const char *member_name = column_at(&call.member_names, member, &member_len);
+        const char *kind_name = column_at(&call.kind_names, call.kinds[i], &kind_len);
         if (entry_hash(&text, prev, seq + 1, member_name, member_len, id, id_len, kind_name, kind_len, day,
                        s->tails.texts.data + tail->tail, tail->end - tail->tail, entry->hash) < 0)
             goto done;
@@ -820,19 +927,20 @@ static PyObject *run(PyObject *self, PyObject *args) {
     double committing = seconds_now();
 
     /* 4. Commit. */
-    if (commit(s, &in, &j, pending, pending_n, staged, seq, prev, &notes, &text) < 0) goto done;
+    if (commit(s, &in, &j, pending, pending_n, staged, seq, prev, &notes, &text, gpi2) < 0) goto done;
     double ended = seconds_now();
     PyObject *outcomes = PyCapsule_New(o, "checked.outcomes", outcomes_free);
     if (!outcomes) goto done;
     o = NULL; /* the capsule frees them now */
-    result = Py_BuildValue("(NnnnnLs#(ddddd)dL)", outcomes, booked_n, held_n, duplicates_n, rejected_n, seq, prev,
-                           (Py_ssize_t)64, ended - started, judging - started, chaining - judging,
+    result = Py_BuildValue("(NnnnnLs#(dddddd)dL)", outcomes, booked_n, held_n, duplicates_n, rejected_n, seq, prev,
+                           (Py_ssize_t)64, ended - started, inputs - started, judging - inputs, chaining - judging,
                            committing - chaining, ended - committing, tail_seconds, tail_misses);
 done:
     if (o) free(o->outcome), free(o->conflict_with), free(o);
     free(timeline.facts), free(notes.data), free(text.data), free(seen.slots), free(j.payloads.data);
     free(j.payload_at), free(j.payload_len), free(j.place_at), free(j.place_len), free(j.local_days), free(j.scratch);
     free(rule_of), free(row_of), free(admitted), free(order), free(starts), free(pending);
+    gathered_free(&gathered);
     return result;
 }
 

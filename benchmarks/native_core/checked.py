@@ -13,11 +13,20 @@ the built-in burst (every kind), daily_limit (whole limits), evidence (at most o
 kind), duplicate_submission and outlier (which holds nothing); a zone whose UTC offset changes
 within the call's span ± the widest check window; an engine whose store already holds rows
 (the native store starts empty, a new in-memory ledger).
+
+Two options of the trial, each measured apart: ``grouped=True`` gathers the call's columns
+member by member at the start of the timed pass (judging and the commit then read them side by
+side; the outcomes and the store's bytes are the same); ``intake_format="gpi2"`` makes each
+intake row's digest one SHA-256 over ``gpi2`` and its rows' line texts in judging order (member,
+instant, id) — a ledger format the library does not have (``verify()`` knows ``gpi1`` only),
+whose reference is ``gpi2_digest`` and ``gpi2_hash`` here.
 """
 
 from __future__ import annotations
 
+import hashlib
 from array import array
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from types import ModuleType
 from typing import Any, cast
@@ -32,7 +41,7 @@ from gridpoints.plugins.checks.evidence import _verified
 from gridpoints.schema import GENESIS
 from gridpoints.timeline import Timeline
 
-__all__ = ["CheckedPass", "NativeChecked"]
+__all__ = ["INTAKE_FORMATS", "CheckedPass", "NativeChecked", "gpi2_digest", "gpi2_hash"]
 
 _MICROSECOND = timedelta(microseconds=1)
 #: checked.c's check codes; outlier (no kinds) never reaches a kind's list.
@@ -45,12 +54,32 @@ _OUTCOMES = (
 )  # fmt: skip
 
 Rejection = tuple[int, str, str, str | None]
+#: The library's intake format, and the trial's one-digest format.
+INTAKE_FORMATS = ("gpi1", "gpi2")
+
+
+def gpi2_digest(rows: Iterable[Sequence[Any]]) -> str:
+    """The trial format gpi2's intake digest of event rows (their first ten columns what
+    ``event_line`` takes): SHA-256 over ``gpi2`` and, for each row by (member, occurred_us, id),
+    the text ``event_line`` hashes — one digest, none per row, no sort by id. The texts, each
+    column's length written before it, split back into rows unambiguously."""
+    sha = hashlib.sha256(b"gpi2")
+    for event_id, member, kind, occurred_us, *texts in sorted(rows, key=lambda row: (row[1], row[3], row[0])):
+        line = "".join(f"{len(t)}:{t}" for t in (event_id, member, kind)) + f"{occurred_us};"
+        sha.update((line + "".join(f"{len(t)}:{t}" for t in texts[:6])).encode())
+    return sha.hexdigest()
+
+
+def gpi2_hash(prev_hash: str, seq: int, events: int, digest: str) -> str:
+    """A gpi2 intake row's chained hash: ``intake_hash``'s with the tag ``gpi2``."""
+    return hashlib.sha256(f"{prev_hash}\x1egpi2\x1f{seq}\x1f{events}\x1f{digest}".encode()).hexdigest()
 
 
 @attrs.define
 class CheckedPass:
     """One call of ``checked.c``: its counts, the seconds of its C pass and of each stage
-    (``input``, ``judging``, ``chaining``, ``commit``) and of the tail cache's misses."""
+    (``gather`` when grouped, ``input``, ``judging``, ``chaining``, ``commit``) and of the tail
+    cache's misses."""
 
     booked: int
     held: int
@@ -95,9 +124,15 @@ def _conflict(event_id: str, status: str) -> str:
 
 
 class NativeChecked(NativeColumns):
-    """``checked.c`` set up for ``engine`` and its native store (empty at first)."""
+    """``checked.c`` set up for ``engine`` and its native store (empty at first); ``grouped``
+    and ``intake_format`` are the trial's options (the module's docstring)."""
 
-    def __init__(self, engine: gp.Engine, module: ModuleType | None = None) -> None:
+    def __init__(
+        self, engine: gp.Engine, module: ModuleType | None = None, *, grouped: bool = False, intake_format: str = "gpi1"
+    ) -> None:
+        if intake_format not in INTAKE_FORMATS:
+            raise ValueError(f"intake_format: one of {INTAKE_FORMATS}, not {intake_format!r}")
+        self.grouped, self.intake_format = grouped, intake_format
         super().__init__(engine, module or build("checked"), checks=True)
         pipeline = engine.pipeline
         if engine.store.head()[0] or engine.store.intake_head()[0]:
@@ -178,9 +213,12 @@ class NativeChecked(NativeColumns):
             self._duplicate[0], column(self._duplicate[1] or None), self._duplicate[1], self._window_us, self._ranks,
             _verified,
         )  # fmt: skip
-        answer = self._module.run(self._store, events, tables, checks, deadline, self._skeleton._tail)
+        answer = self._module.run(self._store, events, tables, checks, deadline, self._skeleton._tail, self.grouped,
+                                  self.intake_format == "gpi2")  # fmt: skip
         outcomes, booked, held, duplicates, rejected, seq, prev, seconds, tail_seconds, misses = answer
-        stages = dict(zip(("input", "judging", "chaining", "commit"), seconds[1:], strict=True))
+        stages = dict(zip(("gather", "input", "judging", "chaining", "commit"), seconds[1:], strict=True))
+        if not self.grouped:
+            del stages["gather"]
         return CheckedPass(booked, held, duplicates, rejected, seq, prev, seconds[0], stages, tail_seconds, misses,
                            outcomes, (self._module, self, packed))  # fmt: skip
 

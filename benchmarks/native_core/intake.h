@@ -49,6 +49,24 @@ static inline int line_by_id(const void *a, const void *b) {
     return (left->id_len > right->id_len) - (left->id_len < right->id_len);
 }
 
+/* The intake row's chained hash after `head`: SHA-256(prev ‖ 0x1E ‖ "<format>␟seq␟count␟digest")
+ * as 64 hex digits and a NUL into hash_hex (format: "gpi1", or a trial's 4-letter tag). `scratch`
+ * is any buffer; -1 (no Python error set) when memory runs out. */
+static inline int intake_chained(const char *format, const Head *head, size_t count, const char digest_hex[64],
+                                 Text *scratch, char hash_hex[65]) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    scratch->len = 0;
+    if (text_add(scratch, head->hash, 64) < 0 || text_add(scratch, "\x1e", 1) < 0 || text_add(scratch, format, 4) < 0 ||
+        text_add(scratch, "\x1f", 1) < 0 || text_int(scratch, head->seq + 1) < 0 || text_add(scratch, "\x1f", 1) < 0 ||
+        text_int(scratch, (long long)count) < 0 || text_add(scratch, "\x1f", 1) < 0 ||
+        text_add(scratch, digest_hex, 64) < 0)
+        return -1;
+    sha256_bytes(scratch->data, scratch->len, digest);
+    hex(digest, hash_hex);
+    hash_hex[64] = '\0';
+    return 0;
+}
+
 /* The intake row of `count` lines (sorted here), as IntakeLog.row() makes it after `head`:
  * digest = SHA-256 over "gpi1" and the lines in event-id order; hash = SHA-256(prev ‖ 0x1E ‖
  * "gpi1␟seq␟count␟digest"); both as 64 hex digits and a NUL into digest_hex and hash_hex.
@@ -64,16 +82,7 @@ static inline int intake_row(Line *lines, size_t count, const Head *head, Text *
     SHA256_Final(digest, &sha);
     hex(digest, digest_hex);
     digest_hex[64] = '\0';
-    scratch->len = 0;
-    if (text_add(scratch, head->hash, 64) < 0 || text_add(scratch, "\x1egpi1\x1f", 6) < 0 ||
-        text_int(scratch, head->seq + 1) < 0 || text_add(scratch, "\x1f", 1) < 0 ||
-        text_int(scratch, (long long)count) < 0 || text_add(scratch, "\x1f", 1) < 0 ||
-        text_add(scratch, digest_hex, 64) < 0)
-        return -1;
-    sha256_bytes(scratch->data, scratch->len, digest);
-    hex(digest, hash_hex);
-    hash_hex[64] = '\0';
-    return 0;
+    return intake_chained("gpi1", head, count, digest_hex, scratch, hash_hex);
 }
 
 #endif
