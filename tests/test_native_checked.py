@@ -126,7 +126,8 @@ def _gpi2_intakes(store: Any) -> list[tuple[int, int, str, str, str]]:
 
 
 OPTIONS = {"gpi1": {}, "grouped": {"grouped": True}, "gpi2": {"intake_format": "gpi2"},
-           "grouped-gpi2": {"grouped": True, "intake_format": "gpi2"}}  # fmt: skip
+           "grouped-gpi2": {"grouped": True, "intake_format": "gpi2"},
+           "threads": {"grouped": True, "intake_format": "gpi2", "threads": 2}}  # fmt: skip
 
 
 @pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
@@ -210,3 +211,47 @@ def test_the_gpi2_digest_is_the_same_in_any_arrival_order(checked_module: Module
         assert done.held > 0 and done.rejected > 0
         intakes.append(checked.contents()[2])
     assert intakes[0] == intakes[1] and intakes[0][0][2] != intakes[2][0][2]
+
+
+def test_a_chaining_that_fails_beside_the_commits_thread_leaves_the_store_as_it_was(
+    checked_module: ModuleType,
+) -> None:
+    """threads=2: the commit's thread writes its rows while the chaining, on this thread, fails
+    (a tail cache miss whose call into Python raises): after the join the written commit is taken
+    back — the same store, and the same call booked again afterwards books as the engine does."""
+    members, events, extra = _pool(1500, 17)
+    engine, native_engine = make_engine(), make_engine()
+    for each in (engine, native_engine):
+        each.add_members(members)
+    checked = NativeChecked(native_engine, checked_module, grouped=True, intake_format="gpi2", threads=2)
+    earlier, call = events[:300], events[300:] + extra
+    engine.ingest(earlier)
+    first = checked.run(pack(earlier, native_engine))
+    assert set(first.stages) == {"gather", "input", "judging", "chaining", "commit", "side_by_side"}
+    before = checked.contents()
+    skeleton = checked._skeleton
+    tail = skeleton._tail
+
+    def failing(*args: Any) -> Any:
+        raise RuntimeError("a tail's miss fails")
+
+    skeleton._tail = failing  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="a tail's miss fails"):
+        checked.run(pack(call, native_engine))
+    assert checked.contents() == before
+    skeleton._tail = tail  # type: ignore[method-assign]
+    expected = engine.ingest(call)
+    done = checked.run(pack(call, native_engine))
+    assert done.result()[:2] == (expected.accepted, expected.held) and done.held > 0
+    _, rows, intakes, intake_of, head, _ = checked.contents()
+    assert rows == [tuple(row) for row in engine.store._events.values()]
+    assert intake_of == engine.store._intake_of and head == engine.ledger.head()
+    assert intakes == _gpi2_intakes(engine.store)
+
+
+def test_two_threads_only_with_the_options_measured(checked_module: ModuleType) -> None:
+    engine = make_engine()
+    with pytest.raises(NotImplementedError, match="threads=2"):
+        NativeChecked(engine, checked_module, grouped=True, threads=2)
+    with pytest.raises(ValueError, match="threads"):
+        NativeChecked(engine, checked_module, grouped=True, intake_format="gpi2", threads=3)

@@ -18,15 +18,16 @@
  *      misses call tail_for in Python), as the pipeline chains its deferred entries;
  *   4. commit: the rows copied into the store's arenas in judging order, each row's event_line
  *      hashed, the intake row (lines by id, digest, chained hash) appended, the heads moved.
- * Nothing of the store changes before 4 (the tail cache aside, which only memoizes): a failure
- * leaves it as it was. Verdict reasons are built in C as the checks' f-strings build them; a repr
+ * Nothing of the store is published before 4 (the tail cache aside, which only memoizes): a
+ * failure leaves it as it was. Verdict reasons are built in C as the checks' f-strings build them; a repr
  * of text beyond printable ASCII, and evidence values beyond ASCII that only whitespace could
  * empty, are asked of Python (rare: held events only). The materialize functions turn the arenas
  * into Python values, for tests only.
  *
- * Two options of the trial, each measured apart: grouped (the call's columns gathered member by
- * member before 1, in the timed pass: see Gathered) and gpi2 (the intake row's digest one SHA-256
- * over the rows' line texts in judging order, a format the library does not have: see commit).
+ * Three options of the trial, each measured apart: grouped (the call's columns gathered member by
+ * member before 1, in the timed pass: see Gathered), gpi2 (the intake row's digest one SHA-256
+ * over the rows' line texts in judging order, a format the library does not have: see Commit) and
+ * threads 2 (4's rows written on a second thread while 3 runs on this one: see Commit and run).
  *
  * A measuring instrument, not a second implementation to ship. SHA-256 is OpenSSL's.
  */
@@ -34,6 +35,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init & co: no provider fetch per digest */
 #include <Python.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -544,14 +546,12 @@ static int by_judging_order(const void *a, const void *b) {
     return (left > right) - (left < right);
 }
 
-/* One text column of event_line (intake.h's text_counted), a Python error set on failure. */
-static int line_text(Text *t, const char *s, size_t n) {
-    if (text_counted(t, (const unsigned char *)s, n) < 0) { PyErr_NoMemory(); return -1; }
-    return 0;
-}
+/* One text column of event_line (intake.h's text_counted); -1, no Python error set, when memory
+ * runs out (the threaded commit runs it off the GIL). */
+static int line_text(Text *t, const char *s, size_t n) { return text_counted(t, (const unsigned char *)s, n); }
 
 /* The text event_line (gridpoints.stores.intakes) hashes of store row r, into text (emptied
- * first); the row's id into *id, *id_len. */
+ * first); the row's id into *id, *id_len. -1 (no Python error set) when memory runs out. */
 static int row_text(const Store *s, size_t r, const Input *in, Text *text, const char **id, size_t *id_len) {
     const Row *row = &s->rows[r];
     Column ids = store_ids(s);
@@ -565,7 +565,7 @@ static int row_text(const Store *s, size_t r, const Input *in, Text *text, const
     date_label(row->local_days, day, NULL);
     text->len = 0;
     if (line_text(text, *id, *id_len) < 0 || line_text(text, member, member_len) < 0 ||
-        line_text(text, kind, kind_len) < 0 || add_int(text, row->at_us) < 0 || add_or_fail(text, ";", 1) < 0 ||
+        line_text(text, kind, kind_len) < 0 || text_int(text, row->at_us) < 0 || text_add(text, ";", 1) < 0 ||
         line_text(text, day, 7) < 0 || line_text(text, status, strlen(status)) < 0 ||
         line_text(text, s->payloads.data + row->payload, row->payload_len) < 0 ||
         line_text(text, check, strlen(check)) < 0 || line_text(text, notes, row->reason_len) < 0 ||
@@ -594,94 +594,159 @@ static void outcomes_free(PyObject *capsule) {
     if (o) free(o->outcome), free(o->conflict_with), free(o);
 }
 
-/* Copy the call's pending rows into the store (judging order), hash their lines, append the
- * intake row, add the booked entries (staged past entries_n), move the heads. gpi2 (a trial
- * format, not the library's): the intake's digest is one SHA-256 over "gpi2" and the rows' line
- * texts in the rows' order — judging order: member, instant, id — with no digest per row and no
- * sort; its hash says gpi2. */
-static int commit(Store *s, const Input *in, const Judge *j, const Pending *pending, size_t pending_n, size_t booked,
-                  long long seq, const char *prev, const Text *call_notes, Text *text, int gpi2) {
-    size_t id_bytes = 0, payload_bytes = 0;
+/* The commit: the call's pending rows copied into the store (judging order), their lines hashed,
+ * the intake row appended, the booked entries (staged past entries_n by the chaining) added, the
+ * heads moved. gpi2 (a trial format, not the library's): the intake's digest is one SHA-256 over
+ * "gpi2" and the rows' line texts in the rows' order — judging order: member, instant, id — with
+ * no digest per row and no sort; its hash says gpi2.
+ *
+ * In three steps, so that the middle one can run on a second thread beside the chaining (threads
+ * 2, an option of the trial): commit_reserve (with the GIL: every arena grown, which changes no
+ * content), commit_write (no Python object or API: the rows, ids, payloads and notes written past
+ * the store's published lengths, the id table's slots and each member's last row set, the lines
+ * hashed, the intake row made past intakes_n; on failure — a line's scratch text out of memory —
+ * it undoes the slots and the members' last rows itself) and commit_publish (with the GIL, after
+ * the chaining succeeded: the lengths, counts and heads moved). commit_undo takes a written
+ * commit back when the chaining failed after it: the store is then as it was. */
+typedef struct {
+    Store *s;
+    const Input *in;
+    const Judge *j;
+    const Pending *pending;
+    size_t pending_n;
+    const Text *call_notes;
+    int gpi2;
+    Line *lines;      /* gpi1: each row's line */
+    Text text;        /* commit_write's own scratch */
+    size_t ids_len, payloads_len, notes_len; /* the arenas' lengths once written */
+    int written, failed; /* commit_write succeeded / failed (and undid itself) */
+    double seconds;      /* commit_write's */
+} Commit;
+
+static int commit_reserve(Commit *c) {
+    Store *s = c->s;
+    size_t id_bytes = 0, payload_bytes = 0, pending_n = c->pending_n;
     for (size_t k = 0; k < pending_n; k++) {
         size_t len;
-        column_at(&in->ids, pending[k].event, &len);
+        column_at(&c->in->ids, c->pending[k].event, &len);
         id_bytes += len;
-        payload_bytes += j->payload_len[pending[k].event];
+        payload_bytes += c->j->payload_len[c->pending[k].event];
     }
-    Line *lines = malloc((pending_n && !gpi2 ? pending_n : 1) * sizeof *lines);
-    if (!lines || grow((void **)&s->rows, &s->rows_cap, s->rows_n, pending_n, sizeof(Row)) < 0 ||
+    c->lines = malloc((pending_n && !c->gpi2 ? pending_n : 1) * sizeof *c->lines);
+    if (!c->lines) { PyErr_NoMemory(); return -1; }
+    if (grow((void **)&s->rows, &s->rows_cap, s->rows_n, pending_n, sizeof(Row)) < 0 ||
         grow((void **)&s->intakes, &s->intakes_cap, s->intakes_n, 1, sizeof(Intake)) < 0 ||
         reserve(&s->ids, id_bytes) < 0 || reserve(&s->payloads, payload_bytes) < 0 ||
-        reserve(&s->notes, call_notes->len) < 0 || store_reserve_ids(s, s->rows_n + pending_n) < 0) {
-        if (!lines) PyErr_NoMemory();
-        free(lines);
+        reserve(&s->notes, c->call_notes->len) < 0 || store_reserve_ids(s, s->rows_n + pending_n) < 0)
         return -1;
-    }
     int64_t *offsets = realloc(s->id_offsets, (s->rows_n + pending_n + 1) * sizeof *offsets);
-    if (!offsets) { free(lines); PyErr_NoMemory(); return -1; }
+    if (!offsets) { PyErr_NoMemory(); return -1; }
     s->id_offsets = offsets;
+    return 0;
+}
+
+/* Rows base .. base + written - 1 taken back: the id table's slots of the first `indexed` of
+ * them emptied, last first (linear probing: the table is then as before they were added), and
+ * each member's last row set back. */
+static void commit_unwind(Store *s, size_t base, size_t indexed, size_t written) {
+    Column ids = {s->ids.data, s->id_offsets, NULL, (Py_ssize_t)(base + written)};
+    for (size_t k = indexed; k-- > 0;) {
+        size_t len;
+        const char *id = column_at(&ids, (Py_ssize_t)(base + k), &len);
+        s->by_id.slots[idset_find(&s->by_id, &ids, id, len)] = -1;
+    }
+    for (size_t k = written; k-- > 0;) s->member_last[s->rows[base + k].member] = s->rows[base + k].prev_of_member;
+}
+
+static int commit_write(Commit *c) {
+    double started = seconds_now();
+    Store *s = c->s;
+    const Input *in = c->in;
+    const Judge *j = c->j;
+    size_t base = s->rows_n, pending_n = c->pending_n;
+    size_t ids_len = s->ids.len, payloads_len = s->payloads.len, notes_len = s->notes.len;
     int32_t intake = (int32_t)s->intakes_n + 1;
-    /* Nothing below can fail but a line's scratch text: rows are written, then hashed. */
     for (size_t k = 0; k < pending_n; k++) {
-        const Pending *p = &pending[k];
-        size_t r = s->rows_n + k, len;
+        const Pending *p = &c->pending[k];
+        size_t r = base + k, len;
         const char *id = column_at(&in->ids, p->event, &len);
-        memcpy(s->ids.data + s->ids.len, id, len);
-        s->ids.len += len;
-        s->id_offsets[r + 1] = (int64_t)s->ids.len;
+        memcpy(s->ids.data + ids_len, id, len);
+        ids_len += len;
+        s->id_offsets[r + 1] = (int64_t)ids_len;
         Row *row = &s->rows[r];
         int32_t member = in->members[p->event];
-        *row = (Row){s->payloads.len, s->notes.len, j->payload_len[p->event], p->reason_len, p->ref_len,
+        *row = (Row){payloads_len, notes_len, j->payload_len[p->event], p->reason_len, p->ref_len,
                      j->place_at[p->event], j->place_len[p->event], in->micros[p->event], in->quantities[p->event],
                      member, in->kinds[p->event], j->local_days[p->event], s->member_last[member], intake,
                      p->status, p->check};
-        memcpy(s->payloads.data + s->payloads.len, j->payloads.data + j->payload_at[p->event], row->payload_len);
-        s->payloads.len += row->payload_len;
+        memcpy(s->payloads.data + payloads_len, j->payloads.data + j->payload_at[p->event], row->payload_len);
+        payloads_len += row->payload_len;
         if (p->reason_len + p->ref_len) { /* the arenas exist once a hold wrote to them */
-            memcpy(s->notes.data + s->notes.len, call_notes->data + p->note, p->reason_len + p->ref_len);
-            s->notes.len += p->reason_len + p->ref_len;
+            memcpy(s->notes.data + notes_len, c->call_notes->data + p->note, p->reason_len + p->ref_len);
+            notes_len += p->reason_len + p->ref_len;
         }
         s->member_last[member] = (int32_t)r;
     }
-    s->rows_n += pending_n;
-    Column ids = store_ids(s);
+    Column ids = {s->ids.data, s->id_offsets, NULL, (Py_ssize_t)(base + pending_n)};
     SHA256_CTX gpi2_sha;
-    if (gpi2) SHA256_Init(&gpi2_sha), SHA256_Update(&gpi2_sha, "gpi2", 4);
+    if (c->gpi2) SHA256_Init(&gpi2_sha), SHA256_Update(&gpi2_sha, "gpi2", 4);
     for (size_t k = 0; k < pending_n; k++) {
-        size_t r = s->rows_n - pending_n + k, len;
+        size_t r = base + k, len;
         const char *id = column_at(&ids, (Py_ssize_t)r, &len);
         s->by_id.slots[idset_find(&s->by_id, &ids, id, len)] = (int32_t)r;
-        int status = gpi2 ? row_text(s, r, in, text, &id, &len) : row_line(s, r, in, text, &lines[k]);
-        if (status < 0) { free(lines); return -1; } /* memory only: rows stay */
-        if (gpi2) SHA256_Update(&gpi2_sha, text->data, text->len);
+        int status = c->gpi2 ? row_text(s, r, in, &c->text, &id, &len) : row_line(s, r, in, &c->text, &c->lines[k]);
+        if (status < 0) {
+            commit_unwind(s, base, k + 1, pending_n);
+            c->failed = 1;
+            return -1;
+        }
+        if (c->gpi2) SHA256_Update(&gpi2_sha, c->text.data, c->text.len);
     }
     if (pending_n) {
-        Intake *row = &s->intakes[s->intakes_n];
+        Intake *row = &s->intakes[s->intakes_n]; /* published by commit_publish */
         row->seq = intake, row->events = (int64_t)pending_n;
         memcpy(row->prev, s->intakes_n ? s->intakes[s->intakes_n - 1].hash : GENESIS, 64);
         Head head = {.seq = intake - 1};
         memcpy(head.hash, row->prev, 64), head.hash[64] = '\0';
         char digest[65], hash[65];
         int status;
-        if (gpi2) {
+        if (c->gpi2) {
             unsigned char bytes[SHA256_DIGEST_LENGTH];
             SHA256_Final(bytes, &gpi2_sha);
             hex(bytes, digest), digest[64] = '\0';
-            status = intake_chained("gpi2", &head, pending_n, digest, text, hash);
-        } else status = intake_row(lines, pending_n, &head, text, digest, hash);
+            status = intake_chained("gpi2", &head, pending_n, digest, &c->text, hash);
+        } else status = intake_row(c->lines, pending_n, &head, &c->text, digest, hash);
         if (status < 0) {
-            free(lines);
-            PyErr_NoMemory();
+            commit_unwind(s, base, pending_n, pending_n);
+            c->failed = 1;
             return -1;
         }
         memcpy(row->digest, digest, 64), memcpy(row->hash, hash, 64);
-        s->intakes_n++;
     }
-    free(lines);
+    c->ids_len = ids_len, c->payloads_len = payloads_len, c->notes_len = notes_len;
+    c->written = 1;
+    c->seconds = seconds_now() - started;
+    return 0;
+}
+
+static void *commit_thread(void *commit) {
+    commit_write(commit);
+    return NULL;
+}
+
+/* A written commit taken back (the chaining failed). */
+static void commit_undo(Commit *c) {
+    if (c->written) commit_unwind(c->s, c->s->rows_n, c->pending_n, c->pending_n), c->written = 0;
+}
+
+static void commit_publish(Commit *c, size_t booked, long long seq, const char *prev) {
+    Store *s = c->s;
+    s->rows_n += c->pending_n;
+    s->ids.len = c->ids_len, s->payloads.len = c->payloads_len, s->notes.len = c->notes_len;
+    if (c->pending_n) s->intakes_n++;
     s->entries_n += booked;
     s->seq = seq;
     memcpy(s->prev, prev, 64);
-    return 0;
 }
 
 /* grouped (an option of the trial): the call's per-event columns gathered member by member
@@ -765,10 +830,14 @@ static int gather(const Input *in, const int32_t *member_rank, Py_ssize_t member
 static PyObject *run(PyObject *self, PyObject *args) {
     PyObject *capsule, *events, *tables, *checks_t, *tail_for;
     long long deadline;
-    int grouped, gpi2;
-    if (!PyArg_ParseTuple(args, "OO!O!O!LOpp", &capsule, &PyTuple_Type, &events, &PyTuple_Type, &tables, &PyTuple_Type,
-                          &checks_t, &deadline, &tail_for, &grouped, &gpi2))
+    int grouped, gpi2, threads;
+    if (!PyArg_ParseTuple(args, "OO!O!O!LOppi", &capsule, &PyTuple_Type, &events, &PyTuple_Type, &tables,
+                          &PyTuple_Type, &checks_t, &deadline, &tail_for, &grouped, &gpi2, &threads))
         return NULL;
+    if (threads != 1 && threads != 2) {
+        PyErr_SetString(PyExc_ValueError, "threads: 1 or 2");
+        return NULL;
+    }
     Store *s = PyCapsule_GetPointer(capsule, "checked.store");
     Input in, call; /* the pass's input (call's events gathered when grouped) and the call's */
     Checks checks;
@@ -785,6 +854,8 @@ static PyObject *run(PyObject *self, PyObject *args) {
     Text notes = {0}, text = {0};
     IdSet seen = {0};
     Gathered gathered = {0};
+    Commit c = {0};
+    int working = 0, failed = 0;
     int32_t *rule_of = malloc(slots * 4), *row_of = malloc(slots * 4), *admitted = malloc(slots * 4);
     int32_t *order = malloc(slots * 4), *starts = calloc((size_t)s->members + 1, 4);
     Pending *pending = malloc(slots * sizeof *pending);
@@ -894,15 +965,32 @@ static PyObject *run(PyObject *self, PyObject *args) {
     }
     double chaining = seconds_now();
 
+    /* threads 2: the commit's rows written on a second thread (commit_write: no Python) while
+     * this one, which keeps the GIL, chains; both read judging's results only, and write apart
+     * (the store's rows, ids, payloads, notes, id table, members' last rows and next intake row
+     * there; the entries past entries_n and the tail cache here). Published after the join. */
+    c = (Commit){.s = s, .in = &in, .j = &j, .pending = pending, .pending_n = pending_n, .call_notes = &notes,
+                 .gpi2 = gpi2};
+    pthread_t worker;
+    if (threads == 2) {
+        if (commit_reserve(&c) < 0) goto done;
+        if (pthread_create(&worker, NULL, commit_thread, &c) != 0) {
+            PyErr_SetString(PyExc_RuntimeError, "checked: cannot start the commit's thread");
+            goto done;
+        }
+        working = 1;
+    }
+
     /* 3. Input order: the booked events' entries, chained after the store's head: the call's
      * columns, rule_of and row_of read in input order; grouped, the local day computed again
-     * rather than read where the gathered order put it. */
-    if (grow((void **)&s->entries, &s->entries_cap, s->entries_n, (size_t)booked_n, sizeof(Entry)) < 0) goto done;
+     * rather than read where the gathered order put it. A failure breaks out (the thread joined
+     * before anything else). */
     long long seq = s->seq;
     char prev[64];
     memcpy(prev, s->prev, 64);
     size_t staged = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    failed = grow((void **)&s->entries, &s->entries_cap, s->entries_n, (size_t)booked_n, sizeof(Entry)) < 0;
+    for (Py_ssize_t i = 0; i < n && !failed; i++) {
         if (o->outcome[i] != BOOKED) continue;
         char day[11];
         int32_t month;
@@ -911,7 +999,7 @@ static PyObject *run(PyObject *self, PyObject *args) {
         int32_t member = call.members[i], rule = call.rule_index[rule_of[i]];
         TailKey key = {member, rule, month, call.quantities[i]};
         int32_t tail_at = tail_index(&s->tails, &key, tail_for, &in.member_names, day, &tail_seconds, &tail_misses);
-        if (tail_at < 0) goto done;
+        if (tail_at < 0) { failed = 1; break; }
         const Tail *tail = &s->tails.tails[tail_at];
         Entry *entry = &s->entries[s->entries_n + staged++];
         size_t id_len, member_len, kind_len;
@@ -919,27 +1007,41 @@ static PyObject *run(PyObject *self, PyObject *args) {
         const char *member_name = column_at(&call.member_names, member, &member_len);
         const char *kind_name = column_at(&call.kind_names, call.kinds[i], &kind_len);
         if (entry_hash(&text, prev, seq + 1, member_name, member_len, id, id_len, kind_name, kind_len, day,
-                       s->tails.texts.data + tail->tail, tail->end - tail->tail, entry->hash) < 0)
-            goto done;
+                       s->tails.texts.data + tail->tail, tail->end - tail->tail, entry->hash) < 0) {
+            failed = 1;
+            break;
+        }
         entry->seq = ++seq, entry->row = row_of[i], entry->rule = rule, entry->tail = tail_at;
         memcpy(prev, entry->hash, 64);
     }
     double committing = seconds_now();
 
-    /* 4. Commit. */
-    if (commit(s, &in, &j, pending, pending_n, staged, seq, prev, &notes, &text, gpi2) < 0) goto done;
+    /* 4. Commit: joined (threads 2) or written here, then published — or taken back. */
+    if (working) pthread_join(worker, NULL);
+    else if (!failed && commit_reserve(&c) == 0) commit_write(&c);
+    else failed = 1;
+    if (c.failed && !failed) PyErr_NoMemory(); /* commit_write sets no Python error */
+    if (failed || c.failed) {
+        commit_undo(&c);
+        goto done;
+    }
+    commit_publish(&c, staged, seq, prev);
     double ended = seconds_now();
     PyObject *outcomes = PyCapsule_New(o, "checked.outcomes", outcomes_free);
     if (!outcomes) goto done;
     o = NULL; /* the capsule frees them now */
-    result = Py_BuildValue("(NnnnnLs#(dddddd)dL)", outcomes, booked_n, held_n, duplicates_n, rejected_n, seq, prev,
+    /* threads 2: commit is the thread's own time; after judging, both stages side by side took
+     * ended - chaining */
+    result = Py_BuildValue("(NnnnnLs#(ddddddd)dL)", outcomes, booked_n, held_n, duplicates_n, rejected_n, seq, prev,
                            (Py_ssize_t)64, ended - started, inputs - started, judging - inputs, chaining - judging,
-                           committing - chaining, ended - committing, tail_seconds, tail_misses);
+                           committing - chaining, working ? c.seconds : ended - committing, ended - chaining,
+                           tail_seconds, tail_misses);
 done:
     if (o) free(o->outcome), free(o->conflict_with), free(o);
     free(timeline.facts), free(notes.data), free(text.data), free(seen.slots), free(j.payloads.data);
     free(j.payload_at), free(j.payload_len), free(j.place_at), free(j.place_len), free(j.local_days), free(j.scratch);
     free(rule_of), free(row_of), free(admitted), free(order), free(starts), free(pending);
+    free(c.lines), free(c.text.data);
     gathered_free(&gathered);
     return result;
 }

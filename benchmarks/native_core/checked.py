@@ -20,6 +20,12 @@ side; the outcomes and the store's bytes are the same); ``intake_format="gpi2"``
 intake row's digest one SHA-256 over ``gpi2`` and its rows' line texts in judging order (member,
 instant, id) — a ledger format the library does not have (``verify()`` knows ``gpi1`` only),
 whose reference is ``gpi2_digest`` and ``gpi2_hash`` here.
+
+A third, ``threads=2`` (with ``grouped=True`` and ``intake_format="gpi2"`` only: the combination
+measured): after judging, the commit's rows are written on a second thread while this one, which
+keeps the GIL, chains the entries (its tail cache's misses call Python); the commit is published
+after the join, or taken back if the chaining failed. Its stages add ``side_by_side``: chaining
+and commit together, wall clock; ``commit`` is then the second thread's own time.
 """
 
 from __future__ import annotations
@@ -78,8 +84,8 @@ def gpi2_hash(prev_hash: str, seq: int, events: int, digest: str) -> str:
 @attrs.define
 class CheckedPass:
     """One call of ``checked.c``: its counts, the seconds of its C pass and of each stage
-    (``gather`` when grouped, ``input``, ``judging``, ``chaining``, ``commit``) and of the tail
-    cache's misses."""
+    (``gather`` when grouped, ``input``, ``judging``, ``chaining``, ``commit``, ``side_by_side``
+    with two threads) and of the tail cache's misses."""
 
     booked: int
     held: int
@@ -124,15 +130,25 @@ def _conflict(event_id: str, status: str) -> str:
 
 
 class NativeChecked(NativeColumns):
-    """``checked.c`` set up for ``engine`` and its native store (empty at first); ``grouped``
-    and ``intake_format`` are the trial's options (the module's docstring)."""
+    """``checked.c`` set up for ``engine`` and its native store (empty at first); ``grouped``,
+    ``intake_format`` and ``threads`` are the trial's options (the module's docstring)."""
 
     def __init__(
-        self, engine: gp.Engine, module: ModuleType | None = None, *, grouped: bool = False, intake_format: str = "gpi1"
+        self,
+        engine: gp.Engine,
+        module: ModuleType | None = None,
+        *,
+        grouped: bool = False,
+        intake_format: str = "gpi1",
+        threads: int = 1,
     ) -> None:
         if intake_format not in INTAKE_FORMATS:
             raise ValueError(f"intake_format: one of {INTAKE_FORMATS}, not {intake_format!r}")
-        self.grouped, self.intake_format = grouped, intake_format
+        if threads not in (1, 2):
+            raise ValueError(f"threads: 1 or 2, not {threads!r}")
+        if threads == 2 and not (grouped and intake_format == "gpi2"):
+            raise NotImplementedError("threads=2: with grouped=True and intake_format='gpi2' only")
+        self.grouped, self.intake_format, self.threads = grouped, intake_format, threads
         super().__init__(engine, module or build("checked"), checks=True)
         pipeline = engine.pipeline
         if engine.store.head()[0] or engine.store.intake_head()[0]:
@@ -214,11 +230,14 @@ class NativeChecked(NativeColumns):
             _verified,
         )  # fmt: skip
         answer = self._module.run(self._store, events, tables, checks, deadline, self._skeleton._tail, self.grouped,
-                                  self.intake_format == "gpi2")  # fmt: skip
+                                  self.intake_format == "gpi2", self.threads)  # fmt: skip
         outcomes, booked, held, duplicates, rejected, seq, prev, seconds, tail_seconds, misses = answer
-        stages = dict(zip(("gather", "input", "judging", "chaining", "commit"), seconds[1:], strict=True))
+        names = ("gather", "input", "judging", "chaining", "commit", "side_by_side")
+        stages = dict(zip(names, seconds[1:], strict=True))
         if not self.grouped:
             del stages["gather"]
+        if self.threads == 1:
+            del stages["side_by_side"]
         return CheckedPass(booked, held, duplicates, rejected, seq, prev, seconds[0], stages, tail_seconds, misses,
                            outcomes, (self._module, self, packed))  # fmt: skip
 

@@ -20,7 +20,7 @@ _HERE = Path(__file__).parent
 _MODULES = {
     "skeleton": ("skeleton.c", "_gp_native_skeleton", ["-lcrypto"]),
     "columns": ("columns.c", "_gp_native_columns", ["-lcrypto"]),
-    "checked": ("checked.c", "_gp_native_checked", ["-lcrypto"]),
+    "checked": ("checked.c", "_gp_native_checked", ["-lcrypto", "-pthread"]),
     "verify": ("verify.c", "_gp_native_verify", ["-lsqlite3", "-lcrypto"]),
     "writer": ("writer.c", "_gp_native_writer", ["-lsqlite3", "-lcrypto"]),
     "pgcopy": ("pgcopy.c", "_gp_native_pgcopy", ["-lcrypto"]),
