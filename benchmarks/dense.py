@@ -236,7 +236,7 @@ def dense_native_columns(opts: argparse.Namespace, timed: Timer) -> Result:
 
 
 def dense_native_checked(
-    opts: argparse.Namespace, timed: Timer, grouped: bool = False, intake_format: str = "gpi1"
+    opts: argparse.Namespace, timed: Timer, grouped: bool = False, intake_format: str = "gpi1", threads: int = 1
 ) -> Result:
     """The core over columns with the built-in checks on and a native in-memory store
     (benchmarks/native_core, ``NativeChecked``), one call: what ``dense-random`` does — checks on
@@ -245,7 +245,7 @@ def dense_native_checked(
     tables built in Python, the C pass); ``native_seconds`` the C pass as ``checked.c`` clocks it,
     ``stage_seconds`` its stages (gather when grouped, input, judging, chaining, commit);
     ``tail_seconds`` of it went to the tail cache's misses (a call into Python each,
-    ``tail_misses``). ``grouped`` and ``intake_format`` are the trial's options."""
+    ``tail_misses``). ``grouped``, ``intake_format`` and ``threads`` are the trial's options."""
     from benchmarks.native_core import NativeChecked, build, pack
 
     try:
@@ -254,7 +254,7 @@ def dense_native_checked(
     except RuntimeError as error:
         return {"skipped": f"the native checked core cannot be built here: {str(error).splitlines()[0]}"}
     engine, events = _workload(opts).booked_by()
-    checked = NativeChecked(engine, module, grouped=grouped, intake_format=intake_format)
+    checked = NativeChecked(engine, module, grouped=grouped, intake_format=intake_format, threads=threads)
     packed = pack(events, engine)
     del events  # no Event object is needed past the packing
     result, done = timed("events", lambda: checked.run(packed), lambda _: packed.count)
@@ -278,6 +278,13 @@ def dense_native_checked_gpi2(opts: argparse.Namespace, timed: Timer) -> Result:
     one SHA-256 over the rows' lines in judging order, no digest per row and no sort by id
     (``NativeChecked(grouped=True, intake_format="gpi2")``)."""
     return dense_native_checked(opts, timed, grouped=True, intake_format="gpi2")
+
+
+def dense_native_checked_threads(opts: argparse.Namespace, timed: Timer) -> Result:
+    """``dense-native-checked-gpi2`` with the commit's rows written on a second thread beside the
+    chaining (``NativeChecked(grouped=True, intake_format="gpi2", threads=2)``): ``commit`` is
+    that thread's own time, ``side_by_side`` both stages' wall clock."""
+    return dense_native_checked(opts, timed, grouped=True, intake_format="gpi2", threads=2)
 
 
 def dense_native_sqlite(opts: argparse.Namespace, timed: Timer) -> Result:
@@ -573,6 +580,7 @@ DENSE_SCENARIOS: dict[str, Callable[[argparse.Namespace, Timer], Result]] = {
     "dense-native-checked": dense_native_checked,
     "dense-native-checked-grouped": dense_native_checked_grouped,
     "dense-native-checked-gpi2": dense_native_checked_gpi2,
+    "dense-native-checked-threads": dense_native_checked_threads,
     "dense-native-sqlite": dense_native_sqlite,
     "dense-native-writer": dense_native_writer,
     "dense-native-verify": dense_native_verify,

@@ -328,9 +328,13 @@ def render(results: dict[str, Result], labels: dict[str, str], info: dict[str, s
     native_columns = results.get("dense-native-columns")
     if native_columns and "skipped" not in native_columns and dense_naive:
         lines.append(_native_columns_line(native_columns, dense_naive, dense_peer))
-    for key, what in (("dense-native-checked", "Core"), ("dense-native-checked-member", "By member, the core"),
-                      ("dense-native-checked-grouped", "Grouped in its pass, the core"),
-                      ("dense-native-checked-gpi2", "Grouped, with a one-digest intake (gpi2), the core")):  # fmt: skip
+    checked_rows = (
+        ("dense-native-checked", "Core"), ("dense-native-checked-member", "By member, the core"),
+        ("dense-native-checked-grouped", "Grouped in its pass, the core"),
+        ("dense-native-checked-gpi2", "Grouped, with a one-digest intake (gpi2), the core"),
+        ("dense-native-checked-threads", "Grouped, gpi2, chaining and commit on two threads, the core"),
+    )  # fmt: skip
+    for key, what in checked_rows:
         checked = results.get(key)
         if checked and "skipped" not in checked and dense_naive:
             lines.append(_native_checked_line(checked, dense_naive, dense_peer, what))
@@ -540,6 +544,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("dense-native-checked-gpi2", "dense-native-checked-gpi2",
              "dense: core with checks and a native in-memory store (trial), random, grouped, gpi2 intake", workload,
              dense(n)),
+            ("dense-native-checked-threads", "dense-native-checked-threads",
+             "dense: core with checks and a native in-memory store (trial), random, grouped, gpi2, two threads",
+             workload, dense(n)),
             ("dense-time", "dense-memory", "dense: pipeline, in-memory, sorted by time", workload, dense(n, "time")),
             ("dense-member", "dense-memory", "dense: pipeline, in-memory, by member", workload, dense(n, "member")),
             ("dense-random-n4", "dense-memory", f"dense: in-memory, random, N/4 = {n // 4:,}", workload, dense(n // 4)),

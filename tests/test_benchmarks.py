@@ -26,7 +26,7 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
 DENSE = [
     "dense-naive", "dense-peer", "dense-random", "dense-nochecks", "dense-native", "dense-native-4n",
     "dense-native-columns", "dense-native-checked", "dense-native-checked-member", "dense-native-checked-grouped",
-    "dense-native-checked-gpi2", "dense-time", "dense-member",
+    "dense-native-checked-gpi2", "dense-native-checked-threads", "dense-time", "dense-member",
     "dense-random-n4",
     "dense-random-4n", "dense-raw-sqlite", "dense-sqlite", "dense-native-sqlite", "dense-native-writer",
     "dense-verify", "dense-native-verify",
@@ -205,13 +205,15 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
         assert "By member, the core with checks" in done.stdout
         # Gathered by member in the pass, and with the gpi2 intake: the same verdicts again.
         trials = {"dense-native-checked-grouped": "Grouped in its pass, the core with checks",
-                  "dense-native-checked-gpi2": "Grouped, with a one-digest intake (gpi2), the core"}  # fmt: skip
+                  "dense-native-checked-gpi2": "Grouped, with a one-digest intake (gpi2), the core",
+                  "dense-native-checked-threads": "Grouped, gpi2, chaining and commit on two threads"}  # fmt: skip
         for key, line in trials.items():
             trial = results[key]
             assert [trial[k] for k in ("accepted", "held", "rejected", "duplicates", "entries")] == [
                 checked[k] for k in ("accepted", "held", "rejected", "duplicates", "entries")
             ]
             assert "gather" in trial["stage_seconds"] and line in done.stdout
+        assert "side_by_side" in results["dense-native-checked-threads"]["stage_seconds"]
         written = results["dense-native-writer"]
         assert [written[k] for k in ("accepted", "rejected", "entries")] == [
             nochecks[k] for k in ("accepted", "rejected", "entries")

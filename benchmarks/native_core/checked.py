@@ -232,8 +232,8 @@ class NativeChecked(NativeColumns):
         answer = self._module.run(self._store, events, tables, checks, deadline, self._skeleton._tail, self.grouped,
                                   self.intake_format == "gpi2", self.threads)  # fmt: skip
         outcomes, booked, held, duplicates, rejected, seq, prev, seconds, tail_seconds, misses = answer
-        names = ("gather", "input", "judging", "chaining", "commit", "side_by_side")
-        stages = dict(zip(names, seconds[1:], strict=True))
+        stage_names = ("gather", "input", "judging", "chaining", "commit", "side_by_side")
+        stages = dict(zip(stage_names, seconds[1:], strict=True))
         if not self.grouped:
             del stages["gather"]
         if self.threads == 1:
