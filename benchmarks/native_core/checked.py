@@ -45,6 +45,7 @@ from benchmarks.native_core.compiling import build
 from gridpoints.plugins.checks import Burst, DailyLimit, DuplicateSubmission, Evidence, Outlier
 from gridpoints.plugins.checks.evidence import _verified
 from gridpoints.schema import GENESIS
+from gridpoints.stores.intakes import event_line_text
 from gridpoints.timeline import Timeline
 
 __all__ = ["INTAKE_FORMATS", "CheckedPass", "NativeChecked", "gpi2_digest", "gpi2_hash"]
@@ -67,12 +68,11 @@ INTAKE_FORMATS = ("gpi1", "gpi2")
 def gpi2_digest(rows: Iterable[Sequence[Any]]) -> str:
     """The trial format gpi2's intake digest of event rows (their first ten columns what
     ``event_line`` takes): SHA-256 over ``gpi2`` and, for each row by (member, occurred_us, id),
-    the text ``event_line`` hashes — one digest, none per row, no sort by id. The texts, each
-    column's length written before it, split back into rows unambiguously."""
+    the text ``event_line`` hashes (``event_line_text``) — one digest, none per row, no sort by
+    id. The texts, each column's length written before it, split back into rows unambiguously."""
     sha = hashlib.sha256(b"gpi2")
-    for event_id, member, kind, occurred_us, *texts in sorted(rows, key=lambda row: (row[1], row[3], row[0])):
-        line = "".join(f"{len(t)}:{t}" for t in (event_id, member, kind)) + f"{occurred_us};"
-        sha.update((line + "".join(f"{len(t)}:{t}" for t in texts[:6])).encode())
+    for row in sorted(rows, key=lambda row: (row[1], row[3], row[0])):
+        sha.update(event_line_text(row[:10]).encode())
     return sha.hexdigest()
 
 

@@ -27,26 +27,32 @@ from typing import Any
 
 from gridpoints.schema import GENESIS, EventValues, IntakeRow
 
-__all__ = ["INTAKE_FORMAT", "IntakeLog", "event_line", "intake_digest", "intake_genesis", "intake_hash"]
+__all__ = [
+    "INTAKE_FORMAT", "IntakeLog", "event_line", "event_line_text", "intake_digest", "intake_genesis", "intake_hash",
+]
 
 #: The format tag hashed into every intake row.
 INTAKE_FORMAT = "gpi1"
 
 
-def event_line(values: Sequence[Any]) -> bytes:
-    """SHA-256 of an event row's fields fixed at intake: the ten event columns in order, each
+def event_line_text(values: Sequence[Any]) -> str:
+    """The text ``event_line`` hashes: an event row's ten columns fixed at intake, in order, each
     text as its length in characters, ``:`` and the text (unambiguous whatever a payload or a
     reason holds), the time as its decimal digits and ``;``. A column of the wrong type raises
     TypeError."""
     event_id, member_id, kind, occurred_us, period, status, payload, hold_check, hold_reason, hold_ref = values
     if type(occurred_us) is not int:
         raise TypeError(f"occurred_us {occurred_us!r} is not a whole number")
-    text = (
+    return (
         f"{len(event_id)}:{event_id}{len(member_id)}:{member_id}{len(kind)}:{kind}{occurred_us};"
         f"{len(period)}:{period}{len(status)}:{status}{len(payload)}:{payload}{len(hold_check)}:{hold_check}"
         f"{len(hold_reason)}:{hold_reason}{len(hold_ref)}:{hold_ref}"
     )
-    return hashlib.sha256(text.encode()).digest()
+
+
+def event_line(values: Sequence[Any]) -> bytes:
+    """SHA-256 of an event row's fields fixed at intake (``event_line_text``)."""
+    return hashlib.sha256(event_line_text(values).encode()).digest()
 
 
 def intake_digest(lines: Iterable[tuple[str, bytes]]) -> str:
