@@ -42,6 +42,7 @@ import attrs
 import gridpoints as gp
 from benchmarks.native_core.columns import _ADMISSION, NativeColumns, PackedColumns, text_column, texts_of
 from benchmarks.native_core.compiling import build
+from gridpoints.ingest.outcomes import conflict_message
 from gridpoints.plugins.checks import Burst, DailyLimit, DuplicateSubmission, Evidence, Outlier
 from gridpoints.plugins.checks.evidence import _verified
 from gridpoints.schema import GENESIS
@@ -118,15 +119,11 @@ class CheckedPass:
                 earlier.append((index, ids[index], code, None))
             elif code == "stored_conflict":
                 status = rows[conflicts_with[index]][5]
-                earlier.append((index, ids[index], "conflict", _conflict(ids[index], status)))
+                earlier.append((index, ids[index], "conflict", conflict_message(ids[index], status)))
             elif code == "call_conflict":
                 status = codes[conflicts_with[index]]
-                judged.append((index, ids[index], "conflict", _conflict(ids[index], status)))
+                judged.append((index, ids[index], "conflict", conflict_message(ids[index], status)))
         return tuple(accepted), tuple(held), (*earlier, *judged), tuple(duplicates)
-
-
-def _conflict(event_id: str, status: str) -> str:
-    return f"id: event {event_id!r} is already {status} with a different payload"
 
 
 class NativeChecked(NativeColumns):

@@ -21,6 +21,7 @@ import gridpoints as gp
 from benchmarks.native_core.compiling import build
 from benchmarks.native_core.skeleton import NativeSkeleton
 from gridpoints.ingest._call import Call
+from gridpoints.ingest.outcomes import conflict_message
 from gridpoints.ratings import RATING_KIND
 
 __all__ = ["ColumnsPass", "NativeColumns", "PackedColumns", "pack", "text_column", "texts_of", "zone_table"]
@@ -190,14 +191,7 @@ class ColumnsPass:
                 rejected.append((index, event_id, outcome, "refused by the skeleton"))
             else:
                 status = known_statuses[conflicts_with[index]] if outcome == "stored_conflict" else "booked"
-                rejected.append(
-                    (
-                        index,
-                        event_id,
-                        "conflict",
-                        f"id: event {event_id!r} is already {status} with a different payload",
-                    )
-                )
+                rejected.append((index, event_id, "conflict", conflict_message(event_id, status)))
         return entries, rows, accepted, rejected, duplicates, self.seq, self.prev
 
 

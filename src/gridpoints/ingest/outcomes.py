@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["REJECTION_CODES", "IngestResult", "Rejection"]
+__all__ = ["REJECTION_CODES", "IngestResult", "Rejection", "conflict_message"]
 
 #: Rejection codes and what they mean (see docs/ingest.md).
 REJECTION_CODES = {
@@ -18,6 +18,11 @@ REJECTION_CODES = {
     "conflict": "this id is already booked or held with a different payload",
     "gaming": "an anti-gaming check rejected the event",
 }
+
+
+def conflict_message(event_id: str, status: str) -> str:
+    """The message of a ``conflict``: the id is already ``status`` (booked, held…) with another payload."""
+    return f"id: event {event_id!r} is already {status} with a different payload"
 
 
 @attrs.frozen

@@ -31,7 +31,7 @@ from gridpoints.ingest._ready import Ready
 from gridpoints.ingest._running import RunningState, is_legacy, warn_legacy
 from gridpoints.ingest.admission import Admission, Refusal
 from gridpoints.ingest.booking import Booking
-from gridpoints.ingest.outcomes import IngestResult, Rejection
+from gridpoints.ingest.outcomes import IngestResult, Rejection, conflict_message
 from gridpoints.ledger.chain import entry_tail
 from gridpoints.model import Event, Member, payload_of
 from gridpoints.rules.compiled import CompiledRule, CompiledVersion, RuleBook
@@ -63,8 +63,7 @@ def _repeat(
     if known_payload == payload:
         duplicates.append((index, event.id))
         return
-    message = f"id: event {event.id!r} is already {status} with a different payload"
-    rejected.append(Rejection(event.id, "conflict", message, index))
+    rejected.append(Rejection(event.id, "conflict", conflict_message(event.id, status), index))
 
 
 def _in_input_order(outcomes: list[tuple[int, str]]) -> tuple[str, ...]:
