@@ -2,6 +2,11 @@
 
     python -m benchmarks.verify_cold build ledger.db 5000   # the demo month of 5,000 members
     python -m benchmarks.verify_cold verify ledger.db after  # one timed verify, one line
+    python -m benchmarks.verify_cold verify ledger.db before --shared-statement
+
+``--shared-statement``: the event bindings read by the statement the SQL stores share
+(``SQLStore.event_bindings``, a grouped join) instead of the SQLite store's two ordered reads
+merged in Python — what ``verify()`` on SQLite ran before the merge.
 
 Run both with ``PYTHONPATH`` at another checkout's ``src`` to measure that version (build its
 own file: a store opened by a newer version is migrated). Alternate the versions a few times:
@@ -18,6 +23,7 @@ from datetime import UTC, datetime
 import gridpoints as gp
 from gridpoints.demo import demo_events, demo_members
 from gridpoints.ledger import Ledger
+from gridpoints.stores.sql import SQLStore
 from gridpoints.stores.sqlite import SQLiteStore
 
 __all__ = ["build", "main", "verify"]
@@ -42,9 +48,11 @@ def build(path: str, members: int) -> str:
         return f"{gp.__file__}: {engine.ledger.head()[0]} entries, {len(events)} events, {held} held"
 
 
-def verify(path: str, label: str) -> str:
+def verify(path: str, label: str, *, shared_statement: bool = False) -> str:
     """Time ``Ledger(SQLiteStore(path)).verify()`` in this process; its peak RSS."""
     store = SQLiteStore(path)
+    if shared_statement:
+        store.event_bindings = lambda: SQLStore.event_bindings(store)  # type: ignore[method-assign]
     start = time.perf_counter()
     result = Ledger(store).verify()
     elapsed = time.perf_counter() - start
@@ -57,8 +65,8 @@ def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[0] == "build" and argv[2].isdigit():
         print(build(argv[1], int(argv[2])))
         return 0
-    if len(argv) == 3 and argv[0] == "verify":
-        print(verify(argv[1], argv[2]))
+    if len(argv) in (3, 4) and argv[0] == "verify" and argv[3:] in ([], ["--shared-statement"]):
+        print(verify(argv[1], argv[2], shared_statement=len(argv) == 4))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -242,6 +242,17 @@ def test_the_dense_workload_runs_in_every_order_with_the_same_outcome(tmp_path: 
         assert target in done.stdout
 
 
+def test_the_cold_verify_times_either_way_of_reading_the_event_bindings(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "ledger.db")
+    _python("-m", "benchmarks.verify_cold", "build", ledger, "20")
+    merged = _python("-m", "benchmarks.verify_cold", "verify", ledger, "after").stdout
+    shared = _python("-m", "benchmarks.verify_cold", "verify", ledger, "before", "--shared-statement").stdout
+    assert merged.startswith("after ok=True") and shared.startswith("before ok=True")
+    assert merged.split()[2] == shared.split()[2]  # the same entries
+    with pytest.raises(subprocess.CalledProcessError):  # an unknown option is not taken as a label
+        _python("-m", "benchmarks.verify_cold", "verify", ledger, "x", "--shared")
+
+
 def test_the_parallel_verify_trial_passes_an_intact_ledger_and_fails_a_tampered_one(tmp_path: Path) -> None:
     import sqlite3
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 from benchmarks.native_core.compiling import build
-from gridpoints.stores.sql import ENTRY_SELECT, EVENT_SELECT, INTAKE_BINDINGS
+from gridpoints.stores.sql import ENTRY_SELECT, EVENT_SELECT, INTAKE_BINDINGS, SQLStore
 from gridpoints.stores.sqlite import SQLiteStore
 
 __all__ = ["NativeVerify"]
@@ -28,7 +28,8 @@ class NativeVerify:
             return iter(())
 
         store._stream = capture  # type: ignore[method-assign, assignment]  # the statement, not its rows
-        list(store.event_bindings())
+        # The SQL stores' shared statement: what SQLiteStore ran before it merged two ordered reads.
+        list(SQLStore.event_bindings(store))
         store.close()
         # "events": one plain scan of the event rows, what binding them from the chain pass's own
         # reading of the entries would read instead of the bindings' grouped join.
