@@ -3,10 +3,12 @@
     python -m benchmarks.verify_cold build ledger.db 5000   # the demo month of 5,000 members
     python -m benchmarks.verify_cold verify ledger.db after  # one timed verify, one line
     python -m benchmarks.verify_cold verify ledger.db before --shared-statement
+    python -m benchmarks.verify_cold verify 'postgresql://postgres@127.0.0.1/test?schema=s' after
 
 ``--shared-statement``: the event bindings read by the statement the SQL stores share
 (``SQLStore.event_bindings``, a grouped join) instead of the SQLite store's two ordered reads
-merged in Python — what ``verify()`` on SQLite ran before the merge.
+merged in Python, or PostgreSQL's own statement — what ``verify()`` ran before either. A
+``postgresql://`` URL in place of the file verifies that PostgreSQL schema instead.
 
 Run both with ``PYTHONPATH`` at another checkout's ``src`` to measure that version (build its
 own file: a store opened by a newer version is migrated). Alternate the versions a few times:
@@ -19,6 +21,7 @@ import resource
 import sys
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import gridpoints as gp
 from gridpoints.demo import demo_events, demo_members
@@ -49,10 +52,18 @@ def build(path: str, members: int) -> str:
 
 
 def verify(path: str, label: str, *, shared_statement: bool = False) -> str:
-    """Time ``Ledger(SQLiteStore(path)).verify()`` in this process; its peak RSS."""
-    store = SQLiteStore(path)
+    """Time ``Ledger(store).verify()`` in this process (``path``: a SQLite file or a PostgreSQL
+    URL); its peak RSS."""
+    store: SQLStore[Any, Any]
+    if path.startswith(("postgresql://", "postgres://")):
+        from gridpoints.stores.postgres import PostgresStore
+
+        store = PostgresStore(path)
+    else:
+        store = SQLiteStore(path)
     if shared_statement:
-        store.event_bindings = lambda: SQLStore.event_bindings(store)  # type: ignore[method-assign]
+        shared = SQLStore.event_bindings
+        store.event_bindings = lambda: shared(store)  # type: ignore[method-assign, misc]
     start = time.perf_counter()
     result = Ledger(store).verify()
     elapsed = time.perf_counter() - start
