@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 import gridpoints as gp
 from gridpoints.errors import StoreError
-from gridpoints.stores._sqlite_bindings import EVENTS_BY_ID, OWN_ENTRIES_BY_EVENT, _merged
+from gridpoints.stores._sqlite_bindings import EVENTS_BY_ID, OWN_ENTRIES_BY_EVENT, _merged, event_bindings
 from gridpoints.stores.sql import SQLStore
 from gridpoints.stores.sqlite import SQLiteStore
 from tests.conftest import at
@@ -109,6 +110,43 @@ def test_both_reads_see_one_snapshot(tmp_path: Path) -> None:
     rest = [first, *bindings]
     assert [b.event_id for b in rest] == [f"e{n}" for n in range(6)]
     assert len(list(reader.event_bindings())) == 7  # a new read sees it
+    abandoned = reader.event_bindings()
+    next(abandoned)
+    abandoned.close()  # type: ignore[attr-defined]  # a generator
+    assert not reader._conn.in_transaction  # closing the iterator ends its read transaction
+    reader.close()
+    engine.close()
+
+
+class WriteBetween:
+    """The store's connection, with a write committed by another connection right after the
+    event rows' read starts: the moment a read transaction per statement would let it in."""
+
+    def __init__(self, conn: sqlite3.Connection, write: Callable[[], object]) -> None:
+        self.conn, self.write = conn, write
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def execute(self, statement: str) -> sqlite3.Cursor:
+        cursor = self.conn.execute(statement)
+        if statement == EVENTS_BY_ID:
+            self.write()
+        return cursor
+
+
+def test_a_write_between_the_two_reads_is_not_seen_even_with_no_event_rows(tmp_path: Path) -> None:
+    # With no event rows, the first read is done at its first step: in a transaction of its own
+    # the entries' read would see the event booked meanwhile, as an entry whose row is gone.
+    path = tmp_path / "ledger.db"
+    engine = gp.Engine(str(path), load_entrypoints=False)
+    engine.add_members([gp.Member(id="M1", region="urban")])
+    reader = SQLiteStore(str(path))
+    between = WriteBetween(reader._conn, lambda: engine.ingest([gp.Event("e1", "M1", "patrol", at(3, 8))]))
+    assert list(event_bindings(between)) == []  # type: ignore[arg-type]  # the connection, watched
+    assert not reader._conn.in_transaction  # the read transaction ended with the bindings
+    assert [b.event_id for b in reader.event_bindings()] == ["e1"]
     reader.close()
     engine.close()
 

@@ -10,8 +10,9 @@ rows come in their primary key's order (no sort) and the own entries in one sort
 entries table (sequential reads), and this module pairs them as the statement's join would:
 the same ``EventBinding`` per event id, in event-id order.
 
-Both reads see one snapshot: the second statement starts while the first is still being
-stepped, so both run in the connection's one read transaction, as the shared statement does.
+Both reads see one snapshot, as the shared statement does: they run in one read transaction
+(``BEGIN`` … ``COMMIT``, unless the connection is in one already). Without it, a read that finds
+no rows ends its transaction at once, and the other could see a write that landed in between.
 
 The keys compare in SQLite's order: TEXT before BLOB (a tampered row can hold either), text by
 its UTF-8 bytes, which is Python's code-point order of ``str``. A read out of that order would
@@ -25,7 +26,8 @@ import sqlite3
 from collections.abc import Iterator
 
 from gridpoints.errors import StoreError
-from gridpoints.schema import EVENT_REASONS, EventBinding
+from gridpoints.schema import EventBinding
+from gridpoints.stores.sql import EVENT_REASONS_SQL
 
 __all__ = ["EVENTS_BY_ID", "OWN_ENTRIES_BY_EVENT", "event_bindings"]
 
@@ -39,7 +41,7 @@ EVENTS_BY_ID = (
 #: INDEXED``: through ``entries_event`` each entry's columns would be fetched at a random page.
 OWN_ENTRIES_BY_EVENT = (
     "SELECT event_id, seq, member_id, kind, quantity, reason, ref FROM entries NOT INDEXED "
-    f"WHERE reason IN ({', '.join(repr(reason) for reason in sorted(EVENT_REASONS))}) ORDER BY event_id, seq"
+    f"WHERE reason IN ({EVENT_REASONS_SQL}) ORDER BY event_id, seq"
 )
 
 _Key = tuple[int, object]
@@ -58,10 +60,18 @@ def _key(event_id: object) -> _Key:
 
 
 def event_bindings(conn: sqlite3.Connection) -> Iterator[EventBinding]:
-    """Every event row beside its own entries (see ``Store.event_bindings``), in event-id order."""
-    events = conn.execute(EVENTS_BY_ID)
-    entries = conn.execute(OWN_ENTRIES_BY_EVENT)  # the first is still stepping: one snapshot
-    return _merged(events, entries)
+    """Every event row beside its own entries (see ``Store.event_bindings``), in event-id order,
+    read in one transaction (ended when the bindings are read or the iterator is closed)."""
+    begun = not conn.in_transaction
+    if begun:
+        conn.execute("BEGIN")
+    try:
+        events = conn.execute(EVENTS_BY_ID)
+        entries = conn.execute(OWN_ENTRIES_BY_EVENT)
+        yield from _merged(events, entries)
+    finally:
+        if begun and conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 def _merged(events: Iterator[tuple[object, ...]], entries: Iterator[tuple[object, ...]]) -> Iterator[EventBinding]:

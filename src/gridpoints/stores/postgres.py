@@ -17,11 +17,11 @@ import psycopg
 from psycopg import sql
 
 from gridpoints.errors import ConfigurationError, StoreError
-from gridpoints.schema import EVENT_REASONS, EventBinding, named
+from gridpoints.schema import EventBinding, named
 from gridpoints.stores._pg_connect import PgOptions, connection_source, parse_url, session_setup, translate_errors
 from gridpoints.stores._pg_schema import MIGRATIONS
 from gridpoints.stores._pg_transaction import POSTGRES, Connection, PostgresTransaction
-from gridpoints.stores.sql import SQLStore
+from gridpoints.stores.sql import EVENT_REASONS_SQL, SQLStore
 
 __all__ = ["PostgresStore"]
 
@@ -36,7 +36,7 @@ EVENT_BINDINGS = f"""
         SELECT DISTINCT ON (event_id) event_id, seq, member_id, kind, quantity, reason,
                SUM(CASE WHEN reason = 'derived' OR ref = event_id THEN 0 ELSE 1 END)
                    OVER (PARTITION BY event_id) AS awards
-        FROM entries WHERE reason IN ({", ".join(f"'{reason}'" for reason in sorted(EVENT_REASONS))})
+        FROM entries WHERE reason IN ({EVENT_REASONS_SQL})
         ORDER BY event_id, seq)
     SELECT COALESCE(ev.event_id, own.event_id), ev.member_id, ev.kind, ev.occurred_us, ev.status, ev.payload,
            own.seq, own.member_id, own.kind, own.quantity, own.reason, COALESCE(own.awards, 0)

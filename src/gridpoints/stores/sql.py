@@ -53,6 +53,8 @@ __all__ = ["EVENT_WRITE_COLUMNS", "Connection", "Cursor", "Dialect", "SQLStore",
 
 #: ``EVENT_REASONS`` in a fixed order, for statements.
 EVENT_REASON_LIST = sorted(EVENT_REASONS)
+#: ``EVENT_REASONS`` as an SQL list of literals, for statements that name them inline.
+EVENT_REASONS_SQL = ", ".join(f"'{reason}'" for reason in EVENT_REASON_LIST)
 ENTRY_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
 EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
 DECISION_SELECT = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
@@ -422,7 +424,7 @@ class SQLStore(abc.ABC, Generic[C, T]):
         # One statement, so the rows and the entries come from one snapshot even while others
         # write: events with their first own entry, then own entries whose event has no row.
         # Awards: own entries not derived from the event (schema.is_derived, the same test).
-        reasons = ", ".join(f"'{reason}'" for reason in EVENT_REASON_LIST)
+        reasons = EVENT_REASONS_SQL
         query = f"""
             WITH own AS (
                 SELECT event_id, MIN(seq) AS first_seq,
