@@ -21,6 +21,7 @@ from psycopg import sql
 import gridpoints as gp
 from gridpoints.stores.postgres import EVENT_BINDINGS, PostgresStore
 from gridpoints.stores.sql import SQLStore
+from tests.helpers_bindings import POSTGRES_SQL, tamper, tampering
 from tests.test_tampering import build_ledger
 
 pytestmark = pytest.mark.postgres
@@ -31,13 +32,6 @@ IDS = st.one_of(
     st.sampled_from(["p1", "p10", "", "m1", "o1", "网格-7", "zz", "P1"]),
     st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=4),
 )
-TAMPERING = st.one_of(
-    st.tuples(st.just("delete row"), st.integers(0, 40)),
-    st.tuples(st.just("rename row"), st.integers(0, 40), IDS),
-    st.tuples(st.just("insert row"), IDS, st.sampled_from(["booked", "held", "rejected"])),
-    st.tuples(st.just("insert entry"), IDS, st.sampled_from(["rule", "cap", "limit", "correction", "derived", "late"]),
-              st.booleans()),
-)  # fmt: skip
 
 
 def shared_statement() -> str:
@@ -50,28 +44,6 @@ def shared_statement() -> str:
 
     list(SQLStore.event_bindings(SimpleNamespace(_stream=capture)))  # type: ignore[arg-type]  # all it calls
     return captured[0]
-
-
-def tamper(conn: psycopg.Connection[Any], step: tuple[Any, ...]) -> None:
-    ids = [row[0] for row in conn.execute("SELECT event_id FROM events ORDER BY event_id")]
-    what = step[0]
-    if what == "delete row" and ids:
-        conn.execute("DELETE FROM events WHERE event_id = %s", (ids[step[1] % len(ids)],))
-    elif what == "rename row" and ids and step[2] not in ids:
-        conn.execute("UPDATE events SET event_id = %s WHERE event_id = %s", (step[2], ids[step[1] % len(ids)]))
-    elif what == "insert row":
-        conn.execute(
-            "INSERT INTO events VALUES (%s, 'M1', 'patrol', 5, '2026-11', %s, 'x', '', '', '', 1) "
-            "ON CONFLICT DO NOTHING",
-            (step[1], step[2]),
-        )
-    elif what == "insert entry":
-        event_id, reason, derived_ref = step[1], step[2], step[3]
-        conn.execute(
-            "INSERT INTO entries SELECT MAX(seq) + 1, 'M2', %s, 'patrol', '2026-11', '2026-11-03', 100, '1', '1', "
-            "'r', 'std', '1', 'd', %s, %s, 'p-' || (MAX(seq) + 1), 'h-' || (MAX(seq) + 1) FROM entries",
-            (event_id, reason, event_id if derived_ref else ""),
-        )
 
 
 @pytest.fixture
@@ -95,7 +67,7 @@ def test_the_store_reads_its_own_statement_and_it_gives_the_shared_bindings(pg_u
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(TAMPERING, min_size=1, max_size=6))
+@given(steps=st.lists(tampering(IDS), min_size=1, max_size=6))
 def test_on_a_tampered_schema_it_gives_the_shared_statement_s_bindings(
     pg_url: str, ledger_schema: str, steps: list[tuple[Any, ...]]
 ) -> None:
@@ -106,7 +78,7 @@ def test_on_a_tampered_schema_it_gives_the_shared_statement_s_bindings(
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(ledger_schema)))
         conn.execute("SET session_replication_role = replica")
         for step in steps:
-            tamper(conn, step)
+            tamper(conn, step, POSTGRES_SQL)
         assert bindings(conn, EVENT_BINDINGS) == bindings(conn, shared_statement())
         conn.rollback()
 

@@ -19,6 +19,7 @@ from gridpoints.stores._sqlite_bindings import EVENTS_BY_ID, OWN_ENTRIES_BY_EVEN
 from gridpoints.stores.sql import SQLStore
 from gridpoints.stores.sqlite import SQLiteStore
 from tests.conftest import at
+from tests.helpers_bindings import SQLITE_SQL, tamper, tampering
 from tests.test_tampering import build_ledger, open_raw
 
 #: An event id a tamperer could store: text (beyond ASCII, a prefix of another, empty) or a BLOB.
@@ -27,40 +28,10 @@ IDS = st.one_of(
     st.text(max_size=4),
     st.binary(max_size=3),
 )
-REASONS = st.sampled_from(["rule", "cap", "limit", "correction", "derived", "late"])
-
-TAMPERING = st.one_of(
-    st.tuples(st.just("delete row"), st.integers(0, 40)),
-    st.tuples(st.just("rename row"), st.integers(0, 40), IDS),
-    st.tuples(st.just("insert row"), IDS, st.sampled_from(["booked", "held", "rejected"])),
-    st.tuples(st.just("insert entry"), IDS, REASONS, st.booleans()),
-)
 
 
 def shared_statement(store: SQLiteStore) -> Counter[gp.schema.EventBinding]:
     return Counter(SQLStore.event_bindings(store))
-
-
-def tamper(conn: sqlite3.Connection, step: tuple[object, ...]) -> None:
-    ids = [row[0] for row in conn.execute("SELECT event_id FROM events ORDER BY event_id")]
-    what = step[0]
-    if what == "delete row" and ids:
-        conn.execute("DELETE FROM events WHERE event_id = ?", (ids[int(step[1]) % len(ids)],))  # type: ignore[call-overload]
-    elif what == "rename row" and ids:
-        old, new = ids[int(step[1]) % len(ids)], step[2]  # type: ignore[call-overload]
-        conn.execute("UPDATE OR IGNORE events SET event_id = ? WHERE event_id = ?", (new, old))
-    elif what == "insert row":
-        conn.execute(
-            "INSERT OR IGNORE INTO events VALUES (?, 'M1', 'patrol', 5, '2026-11', ?, 'x', '', '', '', 1)",
-            (step[1], step[2]),
-        )
-    elif what == "insert entry":
-        event_id, reason, derived_ref = step[1], step[2], step[3]
-        conn.execute(
-            "INSERT INTO entries VALUES ((SELECT MAX(seq) + 1 FROM entries), 'M2', ?, 'patrol', '2026-11', "
-            "'2026-11-03', 100, '1', '1', 'r', 'std', '1', 'd', ?, ?, 'p', 'h')",
-            (event_id, reason, event_id if derived_ref else ""),
-        )
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +51,7 @@ def test_on_an_intact_ledger_the_merge_gives_the_shared_statement_s_bindings(int
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(TAMPERING, min_size=1, max_size=6))
+@given(steps=st.lists(tampering(IDS), min_size=1, max_size=6))
 def test_on_a_tampered_ledger_the_merge_gives_the_shared_statement_s_bindings(
     intact: Path, tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[object, ...]]
 ) -> None:
@@ -90,7 +61,7 @@ def test_on_a_tampered_ledger_the_merge_gives_the_shared_statement_s_bindings(
     path.write_bytes(intact.read_bytes())
     conn = open_raw(path)
     for step in steps:
-        tamper(conn, step)
+        tamper(conn, step, SQLITE_SQL)
     conn.close()
     store = SQLiteStore(str(path))
     assert Counter(store.event_bindings()) == shared_statement(store)
