@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -313,7 +314,15 @@ class Ledger:
         either) or a restored older copy. A sealed
         checkpoint needs ``key`` (ValueError otherwise); with ``key``, an unsealed or wrongly
         sealed checkpoint fails verification.
+
+        Every table is read from one snapshot when the store offers one (``snapshot()``: the
+        SQLite and PostgreSQL stores do), so a decision or an import committed while verify reads
+        is either wholly seen or not at all: never a false alarm.
         """
+        with getattr(self._store, "snapshot", nullcontext)():
+            return self._verify(checkpoint, key)
+
+    def _verify(self, checkpoint: Checkpoint | str | None, key: bytes | str | None) -> Verification:
         anchors: dict[int, tuple[str, str]] = {}
         intake_anchor: tuple[int, str, str] | None = None
         if checkpoint is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import psycopg
@@ -73,6 +74,8 @@ class PostgresStore(SQLStore[Connection, PostgresTransaction]):
         self.url = self.options.display
         self._migrate()
         self._connections = connection_source(self.options)
+        #: The connection ``snapshot`` holds, per thread or task (None outside one).
+        self._snapshot_connection: ContextVar[Connection | None] = ContextVar("gridpoints_snapshot", default=None)
 
     # -- schema --------------------------------------------------------------------------
 
@@ -121,8 +124,29 @@ class PostgresStore(SQLStore[Connection, PostgresTransaction]):
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
+        pinned = self._snapshot_connection.get()
+        if pinned is not None:
+            with translate_errors(self.url):
+                yield pinned
+            return
         with self._connections.connection() as conn, translate_errors(self.url):
             yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside (in this thread or task) see one snapshot of the schema, whatever other
+        connections commit meanwhile: one connection held in a ``REPEATABLE READ``, read-only
+        transaction. Inside a snapshot already, that one serves."""
+        if self._snapshot_connection.get() is not None:
+            yield
+            return
+        with self._connections.connection() as conn, translate_errors(self.url), conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            token = self._snapshot_connection.set(conn)
+            try:
+                yield
+            finally:
+                self._snapshot_connection.reset(token)
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -130,8 +154,10 @@ class PostgresStore(SQLStore[Connection, PostgresTransaction]):
             yield conn
 
     def _stream(self, query: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-        """Rows through a server-side cursor, so a long ledger is never held in memory at once."""
-        with self._write() as conn, conn.cursor(name="gridpoints_stream") as cursor:
+        """Rows through a server-side cursor, so a long ledger is never held in memory at once
+        (it needs a transaction: the snapshot's, or one of its own)."""
+        in_snapshot = self._snapshot_connection.get() is not None
+        with self._read() if in_snapshot else self._write() as conn, conn.cursor(name="gridpoints_stream") as cursor:
             cursor.itersize = _STREAM_ROWS
             cursor.execute(query, params)
             yield from cursor

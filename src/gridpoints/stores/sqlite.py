@@ -173,6 +173,22 @@ class SQLiteStore(SQLStore[sqlite3.Connection, SQLiteTransaction]):
     def _read(self) -> Iterator[sqlite3.Connection]:
         yield self._conn
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one snapshot of the file, whatever other connections commit meanwhile:
+        one read transaction (WAL keeps it; writers are not blocked). Inside a transaction already,
+        that one serves."""
+        conn = self._conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
     def _stream(self, query: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
         # The cursor itself: iterating it in C is ~20 % cheaper per row than fetchmany batches
         # re-yielded by a generator, and verify() reads every row.
