@@ -11,7 +11,7 @@ entries table (sequential reads), and this module pairs them as the statement's 
 the same ``EventBinding`` per event id, in event-id order.
 
 Both reads see one snapshot, as the shared statement does: they run in one read transaction
-(``BEGIN`` … ``COMMIT``, unless the connection is in one already). Without it, a read that finds
+(``_sqlite_transaction.read_transaction``, unless the connection is in one already). Without it, a read that finds
 no rows ends its transaction at once, and the other could see a write that landed in between.
 
 The keys compare in SQLite's order: TEXT before BLOB (a tampered row can hold either), text by
@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 from gridpoints.errors import StoreError
 from gridpoints.schema import EventBinding
+from gridpoints.stores._sqlite_transaction import read_transaction
 from gridpoints.stores.sql import EVENT_REASONS_SQL
 
 __all__ = ["EVENTS_BY_ID", "OWN_ENTRIES_BY_EVENT", "event_bindings"]
@@ -62,16 +63,10 @@ def _key(event_id: object) -> _Key:
 def event_bindings(conn: sqlite3.Connection) -> Iterator[EventBinding]:
     """Every event row beside its own entries (see ``Store.event_bindings``), in event-id order,
     read in one transaction (ended when the bindings are read or the iterator is closed)."""
-    begun = not conn.in_transaction
-    if begun:
-        conn.execute("BEGIN")
-    try:
+    with read_transaction(conn):
         events = conn.execute(EVENTS_BY_ID)
         entries = conn.execute(OWN_ENTRIES_BY_EVENT)
         yield from _merged(events, entries)
-    finally:
-        if begun and conn.in_transaction:
-            conn.execute("COMMIT")
 
 
 def _merged(events: Iterator[tuple[object, ...]], entries: Iterator[tuple[object, ...]]) -> Iterator[EventBinding]:

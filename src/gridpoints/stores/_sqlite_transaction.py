@@ -1,9 +1,11 @@
-"""The SQLite dialect: its spelling, its write transaction's bulk append, and error translation."""
+"""The SQLite dialect: its spelling, its write transaction's bulk append, its read transaction,
+and error translation."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from gridpoints.errors import StoreBusyError, StoreError
@@ -11,7 +13,7 @@ from gridpoints.schema import ENTRY_COLUMNS, CapKey, EntryValues, EventValues
 from gridpoints.stores import chained_head
 from gridpoints.stores.sql import EVENT_WRITE_COLUMNS, Dialect, SQLTransaction
 
-__all__ = ["SQLITE", "SQLiteDialect", "SQLiteTransaction", "translate"]
+__all__ = ["SQLITE", "SQLiteDialect", "SQLiteTransaction", "read_transaction", "translate"]
 
 
 class SQLiteDialect(Dialect):
@@ -42,6 +44,22 @@ def translate(error: sqlite3.OperationalError) -> StoreError:
     if "locked" in text or "busy" in text:
         return StoreBusyError(f"the SQLite file is locked by another writer ({text}); retry later")
     return StoreError(f"SQLite: {text}")
+
+
+@contextmanager
+def read_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Reads on ``conn`` inside see one snapshot of the file, whatever other connections commit
+    meanwhile: one read transaction (WAL keeps it; writers are not blocked). Inside a
+    transaction already, that one serves."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 class SQLiteTransaction(SQLTransaction[sqlite3.Connection]):
