@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any, Literal, overload
@@ -361,13 +362,16 @@ class Engine:
             raise ValueError(f"by: {by!r} is not None or 'grid'")
         parsed = Period.parse(period)
         report: Report | None = None
-        if parsed.kind == "month":
-            closed = self.store.period_closes(periods=[str(parsed)])
-            if closed:
-                frozen = report_from_json(closed[0].report)
-                report = attrs.evolve(frozen, settled=str(parsed) in self.store.settled_periods())
-        if report is None:
-            report = self._live_report(parsed)
+        # One snapshot for all its reads (when the store has one), so an import landing meanwhile
+        # is wholly in the report or not at all: a member's months always add up to the score.
+        with getattr(self.store, "snapshot", nullcontext)():
+            if parsed.kind == "month":
+                closed = self.store.period_closes(periods=[str(parsed)])
+                if closed:
+                    frozen = report_from_json(closed[0].report)
+                    report = attrs.evolve(frozen, settled=str(parsed) in self.store.settled_periods())
+            if report is None:
+                report = self._live_report(parsed)
         return grid_report(report) if by == "grid" else report
 
     def annual(self, year: int | str) -> Report:

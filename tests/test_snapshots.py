@@ -1,10 +1,11 @@
-"""``verify()`` reads every table from one snapshot: a write that lands while it reads (a review
-decision, an import) is not half seen, so an intact ledger never fails verification because
-someone worked on it meanwhile."""
+"""``verify()`` and ``Engine.report`` read every table from one snapshot: a write that lands
+while they read (a review decision, an import) is not half seen, so an intact ledger never fails
+verification, and a report never disagrees with itself, because someone worked on it meanwhile."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,45 @@ def test_postgres_a_write_while_verify_reads_is_not_a_false_alarm(
     result = verified_with_a_write_between(engine, reader, read, write)
     assert result, result.problem
     assert Ledger(reader).verify()
+
+
+def quarter_report_with_an_import_between(engine: gp.Engine, reader_engine: gp.Engine) -> gp.Report:
+    """The quarter's report read by ``reader_engine``, with a patrol of M1 booked by ``engine``
+    between its points by kind and its points by month."""
+    write_before(
+        reader_engine.store, "totals_by_month", lambda: engine.ingest([gp.Event("p9", "M1", "patrol", at(9, 9))])
+    )
+    return reader_engine.report("2026-Q4")
+
+
+def assert_months_add_up(report: gp.Report) -> None:
+    for row in report.rows:
+        assert sum(row.months.values(), Decimal(0)) == row.score, row
+
+
+def test_sqlite_a_report_reads_one_snapshot(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    engine = gp.Engine(str(path), load_entrypoints=False)
+    held_setup(engine)
+    reader = gp.Engine(str(path), load_entrypoints=False)
+    before = reader.report("2026-Q4")
+    during = quarter_report_with_an_import_between(engine, reader)
+    assert_months_add_up(during)
+    assert during == before  # the import landed after the snapshot began
+    assert reader.report("2026-Q4") != before  # and the next report has it
+    reader.close()
+    engine.close()
+
+
+@pytest.mark.postgres
+def test_postgres_a_report_reads_one_snapshot(pg_url: str) -> None:
+    engine = gp.Engine(pg_url, load_entrypoints=False)
+    held_setup(engine)
+    reader = gp.Engine(with_query(pg_url, pool_size=2), load_entrypoints=False)
+    before = reader.report("2026-Q4")
+    during = quarter_report_with_an_import_between(engine, reader)
+    assert_months_add_up(during)
+    assert during == before
+    assert reader.report("2026-Q4") != before
+    reader.close()
+    engine.close()
