@@ -5,8 +5,6 @@ tampered schemas."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from psycopg import sql
 
 import gridpoints as gp
 from gridpoints.stores.postgres import EVENT_BINDINGS, PostgresStore
-from gridpoints.stores.sql import SQLStore
+from gridpoints.stores.sql import EVENT_BINDINGS as SHARED_EVENT_BINDINGS
 from tests.helpers_bindings import POSTGRES_SQL, tamper, tampering
 from tests.test_tampering import build_ledger
 
@@ -32,18 +30,6 @@ IDS = st.one_of(
     st.sampled_from(["p1", "p10", "", "m1", "o1", "网格-7", "zz", "P1"]),
     st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=4),
 )
-
-
-def shared_statement() -> str:
-    """The statement ``SQLStore.event_bindings`` runs, as PostgreSQL would be given it."""
-    captured: list[str] = []
-
-    def capture(query: str, _params: object) -> Iterator[tuple[Any, ...]]:
-        captured.append(query)
-        return iter(())
-
-    list(SQLStore.event_bindings(SimpleNamespace(_stream=capture)))  # type: ignore[arg-type]  # all it calls
-    return captured[0]
 
 
 @pytest.fixture
@@ -62,7 +48,7 @@ def test_the_store_reads_its_own_statement_and_it_gives_the_shared_bindings(pg_u
     store.close()
     with psycopg.connect(pg_url.split("?")[0]) as conn:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(ledger_schema)))
-        assert got == bindings(conn, shared_statement()) == bindings(conn, EVENT_BINDINGS)
+        assert got == bindings(conn, SHARED_EVENT_BINDINGS) == bindings(conn, EVENT_BINDINGS)
     assert {b.status for b in got} == {"booked", "corrected"} and len(got) == 16
 
 
@@ -79,7 +65,7 @@ def test_on_a_tampered_schema_it_gives_the_shared_statement_s_bindings(
         conn.execute("SET session_replication_role = replica")
         for step in steps:
             tamper(conn, step, POSTGRES_SQL)
-        assert bindings(conn, EVENT_BINDINGS) == bindings(conn, shared_statement())
+        assert bindings(conn, EVENT_BINDINGS) == bindings(conn, SHARED_EVENT_BINDINGS)
         conn.rollback()
 
 

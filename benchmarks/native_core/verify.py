@@ -3,12 +3,10 @@ other statements stepped in C with no check made."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import ModuleType
 
 from benchmarks.native_core.compiling import build
-from gridpoints.stores.sql import ENTRY_SELECT, EVENT_SELECT, INTAKE_BINDINGS, SQLStore
-from gridpoints.stores.sqlite import SQLiteStore
+from gridpoints.stores.sql import ENTRY_SELECT, EVENT_BINDINGS, EVENT_SELECT, INTAKE_BINDINGS
 
 __all__ = ["NativeVerify"]
 
@@ -20,20 +18,10 @@ class NativeVerify:
     def __init__(self, path: str, module: ModuleType | None = None) -> None:
         self._module = module or build("verify")
         self.path = path
-        store = SQLiteStore(path)
-        captured: list[str] = []
-
-        def capture(query: str, _params: object) -> Iterator[tuple[object, ...]]:
-            captured.append(query)
-            return iter(())
-
-        store._stream = capture  # type: ignore[method-assign, assignment]  # the statement, not its rows
-        # The SQL stores' shared statement: what SQLiteStore ran before it merged two ordered reads.
-        list(SQLStore.event_bindings(store))
-        store.close()
-        # "events": one plain scan of the event rows, what binding them from the chain pass's own
-        # reading of the entries would read instead of the bindings' grouped join.
-        self.statements = {"bindings": captured[0], "intakes": INTAKE_BINDINGS, "events": EVENT_SELECT}
+        # "bindings": the SQL stores' shared statement, what SQLiteStore ran before it merged two
+        # ordered reads. "events": one plain scan of the event rows, what binding them from the
+        # chain pass's own reading of the entries would read instead of the bindings' grouped join.
+        self.statements = {"bindings": EVENT_BINDINGS, "intakes": INTAKE_BINDINGS, "events": EVENT_SELECT}
 
     def chain(self) -> tuple[int, int | None]:
         """``(entries verified, first bad seq or None)`` of the chain."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any, Literal, overload
@@ -57,7 +56,7 @@ from gridpoints.results.whatif import Proposal, WhatIf, simulate
 from gridpoints.rules import GradeThresholds, RuleSet
 from gridpoints.rules.compiled import CompiledVersion, RuleBook
 from gridpoints.rules.toml_file import RuleSource
-from gridpoints.stores import Store, decode_rule_files, encode_rule_files
+from gridpoints.stores import Store, decode_rule_files, encode_rule_files, one_snapshot
 from gridpoints.stores.memory import MemoryStore
 
 __all__ = ["DEFAULT_RULESET", "DEFAULT_TZ", "Engine"]
@@ -364,7 +363,7 @@ class Engine:
         report: Report | None = None
         # One snapshot for all its reads (when the store has one), so an import landing meanwhile
         # is wholly in the report or not at all: a member's months always add up to the score.
-        with getattr(self.store, "snapshot", nullcontext)():
+        with one_snapshot(self.store):
             if parsed.kind == "month":
                 closed = self.store.period_closes(periods=[str(parsed)])
                 if closed:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from contextlib import nullcontext
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from gridpoints.ledger.checkpoints import Checkpoint
 from gridpoints.ledger.decisions import decision_digest
 from gridpoints.model import Entry
 from gridpoints.schema import ENTRY_COLUMNS, GENESIS, DecisionRow, EntryRow, EntryValues, PeriodCloseRow
+from gridpoints.stores import one_snapshot
 
 if TYPE_CHECKING:
     from gridpoints.stores import Store
@@ -319,7 +319,7 @@ class Ledger:
         SQLite and PostgreSQL stores do), so a decision or an import committed while verify reads
         is either wholly seen or not at all: never a false alarm.
         """
-        with getattr(self._store, "snapshot", nullcontext)():
+        with one_snapshot(self._store):
             return self._verify(checkpoint, key)
 
     def _verify(self, checkpoint: Checkpoint | str | None, key: bytes | str | None) -> Verification:

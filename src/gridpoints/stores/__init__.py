@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -46,6 +46,7 @@ __all__ = [
     "limit_rows",
     "limit_scope",
     "limit_units",
+    "one_snapshot",
 ]
 
 #: 1: entries, events, members, settings. 2: decisions and period_closes tables.
@@ -67,6 +68,13 @@ def chained_head(head: tuple[int, str], entries: Sequence[EntryValues]) -> tuple
     if first.seq != expected or first.prev_hash != head[1]:
         raise StoreError(f"append does not continue the chain at seq {expected}")
     return last.seq, last.hash
+
+
+def one_snapshot(store: object) -> AbstractContextManager[object]:
+    """``store.snapshot()`` when the store has one (reads inside see one snapshot: SQLite,
+    PostgreSQL), else a context that does nothing — what ``verify()`` and reports read inside."""
+    snapshot = getattr(store, "snapshot", None)
+    return nullcontext() if snapshot is None else snapshot()
 
 
 def encode_rule_files(files: Sequence[tuple[str, str]]) -> str:

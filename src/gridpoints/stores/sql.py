@@ -64,6 +64,25 @@ MEMBER_COLUMNS = ("id", "region", "grid", "name", "joined", "left_on", "attribut
 EVENT_WRITE_COLUMNS = (*EVENT_COLUMNS, "intake_seq")
 #: The intake log and every event row under its intake seq, intake rows first (one statement,
 #: so one snapshot); rows of intake 0 were written before the log.
+#: ``Store.event_bindings`` as one statement, so the rows and the entries come from one snapshot
+#: even while others write: events with their first own entry, then own entries whose event has
+#: no row. Awards: own entries not derived from the event (``schema.is_derived``, the same test).
+#: SQLite and PostgreSQL each read the same bindings their own way (``_sqlite_bindings``,
+#: ``postgres.EVENT_BINDINGS``); a new SQL store starts from this one.
+EVENT_BINDINGS = f"""
+    WITH own AS (
+        SELECT event_id, MIN(seq) AS first_seq,
+               SUM(CASE WHEN reason = 'derived' OR ref = event_id THEN 0 ELSE 1 END) AS awards
+        FROM entries WHERE reason IN ({EVENT_REASONS_SQL}) GROUP BY event_id)
+    SELECT ev.event_id, ev.member_id, ev.kind, ev.occurred_us, ev.status, ev.payload,
+           own.first_seq, en.member_id, en.kind, en.quantity, en.reason, COALESCE(own.awards, 0)
+    FROM events ev LEFT JOIN own ON own.event_id = ev.event_id
+         LEFT JOIN entries en ON en.seq = own.first_seq
+    UNION ALL
+    SELECT own.event_id, NULL, NULL, NULL, NULL, NULL,
+           own.first_seq, en.member_id, en.kind, en.quantity, en.reason, own.awards
+    FROM own JOIN entries en ON en.seq = own.first_seq
+    WHERE NOT EXISTS (SELECT 1 FROM events ev WHERE ev.event_id = own.event_id)"""
 INTAKE_BINDINGS = f"""
     SELECT seq, events, digest, prev_hash, hash, {", ".join(["NULL"] * len(EVENT_COLUMNS))} FROM intakes
     UNION ALL
@@ -421,25 +440,7 @@ class SQLStore(abc.ABC, Generic[C, T]):
             return {period for (period,) in conn.execute("SELECT period FROM settlements", ())}
 
     def event_bindings(self) -> Iterator[EventBinding]:
-        # One statement, so the rows and the entries come from one snapshot even while others
-        # write: events with their first own entry, then own entries whose event has no row.
-        # Awards: own entries not derived from the event (schema.is_derived, the same test).
-        reasons = EVENT_REASONS_SQL
-        query = f"""
-            WITH own AS (
-                SELECT event_id, MIN(seq) AS first_seq,
-                       SUM(CASE WHEN reason = 'derived' OR ref = event_id THEN 0 ELSE 1 END) AS awards
-                FROM entries WHERE reason IN ({reasons}) GROUP BY event_id)
-            SELECT ev.event_id, ev.member_id, ev.kind, ev.occurred_us, ev.status, ev.payload,
-                   own.first_seq, en.member_id, en.kind, en.quantity, en.reason, COALESCE(own.awards, 0)
-            FROM events ev LEFT JOIN own ON own.event_id = ev.event_id
-                 LEFT JOIN entries en ON en.seq = own.first_seq
-            UNION ALL
-            SELECT own.event_id, NULL, NULL, NULL, NULL, NULL,
-                   own.first_seq, en.member_id, en.kind, en.quantity, en.reason, own.awards
-            FROM own JOIN entries en ON en.seq = own.first_seq
-            WHERE NOT EXISTS (SELECT 1 FROM events ev WHERE ev.event_id = own.event_id)"""
-        return named(EventBinding, self._stream(query, []))
+        return named(EventBinding, self._stream(EVENT_BINDINGS, []))
 
     def intake_bindings(self) -> Iterator[IntakeBinding]:
         return named(IntakeBinding, self._stream(INTAKE_BINDINGS, []))
